@@ -1,0 +1,1 @@
+"""hrbot: sets up, trains and runs the HR assistant (the ``hrbot`` command)."""

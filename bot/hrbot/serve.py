@@ -1,0 +1,155 @@
+"""One function per process of the assistant; each replaces itself with the real server (exec).
+
+Exec rather than subprocess: the process runner's signals (Ctrl-C) reach the server directly, so every
+process stops cleanly and nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+
+import httpx
+from rich.console import Console
+
+from hrbot import paths
+from hrbot.environments import rasa_env_vars
+from hrbot.rasa_endpoints import write_endpoints
+from hrbot.settings import Settings, get_settings
+
+console = Console()
+
+
+def _exec(argv: list[str], env: dict[str, str] | None = None) -> None:
+    os.chdir(paths.ROOT)
+    sys.stdout.flush()
+    os.execvpe(argv[0], argv, env or dict(os.environ))
+
+
+def personnel(settings: Settings) -> None:
+    _exec(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "personnel.app.main:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(settings.personnel_port),
+            "--log-level",
+            "warning",
+        ]
+    )
+
+
+def actions(settings: Settings) -> None:
+    _exec([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port)])
+
+
+def rasa(settings: Settings) -> None:
+    if not paths.MODEL.exists():
+        sys.exit("No trained model: run `hrbot setup` (or `make run`) first.")
+    endpoints = write_endpoints(settings)
+    _exec(
+        [
+            str(paths.rasa_python()),
+            "-m",
+            "rasa",
+            "run",
+            "--model",
+            str(paths.MODEL),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            str(paths.CREDENTIALS),
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(settings.rasa_port),
+        ],
+        env=rasa_env_vars(),
+    )
+
+
+def gateway(settings: Settings) -> None:
+    _exec(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "connectors.web.app:create_app",
+            "--host",
+            settings.gateway_host,
+            "--port",
+            str(settings.gateway_port),
+        ]
+    )
+
+
+def telegram(settings: Settings) -> None:
+    if not settings.telegram_bot_token:
+        sys.exit("TELEGRAM_BOT_TOKEN is not set: the Telegram connector is off.")
+    _exec([sys.executable, "-c", "from connectors.telegram.bot import main; main()"])
+
+
+def health_urls(settings: Settings) -> dict[str, str]:
+    """What answers once each service is ready to take a message."""
+    return {
+        "personnel backend": settings.personnel_url.rstrip("/") + "/openapi.json",
+        "action server": settings.actions_url.rstrip("/") + "/health",
+        "Rasa server (model loaded)": settings.rasa_url.rstrip("/") + "/",
+        "web gateway": f"http://{settings.gateway_host}:{settings.gateway_port}/healthz",
+    }
+
+
+def wait_until_ready(urls: dict[str, str], timeout_s: float = 300.0) -> list[str]:
+    """Poll until every URL answers 2xx; return the names still not ready at the deadline."""
+    pending = dict(urls)
+    deadline = time.monotonic() + timeout_s
+    with httpx.Client(timeout=2.0) as client:
+        while pending and time.monotonic() < deadline:
+            for name, url in list(pending.items()):
+                try:
+                    if client.get(url).status_code < 300:
+                        pending.pop(name)
+                except httpx.HTTPError:
+                    pass
+            if pending:
+                time.sleep(0.5)
+    return list(pending)
+
+
+def ready(settings: Settings) -> None:
+    """Tell the user where to chat once everything answers, then stay out of the way."""
+    missing = wait_until_ready(health_urls(settings))
+    if missing:
+        console.print(f"[red]Not ready after 5 minutes: {', '.join(missing)}. See the logs above.[/red]")
+    else:
+        url = f"http://{settings.gateway_host}:{settings.gateway_port}"
+        console.print(
+            f"\n[bold green]The HR assistant is ready.[/bold green] Chat at [bold]{url}[/bold] "
+            f"(demo users E1001, E1002, E1003); knowledge admin at {url}/admin; "
+            f"API docs at {url}/docs. Press Ctrl-C to stop.\n"
+        )
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    while True:
+        signal.pause()
+
+
+PROCESSES = {
+    "personnel": personnel,
+    "actions": actions,
+    "rasa": rasa,
+    "gateway": gateway,
+    "telegram": telegram,
+    "ready": ready,
+}
+
+
+def serve(name: str) -> None:
+    PROCESSES[name](get_settings())

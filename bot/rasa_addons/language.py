@@ -1,0 +1,83 @@
+"""Detect the language of each user message so that replies come back in it.
+
+Runs inside the Rasa server. It adds an entity ``language`` ("en" or "zh"); the slot ``language`` is
+filled from it, and every response has a ``zh`` conditional variation keyed on that slot. Decision:
+the text decides when it is clearly one language; mixed or neutral text (emoji, numbers, "ok")
+falls back to the language the channel says the user chose (metadata ``hrbot.lang``); with neither,
+no entity is added and the slot keeps its previous value.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+# A Chinese word is about two characters long; weigh characters so that a short Chinese clause
+# and an English phrase of the same length count alike.
+CHARS_PER_WORD = 1.5
+SUPPORTED = ("en", "zh")
+
+
+def detect_language(text: str, hint: str | None = None) -> str | None:
+    """Return "en", "zh" or the hint (None when nothing is known)."""
+    zh_score = len(CJK.findall(text or "")) / CHARS_PER_WORD
+    en_score = float(len(LATIN_WORD.findall(text or "")))
+    hint = hint if hint in SUPPORTED else None
+    if zh_score == 0 and en_score == 0:
+        return hint
+    if zh_score > 0 and en_score > 0 and hint and min(zh_score, en_score) / max(zh_score, en_score) > 0.5:
+        return hint  # genuinely mixed: the user's chosen language decides
+    return "zh" if zh_score >= en_score else "en"
+
+
+def _channel_hint(message: Message) -> str | None:
+    metadata = message.get("metadata") or {}
+    hrbot = metadata.get("hrbot") if isinstance(metadata, dict) else None
+    return hrbot.get("lang") if isinstance(hrbot, dict) else None
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class LanguageDetector(GraphComponent):
+    """Adds the ``language`` entity to each parsed message (not during training)."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> LanguageDetector:
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            lang = detect_language(message.get(TEXT) or "", _channel_hint(message))
+            if lang is None:
+                continue
+            entities = [e for e in message.get(ENTITIES, []) if e.get("entity") != "language"]
+            entities.append(
+                {
+                    "entity": "language",
+                    "value": lang,
+                    "start": 0,
+                    "end": 0,
+                    "confidence": 1.0,
+                    "extractor": "LanguageDetector",
+                }
+            )
+            message.set(ENTITIES, entities, add_to_output=True)
+        return messages

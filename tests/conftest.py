@@ -1,0 +1,55 @@
+"""Fixtures shared by the whole suite: the real stack for end-to-end tests, and the reference corpus."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hrbot import environments, paths
+from tests.stack import Stack
+
+SHARED = paths.SHARED
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """../shared beside the checkout (reference corpus and dev questions); CI has it, a clone may not."""
+    if not (SHARED / "corpus").is_dir():
+        pytest.skip(f"reference corpus not found at {SHARED}/corpus (it sits beside the checkout in CI)")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def rasa_model() -> Path:
+    """The trained model; trained here only if `hrbot setup` has not already done it."""
+    if not paths.rasa_python().exists():
+        pytest.fail("The Rasa environment is missing: run the tests with `make test`.")
+    environments.ensure_model()
+    return paths.MODEL
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, rasa_model: Path) -> Iterator[Stack]:
+    """The whole assistant on embedded defaults, on free ports, state in a temp dir.
+
+    The demo knowledge base is ingested first with the real CLI, as `make run` does.
+    """
+    workdir = tmp_path_factory.mktemp("stack")
+    running = Stack(workdir)
+    hrbot = str(Path(sys.executable).parent / "hrbot")
+    subprocess.run(
+        [hrbot, "knowledge", "ingest", str(paths.DEMO_KNOWLEDGE)],
+        env=running.env,
+        cwd=paths.ROOT,
+        check=True,
+        capture_output=True,
+    )
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()

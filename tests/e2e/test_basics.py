@@ -1,0 +1,61 @@
+"""End to end over HTTP: the real Rasa server with the trained model, the real action server, the
+backend and the knowledge base, talking as the connectors do (Rasa's REST channel + metadata)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from tests.stack import Stack, texts
+
+pytestmark = pytest.mark.stack
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def sender() -> str:
+    return f"web:anon:{uuid.uuid4()}"
+
+
+def test_greets_and_helps_in_english(stack: Stack) -> None:
+    who = sender()
+    reply = texts(stack.say(who, "hello"))
+    assert "HR assistant" in reply and not CJK.search(reply)
+    help_replies = stack.say(who, "what can you do?")
+    assert any(r.get("buttons") for r in help_replies), help_replies
+    assert "leave" in texts(help_replies).lower()
+
+
+def test_greets_and_helps_in_chinese(stack: Stack) -> None:
+    who = sender()
+    reply = texts(stack.say(who, "你好"))
+    assert "人事助手" in reply
+    help_replies = stack.say(who, "你能做什么")
+    assert "请假" in texts(help_replies)
+    titles = [b["title"] for r in help_replies for b in r.get("buttons", [])]
+    assert titles and all(CJK.search(t) for t in titles), titles
+
+
+def test_reply_language_follows_the_user(stack: Stack) -> None:
+    who = sender()
+    assert CJK.search(texts(stack.say(who, "谢谢")))
+    assert not CJK.search(texts(stack.say(who, "thank you")))
+
+
+def test_neutral_text_uses_the_channel_language(stack: Stack) -> None:
+    """An emoji alone says nothing about language: the widget's language switch decides."""
+    replies = stack.say(sender(), "👋🙂", lang="zh")
+    assert replies and CJK.search(texts(replies)), replies
+
+
+def test_out_of_scope_is_declined_politely(stack: Stack) -> None:
+    assert "outside" in texts(stack.say(sender(), "tell me a joke")).lower()
+    assert "超出" in texts(stack.say(sender(), "讲个笑话"))
+
+
+def test_huge_and_odd_messages_get_an_answer_not_an_error(stack: Stack) -> None:
+    for message in ["a" * 5000, "🙂" * 300, "<script>alert(1)</script>", "年假 annual leave 🤔 ???"]:
+        replies = stack.say(sender(), message)
+        assert replies and texts(replies).strip(), message[:40]

@@ -1,0 +1,147 @@
+"""Start the real assistant (backend, action server, Rasa server, gateway) for end-to-end tests.
+
+Every process is started with the same `hrbot serve NAME` command the Procfile uses, on free ports,
+with its state in a temporary directory, so tests exercise exactly what users run.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from hrbot import paths
+from hrbot.identity import sign_identity
+from hrbot.serve import wait_until_ready
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    workdir: Path
+    services: tuple[str, ...] = ("personnel", "actions", "rasa", "gateway")
+    extra_env: dict[str, str] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        ports = {name: free_port() for name in ("personnel", "actions", "rasa", "gateway")}
+        self.ports = ports
+        self.identity_secret = secrets.token_urlsafe(24)
+        self.jwt_secret = secrets.token_urlsafe(24)
+        self.env = {
+            **os.environ,
+            "HRBOT_DATA_DIR": str(self.workdir),
+            "PERSONNEL_DATABASE_URL": f"sqlite:///{self.workdir / 'personnel.db'}",
+            "PERSONNEL_URL": f"http://127.0.0.1:{ports['personnel']}",
+            "PERSONNEL_SERVICE_TOKEN": secrets.token_urlsafe(24),
+            "ACTIONS_URL": f"http://127.0.0.1:{ports['actions']}",
+            "RASA_URL": f"http://127.0.0.1:{ports['rasa']}",
+            "GATEWAY_HOST": "127.0.0.1",
+            "GATEWAY_PORT": str(ports["gateway"]),
+            "HRBOT_IDENTITY_SECRET": self.identity_secret,
+            "HRBOT_JWT_SECRET": self.jwt_secret,
+            "HRBOT_DEV_LOGIN": "true",
+            "KNOWLEDGE_CHROMA_PATH": str(self.workdir / "chroma"),
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            **self.extra_env,
+        }
+
+    @property
+    def rasa_url(self) -> str:
+        return self.env["RASA_URL"]
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['gateway']}"
+
+    @property
+    def personnel_url(self) -> str:
+        return self.env["PERSONNEL_URL"]
+
+    def start(self, timeout_s: float = 240.0) -> Stack:
+        hrbot = str(Path(sys.executable).parent / "hrbot")
+        for name in self.services:
+            log = open(self.workdir / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+            self.processes[name] = subprocess.Popen(
+                [hrbot, "serve", name],
+                cwd=paths.ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        urls = {
+            "personnel": f"{self.personnel_url}/openapi.json",
+            "actions": f"{self.env['ACTIONS_URL']}/health",
+            "rasa": f"{self.rasa_url}/",
+            "gateway": f"{self.gateway_url}/healthz",
+        }
+        pending = wait_until_ready({n: urls[n] for n in self.services}, timeout_s=timeout_s)
+        dead = [n for n, p in self.processes.items() if p.poll() is not None]
+        if pending or dead:
+            self.stop()
+            raise RuntimeError(f"stack not ready: pending={pending} exited={dead}\n{self.logs()}")
+        return self
+
+    def logs(self, tail: int = 60) -> str:
+        out = []
+        for name in self.processes:
+            path = self.workdir / f"{name}.log"
+            if path.exists():
+                lines = path.read_text(errors="replace").splitlines()[-tail:]
+                out.append(f"----- {name} -----\n" + "\n".join(lines))
+        return "\n".join(out)
+
+    def stop(self) -> None:
+        for proc in self.processes.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for proc in self.processes.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+    # --- talking to Rasa as a connector would -------------------------------------------------
+    def identity(self, employee_id: str, channel: str = "web") -> str:
+        return sign_identity(employee_id, channel, self.identity_secret)
+
+    def say(
+        self,
+        sender: str,
+        text: str,
+        employee: str | None = None,
+        lang: str | None = None,
+        identity: str | None = None,
+    ) -> list[dict]:
+        """Send one message to Rasa's REST channel exactly as the connectors do; return the replies."""
+        assertion = identity if identity is not None else (self.identity(employee) if employee else None)
+        metadata = {"hrbot": {"identity": assertion, "lang": lang, "channel": "web"}}
+        response = httpx.post(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": text, "metadata": metadata},
+            timeout=60,
+        )
+        response.raise_for_status()
+        return response.json()
+
+
+def texts(replies: list[dict]) -> str:
+    return "\n".join(r.get("text", "") for r in replies if r.get("text"))
