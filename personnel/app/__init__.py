@@ -1,0 +1,1 @@
+"""FastAPI application of the personnel backend (imports have no side effects)."""

@@ -1,0 +1,1 @@
+"""HTTP layer: thin routes over the services, which hold the HR rules."""

@@ -1,0 +1,50 @@
+"""Settings from the environment (and ``.env``), read lazily so imports have no side effects."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+log = logging.getLogger(__name__)
+
+DEV_TOKEN = "dev-personnel-token"
+
+
+class Settings(BaseSettings):
+    """Environment variables read by the personnel backend (see docs/CONTRACTS.md)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field("sqlite:///var/personnel.db", alias="PERSONNEL_DATABASE_URL")
+    service_token: str = Field(DEV_TOKEN, alias="PERSONNEL_SERVICE_TOKEN")
+    timezone: str = Field("Asia/Shanghai", alias="HRBOT_TIMEZONE")
+    # Pin "today" (ISO date) for demos and tests; empty means the real date in HRBOT_TIMEZONE.
+    today_override: date | None = Field(None, alias="PERSONNEL_TODAY")
+    seed_demo: bool = Field(True, alias="PERSONNEL_SEED_DEMO")
+
+    def today(self) -> date:
+        if self.today_override:
+            return self.today_override
+        return datetime.now(ZoneInfo(self.timezone)).date()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    settings = Settings()
+    if settings.service_token == DEV_TOKEN:
+        log.warning("PERSONNEL_SERVICE_TOKEN is not set: using the development token")
+    return settings
+
+
+def sqlite_path(url: str) -> Path | None:
+    """File path of a sqlite URL (None for memory/other databases)."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url in (prefix, "sqlite:///:memory:"):
+        return None
+    return Path(url[len(prefix) :])
