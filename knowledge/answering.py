@@ -1,0 +1,216 @@
+"""Answers: the best passage trimmed to the sentences that answer the question, with citations.
+
+Extractive by default (offline, no hallucination: every word comes from a cited passage). When
+HRBOT_LLM_BASE_URL is set, an OpenAI-compatible model rewrites the answer from the same passages
+only; any LLM failure falls back to the extractive answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+import numpy as np
+
+from knowledge.models import Answer, Source
+from knowledge.retrieval import Candidate, HybridRetriever
+from knowledge.settings import KnowledgeSettings
+from knowledge.text import detect_language, split_sentences, tokenize
+
+log = logging.getLogger(__name__)
+
+DONT_KNOW = {
+    "en": "I could not find an answer to this in the HR documents.",
+    "zh": "抱歉，我在人事制度文件中没有找到这个问题的答案。",
+}
+_QUANTITY = re.compile(
+    r"how (many|much|long|far|fast|soon)|when|deadline|多少|几|多久|多长|什么时候|哪"
+    r"|max|min|limit|最多|最长",
+    re.I,
+)
+_NUMBER = re.compile(r"\d|[一二三四五六七八九十百两]+[天日年月周小时个%]|百分之|percent|hours?|days?|weeks?")
+_MD = re.compile(r"\*\*|__|`")
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+YEAR_MISMATCH_FACTOR = 0.75
+
+
+def _clean(s: str) -> str:
+    s = _MD.sub("", s)
+    s = re.sub(r"^\s*[*+]\s+", "- ", s)
+    return s.strip()
+
+
+def select_sentences(
+    question: str,
+    cands: list[Candidate],
+    qvec: np.ndarray,
+    retriever: HybridRetriever,
+    budget: int,
+    pool: int = 3,
+) -> tuple[str, list[int]]:
+    """Pick the sentences that best answer the question from the top `pool` passages.
+
+    Sentence score = lexical coverage of the (glossary-expanded) query + USE cosine + a prior for
+    the passage's rank + a bonus for numbers when the question asks for a quantity. Pooling a few
+    passages fixes the common case "right document, neighbouring section ranked first". Returns the
+    text (sentences in passage order, then text order) and the indexes of the passages used.
+    """
+    top = cands[:pool]
+    best_rel = top[0].relevance
+    top = [c for c in top if c.relevance >= 0.75 * best_rel] or top[:1]
+    sents: list[tuple[int, int, str]] = []  # (passage, position, sentence)
+    for ci, c in enumerate(top):
+        for si, s in enumerate(split_sentences(c.chunk.text)):
+            if len(s) > 3:
+                sents.append((ci, si, s))
+    if not sents:
+        return _clean(top[0].chunk.text[:budget]), [0]
+    snap = retriever.store.snapshot()
+    q_tokens = list(dict.fromkeys(tokenize(question)))
+    exp = [
+        t for t in dict.fromkeys(tokenize(" ".join(retriever.glossary.expand(question)))) if t not in q_tokens
+    ]
+    idf = {t: snap.bm25.idf(t) for t in q_tokens + exp}
+    total = sum(idf[t] for t in q_tokens) + 0.4 * sum(idf[t] for t in exp) or 1.0
+    cos = retriever.store.embeddings.embed_array([s for _, _, s in sents]) @ qvec
+    wants_number = bool(_QUANTITY.search(question))
+    scores = []
+    for (ci, _, s), c in zip(sents, cos, strict=False):
+        toks = set(tokenize(s))
+        hit = sum(idf[t] for t in q_tokens if t in toks) + 0.4 * sum(idf[t] for t in exp if t in toks)
+        bonus = 0.08 if wants_number and _NUMBER.search(s) else 0.0
+        scores.append(0.45 * hit / total + 0.45 * float(c) + 0.1 / (1 + ci) + bonus)
+    order = sorted(range(len(sents)), key=lambda i: -scores[i])
+    best = scores[order[0]]
+    keep = [order[0]]
+    used = len(sents[order[0]][2])
+    for i in order[1:]:
+        if scores[i] < 0.7 * best or used + len(sents[i][2]) > budget:
+            continue
+        keep.append(i)
+        used += len(sents[i][2])
+    # a list item often needs its lead-in ("You can use:", "下列情形之一的：")
+    for i in list(keep):
+        ci, si, _ = sents[i]
+        prev = sents[i - 1] if i > 0 else None
+        if (
+            prev
+            and prev[0] == ci
+            and prev[1] == si - 1
+            and i - 1 not in keep
+            and prev[2].rstrip().endswith((":", "："))
+            and used + len(prev[2]) <= budget * 1.3
+        ):
+            keep.append(i - 1)
+            used += len(sents[i - 1][2])
+    keep.sort(
+        key=lambda i: (
+            (sents[i][0], sents[i][1])
+            if sents[i][0] == sents[order[0]][0]
+            else (len(top) + sents[i][0], sents[i][1])
+        )
+    )
+    used_passages = list(dict.fromkeys(sents[i][0] for i in keep))
+    return "\n".join(_clean(sents[i][2]) for i in keep), used_passages
+
+
+def _llm_answer(settings: KnowledgeSettings, question: str, lang: str, sources: list[Source]) -> str | None:
+    """Answer written by the optional LLM from the passages only; None on any failure."""
+    try:
+        from langchain_core.output_parsers import StrOutputParser
+        from langchain_core.prompts import ChatPromptTemplate
+        from langchain_openai import ChatOpenAI
+
+        llm = ChatOpenAI(
+            base_url=settings.hrbot_llm_base_url,
+            model=settings.hrbot_llm_model,
+            api_key=settings.hrbot_llm_api_key or "not-needed",
+            temperature=0,
+            timeout=30,
+            max_retries=1,
+        )
+        prompt = ChatPromptTemplate.from_messages(
+            [
+                (
+                    "system",
+                    "You answer employees' HR questions using ONLY the numbered passages. "
+                    "Quote numbers exactly. Cite passages as [1], [2]. If the passages do not answer "
+                    "the question, reply exactly NO_ANSWER. Answer in {language}, in at most 4 "
+                    "sentences.",
+                ),
+                ("human", "Passages:\n{passages}\n\nQuestion: {question}"),
+            ]
+        )
+        passages = "\n\n".join(f"[{i}] {s.title} § {s.section}\n{s.text}" for i, s in enumerate(sources, 1))
+        out = (prompt | llm | StrOutputParser()).invoke(
+            {"language": "Chinese" if lang == "zh" else "English", "passages": passages, "question": question}
+        )
+        out = out.strip()
+        return None if not out or "NO_ANSWER" in out else out
+    except Exception as exc:  # the extractive answer stands on its own
+        log.warning("LLM answer failed, using the extractive answer: %s", exc)
+        return None
+
+
+def answer_question(
+    retriever: HybridRetriever,
+    settings: KnowledgeSettings,
+    question: str,
+    lang: str | None = None,
+    audience: str | Iterable[str] | None = "all",
+    candidates: list[Candidate] | None = None,
+    use_llm: bool = True,
+) -> Answer:
+    """Retrieve, decide confidence, extract (or generate) the answer, attach sources."""
+    qlang = lang or detect_language(question)
+    qvec = retriever.embed_query(question)
+    cands = (
+        candidates
+        if candidates is not None
+        else retriever.candidates(question, lang=qlang, audience=audience, qvec=qvec)
+    )
+    if not cands:
+        return Answer(answer=DONT_KNOW.get(qlang, DONT_KNOW["en"]), confident=False, language=qlang)
+    # confidence: the best relevance among the top few (fusion may rank a slightly less "covered"
+    # passage first; what matters is whether the store holds something clearly about the question)
+    confidence = max(c.relevance for c in cands[:3])
+    # a question pinned to a year (e.g. "the 2026 deductible") is not answered by passages that never
+    # mention that year: the documents may describe the topic but not that year's figures
+    years = set(_YEAR.findall(question))
+    if years and not any(y in c.chunk.text for y in years for c in cands[:3]):
+        confidence *= YEAR_MISMATCH_FACTOR
+    sources = _dedupe([c.to_source() for c in cands[:6]])[:3]
+    if confidence < settings.min_confidence(qlang):
+        return Answer(
+            answer=DONT_KNOW.get(qlang, DONT_KNOW["en"]),
+            sources=sources,
+            confident=False,
+            confidence=confidence,
+            language=qlang,
+        )
+    budget = (
+        settings.knowledge_answer_chars
+        if cands[0].chunk.meta.get("language") != "zh"
+        else max(120, settings.knowledge_answer_chars // 2)
+    )
+    if len(cands[0].chunk.text) <= budget:  # a short article or section is itself the answer
+        text, used = "\n".join(_clean(x) for x in cands[0].chunk.text.splitlines() if x.strip()), [0]
+    else:
+        text, used = select_sentences(question, cands, qvec, retriever, budget)
+    cited = [cands[i].to_source() for i in used]
+    sources = _dedupe(cited + sources)[: max(3, len(cited))]
+    if settings.hrbot_llm_base_url and use_llm:
+        text = _llm_answer(settings, question, qlang, sources) or text
+    return Answer(answer=text, sources=sources, confident=True, confidence=confidence, language=qlang)
+
+
+def _dedupe(sources: list[Source]) -> list[Source]:
+    seen: set[tuple[str, str, int]] = set()
+    out = []
+    for s in sources:
+        key = (s.source, s.section, s.chunk_index)
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out

@@ -1,0 +1,245 @@
+"""Hybrid retrieval: dense (USE via Chroma) + BM25 (jieba / stemmed words) + HR glossary expansion,
+fused by reciprocal rank fusion, with a preference (never a filter) for the user's language.
+
+Confidence: ranks are not comparable across queries, so the score we calibrate and show is an
+absolute relevance of a passage to the query, `relevance = (1-A)*cosine + A*coverage` where cosine
+is the USE cosine (same scale for every query) and coverage is the share of the query's IDF mass
+(glossary expansions included at a lower weight) that the passage contains. Both lie in 0..1, so
+one threshold (calibrated on the dev set, answerable vs unanswerable questions) applies to every
+question. Cross-language hits have low lexical coverage, so their relevance leans on the cosine.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from knowledge.models import Source
+from knowledge.settings import KnowledgeSettings
+from knowledge.store import KnowledgeStore, Snapshot, StoredChunk
+from knowledge.text import add_words, detect_language, tokenize
+
+
+@dataclass
+class RetrievalConfig:
+    """Switches used by the evaluation to compare methods; defaults are the shipped method."""
+
+    dense: bool = True
+    bm25: bool = True
+    glossary: bool = True
+    lang_pref: bool = True
+    rrf_k: int = 60
+    dense_weight: float = 0.7
+    bm25_weight: float = 1.0
+    expansion_weight: float = 0.4
+    lang_boost: float = 0.25
+    #: expansions into the other language (they find documents in that language) weigh less
+    other_lang_expansion: float = 0.5
+    relevance_lexical: float = 0.5
+    candidates: int = 60
+    #: final order = RRF score x (relevance_mix + relevance): rank fusion alone ignores how much of
+    #: the question a passage covers, which matters when few passages compete
+    relevance_mix: float = 1.0
+
+
+@dataclass
+class Candidate:
+    """A chunk with every feature the ranking and the confidence use."""
+
+    chunk: StoredChunk
+    cosine: float = 0.0
+    bm25: float = 0.0
+    coverage: float = 0.0
+    fused: float = 0.0
+    relevance: float = 0.0
+    ranks: dict[str, int] = field(default_factory=dict)
+
+    def to_source(self) -> Source:
+        m = self.chunk.meta
+        return Source(
+            source=self.chunk.source,
+            title=m.get("title", ""),
+            section=m.get("section", ""),
+            score=float(self.relevance),
+            text=self.chunk.text,
+            language=m.get("language", ""),
+            audience=m.get("audience", "all"),
+            chunk_index=self.chunk.chunk_index,
+        )
+
+
+class Glossary:
+    """Curated synonym groups (en + zh) for query expansion."""
+
+    def __init__(self, groups: list[list[str]]) -> None:
+        self.groups = groups
+        self._patterns = [
+            [
+                (
+                    t,
+                    re.compile(r"(?<![a-z])" + re.escape(t.lower()) + r"(?![a-z])")
+                    if re.search(r"[a-z]", t.lower())
+                    else None,
+                )
+                for t in g
+            ]
+            for g in groups
+        ]
+
+    @classmethod
+    def load(cls, path: Path) -> Glossary:
+        if not Path(path).is_file():
+            return cls([])
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        groups = []
+        for entry in data.get("terms", []):
+            terms = [str(t) for lang in ("en", "zh") for t in (entry.get(lang) or [])]
+            terms += [str(t) for t in (entry.get("synonyms") or [])]
+            if terms:
+                groups.append(terms)
+        return cls(groups)
+
+    def groups_in(self, query: str) -> list[tuple[list[str], list[str]]]:
+        """(terms found in the query, the group's other terms) for every group the query mentions."""
+        q = query.lower()
+        out = []
+        for pats in self._patterns:
+            found = [t for t, p in pats if (p.search(q) if p else t in q)]
+            if found:
+                out.append((found, [t for t, _ in pats if t not in found]))
+        return out
+
+    def expand(self, query: str) -> list[str]:
+        """Terms of every group the query mentions, except those already in the query."""
+        return [t for _, others in self.groups_in(query) for t in others]
+
+    def synonym_tokens(self, query: str) -> dict[str, set[str]]:
+        """query token -> tokens of its glossary synonyms (a passage saying 年休假 covers 年假)."""
+        out: dict[str, set[str]] = {}
+        for found, others in self.groups_in(query):
+            syn = {t for o in others for t in tokenize(o)}
+            for f in found:
+                for t in tokenize(f):
+                    out.setdefault(t, set()).update(syn - {t})
+        return out
+
+
+def allowed_audiences(audience: str | Iterable[str] | None) -> set[str] | None:
+    """None = everything; otherwise the tags the caller may see ("all" is always included)."""
+    if audience is None:
+        return {"all"}
+    tags = {audience} if isinstance(audience, str) else set(audience)
+    tags = {t.strip().lower() for t in tags if t and t.strip()}
+    if "*" in tags:
+        return None
+    return tags | {"all"}
+
+
+class HybridRetriever:
+    """Ranks chunks of the current store snapshot for a query."""
+
+    def __init__(
+        self, store: KnowledgeStore, settings: KnowledgeSettings, config: RetrievalConfig | None = None
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.config = config or RetrievalConfig()
+
+    @cached_property
+    def glossary(self) -> Glossary:
+        g = Glossary.load(self.settings.knowledge_glossary)
+        add_words([t for grp in g.groups for t in grp])
+        return g
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.store.embeddings.embed_array([text])[0]
+
+    def candidates(
+        self,
+        query: str,
+        lang: str | None = None,
+        audience: str | Iterable[str] | None = "all",
+        config: RetrievalConfig | None = None,
+        qvec: np.ndarray | None = None,
+    ) -> list[Candidate]:
+        """All candidates (dense top-N ∪ BM25 top-N) with features, best first."""
+        cfg = config or self.config
+        snap: Snapshot = self.store.snapshot()
+        if not snap.chunks:
+            return []
+        qlang = lang or detect_language(query)
+        allowed = allowed_audiences(audience)
+        expansion = self.glossary.expand(query) if cfg.glossary else []
+        q_tokens = list(dict.fromkeys(tokenize(query)))
+        e_tokens = [t for t in dict.fromkeys(tokenize(" ".join(expansion))) if t not in q_tokens]
+        terms = q_tokens + e_tokens
+        weights = [1.0] * len(q_tokens) + [
+            cfg.expansion_weight * (1.0 if detect_language(t) == qlang else cfg.other_lang_expansion)
+            for t in e_tokens
+        ]
+        bm = snap.bm25.scores(terms, weights) if terms else np.zeros(len(snap.chunks), np.float32)
+
+        n = cfg.candidates
+        cands: dict[int, Candidate] = {}
+        if cfg.bm25 and terms:
+            top = np.argsort(-bm)[:n]
+            for r, i in enumerate(x for x in top if bm[x] > 0):
+                cands.setdefault(int(i), Candidate(snap.chunks[int(i)])).ranks["bm25"] = r
+        qvec = self.embed_query(query) if qvec is None else qvec
+        dense_hits = self.store.dense_query(qvec, n) if n else []
+        cos_by_idx: dict[int, float] = {}
+        r = 0
+        for cid, cos, h in dense_hits:
+            i = snap.by_id.get(cid)
+            if i is None or snap.chunks[i].content_hash != h:
+                continue  # not (or no longer / not yet) the served version: see store docstring
+            cos_by_idx[i] = cos
+            if cfg.dense:
+                cands.setdefault(i, Candidate(snap.chunks[i])).ranks["dense"] = r
+                r += 1
+        if allowed is not None:
+            cands = {i: c for i, c in cands.items() if c.chunk.meta.get("audience", "all") in allowed}
+        missing = [i for i in cands if i not in cos_by_idx]
+        if missing:
+            got = self.store.collection.get(ids=[snap.chunks[i].id for i in missing], include=["embeddings"])
+            vecs = {
+                cid: np.asarray(v, dtype=np.float32)
+                for cid, v in zip(got["ids"], got["embeddings"], strict=False)
+            }
+            for i in missing:
+                v = vecs.get(snap.chunks[i].id)
+                cos_by_idx[i] = float(v @ qvec) if v is not None else 0.0
+        syn = self.glossary.synonym_tokens(query) if cfg.glossary else {}
+        idf = {t: snap.bm25.idf(t) for t in terms}
+        total = sum(idf[t] * w for t, w in zip(terms, weights, strict=False)) or 1.0
+        q_total = sum(idf[t] for t in q_tokens) or 1.0
+        a = cfg.relevance_lexical
+        for i, c in cands.items():
+            c.cosine = cos_by_idx.get(i, 0.0)
+            c.bm25 = float(bm[i])
+            toks = set(c.chunk.tokens)
+            q_cov = sum(idf[t] for t in q_tokens if t in toks or syn.get(t, set()) & toks) / q_total
+            all_cov = sum(idf[t] * w for t, w in zip(terms, weights, strict=False) if t in toks) / total
+            c.coverage = max(q_cov, all_cov) if q_tokens else 0.0
+            c.relevance = (1 - a) * max(c.cosine, 0.0) + a * c.coverage
+            fused = 0.0
+            if "dense" in c.ranks:
+                fused += cfg.dense_weight / (cfg.rrf_k + c.ranks["dense"])
+            if "bm25" in c.ranks:
+                fused += cfg.bm25_weight / (cfg.rrf_k + c.ranks["bm25"])
+            if cfg.lang_pref and c.chunk.meta.get("language") == qlang:
+                fused *= 1 + cfg.lang_boost
+            c.fused = fused * (cfg.relevance_mix + c.relevance) if cfg.relevance_mix >= 0 else fused
+        return sorted(cands.values(), key=lambda c: (-c.fused, -c.relevance))
+
+    def search(
+        self, query: str, k: int = 5, lang: str | None = None, audience: str | Iterable[str] | None = "all"
+    ) -> list[Source]:
+        """Top-k passages as `Source`s (score = comparable relevance, see module docstring)."""
+        return [c.to_source() for c in self.candidates(query, lang=lang, audience=audience)[:k]]

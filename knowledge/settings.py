@@ -1,0 +1,49 @@
+"""Knowledge-base settings (env vars documented in docs/CONTRACTS.md).
+
+Relative paths are relative to the working directory, which is the repository root for every
+process started by `hrbot run`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class KnowledgeSettings(BaseSettings):
+    """Where the knowledge base lives and how it answers.
+
+    Construction is cheap (no I/O): `KnowledgeBase` opens the store and loads the embedding model
+    only on first use.
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_prefix="")
+
+    knowledge_chroma_path: Path = Path("var/chroma")
+    #: Chroma server URL (e.g. http://127.0.0.1:8001); when set, the client/server mode is used.
+    knowledge_chroma_url: str | None = None
+    knowledge_collection: str = "hr_knowledge"
+    knowledge_glossary: Path = Path(__file__).parent / "glossary.yml"
+    #: Document registry (SQLite). Default: `<knowledge_chroma_path>/registry.sqlite3`.
+    knowledge_registry_path: Path | None = None
+    #: Relevance below which we refuse, per question language (USE cosines of Chinese pairs run
+    #: lower, so Chinese needs its own threshold). Calibrated on the dev set: see
+    #: knowledge/retrieval.py (module docstring) and `hrbot knowledge eval`.
+    knowledge_min_confidence: dict[str, float] = {"en": 0.39, "zh": 0.29}
+    #: Maximum characters of an extractive answer.
+    knowledge_answer_chars: int = 420
+    knowledge_embed_threads: int = 2
+
+    hrbot_llm_base_url: str | None = None
+    hrbot_llm_model: str = "gpt-4o-mini"
+    hrbot_llm_api_key: str | None = None
+
+    def min_confidence(self, lang: str) -> float:
+        """The refusal threshold for a question language."""
+        return self.knowledge_min_confidence.get(lang, self.knowledge_min_confidence.get("en", 0.4))
+
+    @property
+    def registry_path(self) -> Path:
+        """The registry file; it sits beside the local store so both move together."""
+        return self.knowledge_registry_path or (self.knowledge_chroma_path / "registry.sqlite3")

@@ -1,0 +1,268 @@
+"""Language detection, tokenisation for BM25 and sentence splitting (English and Chinese).
+
+jieba is imported and initialised lazily (it builds its prefix dictionary on first use, ~1 s).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[A-Za-z][A-Za-z0-9\-']*|\d+(?:\.\d+)?")
+_WORD = re.compile(r"[a-z0-9]")
+
+
+def _words(block: str) -> list[str]:
+    """Whitespace-separated word list (keeps long literal lists readable)."""
+    return block.split()
+
+
+EN_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "am",
+        "do",
+        "does",
+        "did",
+        "doing",
+        "have",
+        "has",
+        "had",
+        "having",
+        "i",
+        "me",
+        "my",
+        "we",
+        "our",
+        "you",
+        "your",
+        "he",
+        "she",
+        "it",
+        "its",
+        "they",
+        "them",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "not",
+        "no",
+        "nor",
+        "so",
+        "than",
+        "too",
+        "very",
+        "just",
+        "about",
+        "into",
+        "over",
+        "under",
+        "again",
+        "further",
+        "then",
+        "once",
+        "here",
+        "there",
+        "all",
+        "any",
+        "both",
+        "each",
+        "few",
+        "more",
+        "most",
+        "other",
+        "some",
+        "such",
+        "only",
+        "own",
+        "same",
+        "s",
+        "t",
+        "don",
+        "now",
+        "get",
+        "got",
+        "im",
+        "i'm",
+        "it's",
+        "ve",
+        "ll",
+        "re",
+        "d",
+        "m",
+        "o",
+        "y",
+        "up",
+        "out",
+        "off",
+        "down",
+        "there's",
+        "what's",
+    ]
+)
+ZH_STOP = frozenset(
+    _words("""
+    的 了 是 吗 呢 吧 啊 呀 我 你 他 她
+    它 我们 你们 他们 这 那 这个 那个 在 有 和 与
+    及 或 就 都 也 还 要 会 能 可以 可 吗
+    么 什么 怎么 怎样 如何 多少 几 哪 哪些 哪里 是否 不
+    没 没有 对 把 被 给 让 从 到 为 以 之
+    其 所 等 中 上 下 个 些 一 一下 请问 想
+    知道 应该 需要 一个 如果 公司 单位
+""")
+)
+# jieba splits numbers from units; we keep the Chinese tokens only when they carry meaning.
+
+
+def detect_language(text: str) -> str:
+    """'zh' when CJK characters are a noticeable share of the letters, else 'en'."""
+    cjk = len(_CJK.findall(text))
+    latin = len(re.findall(r"[A-Za-z]", text))
+    if cjk == 0:
+        return "en"
+    return "zh" if cjk * 3 >= latin * 0.5 or cjk >= 20 else "en"
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    for w in HR_WORDS:
+        jieba.add_word(w, freq=20000)
+    return jieba
+
+
+#: HR terms jieba must keep whole (glossary terms are added too, see `add_words`).
+HR_WORDS = _words("""
+    年假 年休假 带薪年休假 产假 病假 婚假 丧假 事假 陪产假 护理假
+    哺乳假 哺乳期 加班 加班费 工伤 试用期 经济补偿 劳动合同 公务员 事业单位
+    调休 探亲假 培训 入职 离职 辞职 社保 社会保险 公积金 住房公积金
+    工资 日工资 夜班 年终奖 考核 处分
+""")
+
+
+def add_words(words: list[str]) -> None:
+    """Teach jieba extra domain words (e.g. the glossary's Chinese terms)."""
+    jb = _jieba()
+    for w in words:
+        if _CJK.search(w) and " " not in w:
+            jb.add_word(w, freq=20000)
+
+
+def stem(word: str) -> str:
+    """Light English stemmer (plural/verb suffixes) so that 'leaves'~'leave', 'paid'~'pay'."""
+    w = word
+    if len(w) <= 3:
+        return w
+    irregular = {"paid": "pay", "children": "child", "women": "woman", "men": "man", "days": "day"}
+    if w in irregular:
+        return irregular[w]
+    for suf, rep in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if w.endswith(suf) and len(w) - len(suf) >= 3:
+            if suf == "s" and w.endswith(("ss", "us", "is")):
+                return w
+            if suf == "es" and not w.endswith(("ches", "shes", "xes", "ses", "zes")):
+                w = w[:-1]
+                break
+            w = w[: len(w) - len(suf)] + rep
+            break
+    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
+        w = w[:-1]  # running -> runn -> run
+    return w.rstrip("e") if len(w) > 4 and w.endswith("e") else w
+
+
+def tokenize(text: str, keep_stop: bool = False) -> list[str]:
+    """BM25 tokens: jieba words for Chinese runs, lower-cased stemmed words for Latin runs, numbers."""
+    out: list[str] = []
+    for m in _RUNS.finditer(text):
+        run = m.group(0)
+        if _CJK.match(run):
+            for w in _jieba().lcut_for_search(run):
+                if keep_stop or w not in ZH_STOP:
+                    out.append(w)
+        else:
+            w = run.lower().strip("'-")
+            if not w or (not keep_stop and w in EN_STOP):
+                continue
+            out.append(stem(w) if _WORD.match(w) and not w[0].isdigit() else w)
+    return out
+
+
+_SENT_ZH = re.compile(r"(?<=[。！？；!?;])|\n+")
+_SENT_EN = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[*])|\n+")
+
+
+_BLOCK_START = re.compile(r"^\s*([-*+>#|]|\d+[.)]\s|[（(][一二三四五六七八九十\d]+[)）]|第.{1,6}[条章节])")
+_ENDS = (".", "!", "?", ":", "。", "！", "？", "；", "：", ";")
+
+
+def unwrap_lines(text: str) -> list[str]:
+    """Logical lines: hard-wrapped paragraph lines are joined, list items and headings kept apart."""
+    out: list[str] = []
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if not line:
+            out.append("")
+            continue
+        if out and out[-1] and not out[-1].endswith(_ENDS) and not _BLOCK_START.match(line):
+            sep = "" if _CJK.search(out[-1][-1:]) and _CJK.match(line) else " "
+            out[-1] = out[-1] + sep + line
+        else:
+            out.append(line)
+    return [x for x in out if x]
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences (and list items / lines) in order; Chinese sentence punctuation respected."""
+    parts: list[str] = []
+    for line in unwrap_lines(text):
+        for piece in _SENT_ZH.split(line):
+            parts.extend(p.strip() for p in _SENT_EN.split(piece) if p and p.strip())
+    return parts

@@ -1,0 +1,75 @@
+"""On the reference corpus: the CLI JSON contract and the dev-set evaluation (loose goals)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from knowledge.cli import app, ask_command
+
+from .conftest import CORPUS, DEV_QA, needs_corpus
+
+pytestmark = [pytest.mark.corpus, needs_corpus]
+FIELDS = {"source", "title", "section", "score", "text"}
+
+
+def _env(store: Path) -> dict[str, str]:
+    return {
+        "KNOWLEDGE_CHROMA_PATH": str(store / "chroma"),
+        "KNOWLEDGE_CHROMA_URL": "",
+        "HRBOT_LLM_BASE_URL": "",
+        "HF_HUB_OFFLINE": "1",
+    }
+
+
+def test_cli_search_json(corpus_store: Path) -> None:
+    args = ["search", "女职工产假多少天", "--k", "5", "--json"]
+    res = CliRunner().invoke(app, args, env=_env(corpus_store))
+    assert res.exit_code == 0, res.output
+    hits = json.loads(res.output)
+    assert 1 <= len(hits) <= 5 and all(set(h) == FIELDS for h in hits)
+    assert hits[0]["source"] == "zh/女职工劳动保护特别规定(2012-04-28).md"
+    assert hits[0]["section"] == "第七条"
+    assert [h["score"] for h in hits] and all(0 <= h["score"] <= 1 for h in hits)
+
+
+def test_cli_ask_json(corpus_store: Path) -> None:
+    ask = typer.Typer()
+    ask.command("ask")(ask_command)
+    ask.command("noop")(lambda: None)  # two commands: keep "ask" as a sub-command like in hrbot
+    q = "How many hours of sick leave do I earn each pay period?"
+    res = CliRunner().invoke(ask, ["ask", q, "--json"], env=_env(corpus_store))
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert set(out) == {"answer", "sources", "confident"}
+    assert out["confident"] is True and out["answer"]
+    assert all(set(s) == FIELDS for s in out["sources"])
+    assert any("sick" in s["text"].lower() for s in out["sources"])
+
+
+def test_cli_list_and_unchanged_ingest(corpus_store: Path) -> None:
+    env = _env(corpus_store)
+    res = CliRunner().invoke(app, ["list", "--json"], env=env)
+    docs = json.loads(res.output)
+    assert len(docs) > 250 and {"source", "title", "language", "content_hash", "chunk_count"} <= set(docs[0])
+    res = CliRunner().invoke(app, ["ingest", str(CORPUS), "--base", str(CORPUS), "--no-progress"], env=env)
+    assert res.exit_code == 0, res.output
+    assert "added 0, updated 0" in res.output and "0 chunks embedded" in res.output
+
+
+def test_dev_set_eval(corpus_kb) -> None:
+    """Loose goals (the measured numbers are in the report / `hrbot knowledge eval`)."""
+    from knowledge.evaluation import evaluate
+
+    rep = evaluate(corpus_kb, DEV_QA)
+    for lang in ("en", "zh"):
+        m = rep.per_language[lang]
+        assert m.hit3 >= 0.8, (lang, m)
+        assert m.mrr >= 0.7, (lang, m)
+        assert m.facts >= 0.35, (lang, m)
+        assert m.refusals >= 0.5, (lang, m)
+        assert m.false_refusals <= 0.25, (lang, m)

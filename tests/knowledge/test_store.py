@@ -1,0 +1,152 @@
+"""Store behaviour on a real Chroma in temp dirs: replace/remove without stale chunks, unchanged
+re-ingest does no embedding, audience, both languages, refusal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from knowledge import embeddings
+
+from .conftest import make_kb
+
+
+def _write(p: Path, text: str) -> Path:
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def _all_chroma_ids(kb) -> set[str]:
+    return set(kb.store.collection.get(include=[])["ids"])
+
+
+def test_replace_and_remove_leave_no_stale_chunks(kb, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    long_old = "\n\n".join(
+        f"## Old section {i}\n\nThe parking fee was {i} zorbles per day." for i in range(8)
+    )
+    _write(docs / "parking.md", "---\ntitle: Parking\n---\n" + long_old)
+    rep = kb.ingest([docs], progress=False)
+    assert rep.added == ["parking.md"]
+    old_count = kb.list_documents()[0].chunk_count
+    assert old_count == 8
+    assert any("zorbles" in s.text for s in kb.search("parking fee zorbles", k=5))
+
+    _write(docs / "parking.md", "---\ntitle: Parking\n---\n## Fees\n\nParking now costs 3 quarks per day.")
+    rep = kb.ingest([docs], progress=False)
+    assert rep.updated == ["parking.md"]
+    hits = kb.search("parking fee zorbles quarks", k=10)
+    assert hits and all("zorbles" not in h.text for h in hits)
+    assert any("quarks" in h.text for h in hits)
+    # the leftover ids of the old version are gone from Chroma too (no duplicates, no orphans)
+    assert len(_all_chroma_ids(kb)) == 1
+    info = kb.list_documents()[0]
+    assert info.chunk_count == 1 and info.title == "Parking"
+
+    assert kb.remove("parking.md") == 1
+    assert kb.search("parking fee quarks", k=5) == []
+    assert _all_chroma_ids(kb) == set() and kb.list_documents() == []
+    assert kb.remove("parking.md") == 0
+
+
+def test_prune_removes_deleted_files(kb, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    _write(docs / "a.md", "# A\n\nAlpha text about bicycles.")
+    _write(docs / "b.md", "# B\n\nBeta text about canoes.")
+    kb.ingest([docs], progress=False)
+    (docs / "b.md").unlink()
+    rep = kb.ingest([docs], progress=False, prune=True)
+    assert rep.removed == ["b.md"] and rep.unchanged == ["a.md"]
+    assert all(h.source == "a.md" for h in kb.search("canoes", k=5))
+
+
+def test_unchanged_reingest_does_no_embedding(kb, copy_demo: Path) -> None:
+    first = kb.ingest([copy_demo], progress=False)
+    assert first.chunks_embedded > 0 and not first.failed
+    before = embeddings.EMBED_CALLS["texts"]
+    again = kb.ingest([copy_demo], progress=False)
+    assert embeddings.EMBED_CALLS["texts"] == before
+    assert again.chunks_embedded == 0 and sorted(again.unchanged) == sorted(first.added)
+
+
+def test_ingest_file_upload_and_reopen(tmp_path: Path) -> None:
+    kb = make_kb(tmp_path)
+    up = _write(
+        tmp_path / "upload.md", "---\ntitle: Dress code\n---\n## Fridays\n\nJeans are fine on Fridays."
+    )
+    info = kb.ingest_file(up, "policies/dress-code.md")
+    assert info.source == "policies/dress-code.md" and info.chunk_count == 1 and info.language == "en"
+    # a second process (new KnowledgeBase on the same dirs) sees the same store
+    other = make_kb(tmp_path)
+    assert [d.source for d in other.list_documents()] == ["policies/dress-code.md"]
+    assert other.search("can I wear jeans", k=1)[0].source == "policies/dress-code.md"
+    # and notices a write made by the first one (generation check)
+    kb.remove("policies/dress-code.md")
+    assert other.search("can I wear jeans", k=1) == []
+
+
+def test_reindex_keeps_results(kb, tmp_path: Path) -> None:
+    _write(tmp_path / "d" / "x.md", "# X\n\nThe canteen opens at 11:30.")
+    kb.ingest([tmp_path / "d"], progress=False)
+    rep = kb.reindex()
+    assert rep.chunks_embedded == 1
+    assert kb.search("when does the canteen open", k=1)[0].source == "x.md"
+
+
+def test_audience_filter(demo_kb) -> None:
+    q = "who handles harassment cases"
+    public = demo_kb.search(q, k=10)
+    assert all(h.audience == "all" for h in public)
+    hr = demo_kb.search(q, k=3, audience=["hr"])
+    assert hr[0].source.startswith("en/hr-only/")
+    assert demo_kb.answer(q, audience="hr").sources[0].source == "en/hr-only/hr-contacts.md"
+
+
+def test_both_languages_and_cross_language(demo_kb) -> None:
+    ans = demo_kb.answer("How many training hours do I need each year?")
+    assert ans.confident and "40" in ans.answer and ans.sources[0].source == "en/training.md"
+    zh = demo_kb.answer("每年要完成多少培训学时？")
+    assert zh.confident and "40学时" in zh.answer and zh.sources[0].source == "zh/培训管理.md"
+    # a Chinese question finds the English passage when only English is eligible, and vice versa
+    hits = demo_kb.search("产假有多少天", k=10)
+    assert any(h.source == "en/leave.md" for h in hits)
+    assert hits[0].language == "zh"  # the user's language is preferred, not exclusive
+    en_hits = demo_kb.search("maternity leave days", k=3)
+    assert en_hits[0].language == "en"
+
+
+def test_cross_language_when_only_the_other_language_answers(kb, tmp_path: Path) -> None:
+    _write(
+        tmp_path / "d" / "假期.md",
+        "# 假期规定\n\n第一条 女职工生育享受98天产假。\n\n"
+        "第二条 职工每日工作8小时。\n\n第三条 本规定自发布之日起施行。",
+    )
+    _write(tmp_path / "d" / "it.md", "# IT\n\n## Laptops\n\nReturn your laptop when you leave.")
+    kb.ingest([tmp_path / "d"], progress=False)
+    ans = kb.answer("How many days of maternity leave?", lang="en")
+    assert ans.confident and ans.sources[0].source == "假期.md" and "98天" in ans.answer
+
+
+def test_refusal_below_threshold(demo_kb) -> None:
+    for q in ("who won the office chili cookoff last year", "食堂周末开不开门"):
+        ans = demo_kb.answer(q)
+        assert not ans.confident, (q, ans.confidence)
+        assert ans.confidence < demo_kb.settings.min_confidence(ans.language)
+    assert "找到" in demo_kb.answer("食堂周末开不开门").answer
+
+
+def test_answer_is_trimmed_and_cited(demo_kb) -> None:
+    ans = demo_kb.answer("How much is overtime on a public holiday paid?", lang="en")
+    assert ans.confident and "300%" in ans.answer
+    assert len(ans.answer) <= demo_kb.settings.knowledge_answer_chars * 1.3
+    s = ans.sources[0]
+    assert (s.source, s.title) == ("en/working-hours.md", "Working hours and overtime") and s.section
+    assert 0 < s.score <= 1 and s.text
+
+
+def test_llm_unreachable_falls_back_to_extractive(demo_kb) -> None:
+    from knowledge.answering import answer_question
+
+    settings = demo_kb.settings.model_copy(update={"hrbot_llm_base_url": "http://127.0.0.1:9/v1"})
+    ans = answer_question(demo_kb.retriever, settings, "How many training hours do I need each year?")
+    assert ans.confident and "40 training hours" in ans.answer
