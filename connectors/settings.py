@@ -1,0 +1,101 @@
+"""Connector settings, read from the environment and ``.env`` (names as in docs/CONTRACTS.md)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConnectorSettings(BaseSettings):
+    """Everything the gateway and the Telegram bot need; field names map 1:1 to env vars."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    hrbot_data_dir: Path = Path("var")
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_timeout_s: float = 30.0
+
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8000
+    # Web SSO token verification: HS256 with a shared secret (dev) or RS256 with a public key (prod).
+    hrbot_jwt_secret: str | None = None
+    hrbot_jwt_public_key: str | None = None
+    hrbot_jwt_algorithm: Literal["HS256", "RS256"] | None = None
+    hrbot_jwt_issuer: str | None = None
+    hrbot_jwt_audience: str | None = None
+    hrbot_dev_login: bool = True
+    hrbot_dev_token_ttl_s: int = 8 * 3600
+    hrbot_identity_secret: str | None = None
+    hrbot_identity_ttl_s: int = 300
+    # Comma separated origins allowed to embed the widget from another host (empty: same origin only).
+    hrbot_cors_origins: str = ""
+
+    personnel_url: str = "http://127.0.0.1:8100"
+    personnel_service_token: str | None = None
+
+    hrbot_admin_max_upload_mb: float = 20.0
+    hrbot_link_database_url: str | None = None
+    hrbot_link_code_ttl_s: int = 600
+
+    telegram_bot_token: str | None = None
+    telegram_base_url: str | None = None
+    telegram_bot_username: str | None = None
+    telegram_webhook_url: str | None = None
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = 8443
+    telegram_webhook_secret: str | None = None
+
+    # Where ingested corpus files live (comma separated), so citation links can open them.
+    knowledge_docs_dirs: str = "knowledge/demo"
+
+    @field_validator("hrbot_jwt_public_key")
+    @classmethod
+    def _load_key_file(cls, value: str | None) -> str | None:
+        """Accept the PEM itself or a path to a PEM file (env vars cannot hold newlines everywhere)."""
+        if value and "-----BEGIN" not in value and Path(value).is_file():
+            return Path(value).read_text()
+        if value:
+            return value.replace("\\n", "\n")
+        return value
+
+    @property
+    def jwt_algorithm(self) -> str | None:
+        """The one algorithm accepted for web tokens; ``None`` means web sign-in is disabled."""
+        if self.hrbot_jwt_algorithm:
+            return self.hrbot_jwt_algorithm
+        if self.hrbot_jwt_public_key:
+            return "RS256"
+        if self.hrbot_jwt_secret:
+            return "HS256"
+        return None
+
+    @property
+    def dev_login_enabled(self) -> bool:
+        """``/dev/token`` exists only with a dev HS256 secret and HRBOT_DEV_LOGIN=true."""
+        return bool(self.hrbot_jwt_secret) and self.hrbot_dev_login
+
+    @property
+    def link_database_url(self) -> str:
+        return self.hrbot_link_database_url or f"sqlite:///{self.hrbot_data_dir / 'connectors.db'}"
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.hrbot_data_dir / "knowledge_uploads"
+
+    @property
+    def docs_dirs(self) -> list[Path]:
+        return [Path(p.strip()) for p in self.knowledge_docs_dirs.split(",") if p.strip()]
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [o.strip() for o in self.hrbot_cors_origins.split(",") if o.strip()]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> ConnectorSettings:
+    """Settings read once per process (tests pass explicit settings instead)."""
+    return ConnectorSettings()

@@ -1,0 +1,1 @@
+"""Telegram connector (python-telegram-bot): forwards private text messages to Rasa."""

@@ -1,0 +1,432 @@
+"""The Telegram bot: one python-telegram-bot Application with small handlers.
+
+Private text messages go to Rasa as sender ``tg:<telegram user id>``; the identity assertion is
+attached only when the Telegram user linked their account with a one-time code from the web
+(``/link CODE``). Group chats get no HR answers (privacy): the bot only replies when addressed,
+pointing to a private chat. Run with ``python -m connectors.telegram.bot`` (polling, or webhook when
+TELEGRAM_WEBHOOK_URL is set).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import weakref
+from typing import Any
+from urllib.parse import urlparse
+
+import structlog
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+    User,
+)
+from telegram.constants import ChatAction, ChatType
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from connectors.i18n import normalise_lang, t
+from connectors.linking import LinkStore
+from connectors.rasa_client import BotMessage, RasaClient, RasaUnavailable
+from connectors.settings import ConnectorSettings, get_settings
+from connectors.telegram.format import KEY_PREFIX, needs_key, render_text, split_text
+
+log = structlog.get_logger(__name__)
+
+MAX_LINK_FAILURES = 5
+LINK_FAILURE_WINDOW_S = 600
+
+TEXTS: dict[str, dict[str, str]] = {
+    "start": {
+        "en": (
+            "Hi! I'm the HR assistant. Ask me about HR policies (leave, benefits, expenses…) in English "
+            "or Chinese.\n\nTo check your own leave balance or apply for leave here, link your account: "
+            "open the HR assistant on the intranet, press “Link Telegram”, then send me /link CODE.\n\n"
+            "/help shows all commands."
+        ),
+        "zh": (
+            "您好！我是 HR 助手。可以用中文或英文问我人事政策（休假、福利、报销等）。\n\n"
+            "如需在这里查询自己的假期余额或申请休假，请先关联账号：在内网打开 HR 助手，点击“关联 Telegram”，"
+            "然后发送 /link 验证码。\n\n发送 /help 查看全部命令。"
+        ),
+    },
+    "help": {
+        "en": (
+            "Commands:\n/start – introduction\n/help – this help\n/link CODE – link your employee account "
+            "(get the code from the intranet HR assistant)\n/unlink – remove the link\n\n"
+            "Just type your question, e.g. “How many days of annual leave do I have?”"
+        ),
+        "zh": (
+            "命令：\n/start – 介绍\n/help – 帮助\n/link 验证码 – 关联员工账号（验证码在内网 HR 助手中获取）\n"
+            "/unlink – 解除关联\n\n直接输入问题即可，例如“我还有几天年假？”"
+        ),
+    },
+    "link_usage": {
+        "en": "Send /link followed by the code shown on the intranet, e.g. /link ABCD2345",
+        "zh": "请发送 /link 加上内网显示的验证码，例如 /link ABCD2345",
+    },
+    "link_ok": {
+        "en": "Done: this Telegram account is now linked to employee {employee_id}. Send /unlink to undo.",
+        "zh": "完成：此 Telegram 账号已关联员工 {employee_id}。发送 /unlink 可解除关联。",
+    },
+    "link_bad": {
+        "en": (
+            "That code is not valid (codes expire after 10 minutes and work once). "
+            "Get a new one on the intranet."
+        ),
+        "zh": "验证码无效（验证码 10 分钟内有效且只能使用一次）。请在内网重新获取。",
+    },
+    "link_locked": {
+        "en": "Too many wrong codes. Please wait 10 minutes and try again.",
+        "zh": "错误次数过多，请 10 分钟后再试。",
+    },
+    "unlink_ok": {
+        "en": "Your Telegram account is no longer linked. You can still ask policy questions.",
+        "zh": "已解除关联。您仍然可以咨询人事政策。",
+    },
+    "unlink_none": {"en": "This Telegram account is not linked.", "zh": "此 Telegram 账号尚未关联。"},
+    "text_only": {
+        "en": "Sorry, I can only read text messages. Please type your question.",
+        "zh": "抱歉，我只能读取文字消息，请直接输入您的问题。",
+    },
+    "edited": {
+        "en": "I don't process edited messages. Please send your corrected question as a new message.",
+        "zh": "我无法处理已编辑的消息，请把修改后的问题作为新消息发送。",
+    },
+    "group": {
+        "en": (
+            "For your privacy I only answer HR questions in a private chat. Please message me directly{link}."
+        ),
+        "zh": "为保护隐私，我只在私聊中回答人事问题。请直接私聊我{link}。",
+    },
+    "unknown_command": {
+        "en": "Unknown command. Send /help to see what I can do.",
+        "zh": "未知命令。发送 /help 查看可用功能。",
+    },
+    "button_expired": {
+        "en": "This button has expired; please ask again.",
+        "zh": "此按钮已失效，请重新提问。",
+    },
+}
+
+
+def user_lang(user: User | None) -> str:
+    """Chinese for Telegram language codes starting with zh, else English."""
+    return "zh" if user and (user.language_code or "").lower().startswith("zh") else "en"
+
+
+def tx(key: str, user: User | None, **fmt: Any) -> str:
+    return TEXTS[key][user_lang(user)].format(**fmt)
+
+
+def _settings(context: ContextTypes.DEFAULT_TYPE) -> ConnectorSettings:
+    return context.bot_data["settings"]
+
+
+def _links(context: ContextTypes.DEFAULT_TYPE) -> LinkStore:
+    return context.bot_data["links"]
+
+
+def _rasa(context: ContextTypes.DEFAULT_TYPE) -> RasaClient:
+    return context.bot_data["rasa"]
+
+
+def keyboard_for(msg: BotMessage, links: LinkStore) -> InlineKeyboardMarkup | None:
+    """Rasa buttons as an inline keyboard; long payloads are replaced by short keys."""
+    buttons = msg.get("buttons") or []
+    if not buttons:
+        return None
+    rows = []
+    for b in buttons:
+        payload = b["payload"]
+        data = KEY_PREFIX + links.put_payload(payload) if needs_key(payload) else payload
+        rows.append([InlineKeyboardButton(b["title"][:200] or payload[:60], callback_data=data)])
+    return InlineKeyboardMarkup(rows)
+
+
+async def send_bot_messages(
+    message: Message, messages: list[BotMessage], lang: str, links: LinkStore
+) -> None:
+    """Send Rasa's replies: text split under Telegram's limit, keyboard on the last chunk."""
+    for msg in messages:
+        chunks = split_text(render_text(msg, lang))
+        markup = keyboard_for(msg, links)
+        if not chunks and markup is not None:
+            chunks = ["…"]
+        for i, chunk in enumerate(chunks):
+            await message.chat.send_message(chunk, reply_markup=markup if i == len(chunks) - 1 else None)
+
+
+async def ask_rasa(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    """Forward ``text`` from the effective user to Rasa and send the replies to the chat.
+
+    Updates are processed concurrently (one slow answer must not hold up everyone), but each
+    user's messages go to Rasa one at a time and in order.
+    """
+    user, message = update.effective_user, update.effective_message
+    if user is None or message is None:
+        return
+    async with _user_lock(context, user.id):
+        await _ask_rasa_locked(message, context, user, text)
+
+
+def _user_lock(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> asyncio.Lock:
+    locks: weakref.WeakValueDictionary[int, asyncio.Lock] = context.bot_data.setdefault(
+        "user_locks", weakref.WeakValueDictionary()
+    )
+    lock = locks.get(user_id)
+    if lock is None:
+        lock = locks[user_id] = asyncio.Lock()
+    return lock
+
+
+def _identity_for(context: ContextTypes.DEFAULT_TYPE, user: User) -> str | None:
+    """A fresh identity assertion when this Telegram user is linked, else None."""
+    settings = _settings(context)
+    employee_id = _links(context).employee_for(user.id)
+    if not employee_id:
+        return None
+    if not settings.hrbot_identity_secret:
+        log.error("identity_secret_missing", telegram_user_id=user.id)
+        return None
+    from hrbot.identity import sign_identity
+
+    return sign_identity(
+        employee_id, "telegram", settings.hrbot_identity_secret, ttl_s=settings.hrbot_identity_ttl_s
+    )
+
+
+async def _ask_rasa_locked(
+    message: Message, context: ContextTypes.DEFAULT_TYPE, user: User, text: str
+) -> None:
+    lang = user_lang(user)
+    identity = _identity_for(context, user)
+    try:
+        await message.chat.send_action(ChatAction.TYPING)
+    except TelegramError as exc:  # cosmetic only
+        log.debug("send_action_failed", error=str(exc))
+    try:
+        replies = await _rasa(context).send(
+            f"tg:{user.id}",
+            text,
+            identity=identity,
+            lang=normalise_lang(user.language_code) or lang,
+            channel="telegram",
+        )
+    except RasaUnavailable:
+        await message.chat.send_message(t("rasa_unavailable", lang))
+        return
+    if not replies:
+        replies = [{"text": t("empty_reply", lang)}]
+    await send_bot_messages(message, replies, lang, _links(context))
+
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/start`` introduces the bot; ``/start CODE`` (a t.me/<bot>?start=CODE deep link) links."""
+    if context.args:
+        await on_link(update, context)
+        return
+    await update.effective_message.reply_text(tx("start", update.effective_user))
+
+
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.effective_message.reply_text(tx("help", update.effective_user))
+
+
+async def on_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/link CODE``: consume a one-time code and map this Telegram user to the employee."""
+    user, message = update.effective_user, update.effective_message
+    if not context.args:
+        await message.reply_text(tx("link_usage", user))
+        return
+    now = time.monotonic()
+    failures = [f for f in context.user_data.get("link_failures", []) if now - f < LINK_FAILURE_WINDOW_S]
+    if len(failures) >= MAX_LINK_FAILURES:
+        await message.reply_text(tx("link_locked", user))
+        return
+    employee_id = _links(context).link_with_code(user.id, "".join(context.args))
+    if employee_id is None:
+        context.user_data["link_failures"] = [*failures, now]
+        log.info("telegram_link_failed", telegram_user_id=user.id)
+        await message.reply_text(tx("link_bad", user))
+        return
+    context.user_data["link_failures"] = []
+    await message.reply_text(tx("link_ok", user, employee_id=employee_id))
+
+
+async def on_unlink(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user = update.effective_user
+    removed = _links(context).unlink(user.id)
+    await update.effective_message.reply_text(tx("unlink_ok" if removed else "unlink_none", user))
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await ask_rasa(update, context, update.effective_message.text)
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Inline keyboard press: answer the query, mark the choice, send the payload to Rasa."""
+    query = update.callback_query
+    data = query.data or ""
+    payload = _links(context).get_payload(data[len(KEY_PREFIX) :]) if data.startswith(KEY_PREFIX) else data
+    if not payload:
+        await query.answer(tx("button_expired", update.effective_user), show_alert=True)
+        return
+    await query.answer()
+    msg = query.message
+    if isinstance(msg, Message):
+        title = next(
+            (
+                b.text
+                for row in (msg.reply_markup.inline_keyboard if msg.reply_markup else ())
+                for b in row
+                if b.callback_data == data
+            ),
+            payload,
+        )
+        try:  # remove the keyboard so the choice cannot be sent twice, and show what was chosen
+            await query.edit_message_text(f"{msg.text or ''}\n\n→ {title}".strip(), reply_markup=None)
+        except TelegramError as exc:
+            log.debug("edit_after_button_failed", error=str(exc))
+    await ask_rasa(update, context, payload)
+
+
+async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.effective_message.reply_text(tx("text_only", update.effective_user))
+
+
+async def on_edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
+        await update.effective_message.reply_text(tx("edited", update.effective_user))
+
+
+async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.effective_message.reply_text(tx("unknown_command", update.effective_user))
+
+
+def _addressed(message: Message, bot_username: str, bot_id: int) -> bool:
+    text = (message.text or message.caption or "").lower()
+    if bot_username and f"@{bot_username.lower()}" in text:
+        return True
+    reply = message.reply_to_message
+    return bool(reply and reply.from_user and reply.from_user.id == bot_id)
+
+
+async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Groups: never answer HR questions; reply politely only when addressed, otherwise stay quiet."""
+    message = update.effective_message
+    if message is None or not _addressed(message, context.bot.username or "", context.bot.id):
+        return
+    link = f": https://t.me/{context.bot.username}" if context.bot.username else ""
+    await message.reply_text(tx("group", update.effective_user, link=link))
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log every handler error; apologise in private chats so the user is not left waiting."""
+    log.error("telegram_handler_error", error=repr(context.error), exc_info=context.error)
+    if (
+        isinstance(update, Update)
+        and update.effective_chat
+        and update.effective_chat.type == ChatType.PRIVATE
+    ):
+        with contextlib.suppress(TelegramError):
+            await update.effective_chat.send_message(t("rasa_unavailable", user_lang(update.effective_user)))
+
+
+async def _post_init(app: Application) -> None:
+    settings: ConnectorSettings = app.bot_data["settings"]
+    app.bot_data.setdefault("rasa", RasaClient(settings.rasa_url, timeout_s=settings.rasa_timeout_s))
+    app.bot_data.setdefault("links", LinkStore(settings.link_database_url, settings.hrbot_link_code_ttl_s))
+    commands = {
+        "en": [
+            ("start", "Introduction"),
+            ("help", "Help"),
+            ("link", "Link your employee account"),
+            ("unlink", "Unlink your account"),
+        ],
+        "zh": [("start", "介绍"), ("help", "帮助"), ("link", "关联员工账号"), ("unlink", "解除关联")],
+    }
+    try:
+        await app.bot.set_my_commands([BotCommand(c, d) for c, d in commands["en"]])
+        await app.bot.set_my_commands([BotCommand(c, d) for c, d in commands["zh"]], language_code="zh")
+    except TelegramError as exc:
+        log.warning("set_my_commands_failed", error=str(exc))
+    log.info("telegram_bot_ready", username=app.bot.username, rasa_url=settings.rasa_url)
+
+
+async def _post_shutdown(app: Application) -> None:
+    rasa = app.bot_data.get("rasa")
+    if rasa is not None:
+        await rasa.aclose()
+    links = app.bot_data.get("links")
+    if links is not None:
+        links.dispose()
+
+
+def build_application(settings: ConnectorSettings | None = None) -> Application:
+    """Build (not start) the bot. Needs TELEGRAM_BOT_TOKEN; TELEGRAM_BASE_URL points at another Bot API."""
+    settings = settings or get_settings()
+    if not settings.telegram_bot_token:
+        raise RuntimeError("TELEGRAM_BOT_TOKEN is not set; the Telegram connector is disabled")
+    builder = Application.builder().token(settings.telegram_bot_token)
+    if settings.telegram_base_url:
+        builder = builder.base_url(settings.telegram_base_url)
+    app = builder.post_init(_post_init).post_shutdown(_post_shutdown).concurrent_updates(True).build()
+    app.bot_data["settings"] = settings
+
+    private = filters.ChatType.PRIVATE
+    new_msg = filters.UpdateType.MESSAGE
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED, on_edited))
+    app.add_handler(MessageHandler(filters.ChatType.GROUPS, on_group))
+    app.add_handler(CommandHandler("start", on_start, filters=private & new_msg))
+    app.add_handler(CommandHandler("help", on_help, filters=private & new_msg))
+    app.add_handler(CommandHandler("link", on_link, filters=private & new_msg))
+    app.add_handler(CommandHandler("unlink", on_unlink, filters=private & new_msg))
+    app.add_handler(CallbackQueryHandler(on_button))
+    app.add_handler(MessageHandler(private & new_msg & filters.COMMAND, on_unknown_command))
+    app.add_handler(MessageHandler(private & new_msg & filters.TEXT, on_text))
+    app.add_handler(MessageHandler(private & new_msg, on_non_text))
+    app.add_error_handler(on_error)
+    return app
+
+
+def webhook_params(settings: ConnectorSettings) -> dict[str, Any]:
+    """Arguments for ``run_webhook``/``Updater.start_webhook``: listen locally (behind the HTTPS proxy
+    that TELEGRAM_WEBHOOK_URL points at) on the URL's path, with the optional secret token."""
+    if not settings.telegram_webhook_url:
+        raise RuntimeError("TELEGRAM_WEBHOOK_URL is not set")
+    return {
+        "listen": settings.telegram_webhook_listen,
+        "port": settings.telegram_webhook_port,
+        "url_path": urlparse(settings.telegram_webhook_url).path.lstrip("/"),
+        "webhook_url": settings.telegram_webhook_url,
+        "secret_token": settings.telegram_webhook_secret,
+        "allowed_updates": Update.ALL_TYPES,
+    }
+
+
+def main() -> None:
+    """Run the bot: webhook when TELEGRAM_WEBHOOK_URL is set, otherwise long polling."""
+    settings = get_settings()
+    app = build_application(settings)
+    if settings.telegram_webhook_url:
+        log.info("telegram_mode", mode="webhook", url=settings.telegram_webhook_url)
+        app.run_webhook(**webhook_params(settings))
+    else:
+        log.info("telegram_mode", mode="polling")
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Web gateway: chat API, embeddable widget, knowledge admin page, Telegram link codes."""
