@@ -1,0 +1,418 @@
+"""Free-text dates in English and Chinese for the leave form and course searches.
+
+Users type dates the way they speak ("next Monday to Wednesday", "the 3rd to the 5th of March",
+"明天下午", "下周一到周三", "3月5日到7日"). dateparser handles many single English/Chinese dates but
+not ranges, not "下周一" or "3月5日", and it silently picks odd dates for "the 5th". So a small
+grammar comes first: the text is split into a start and an end part, each part is read into partial
+components (day, month, weekday, ...), the parts lend each other what they lack ("3月5日到7日": the
+end takes the start's month) and only then become dates, relative to the user's today. dateparser
+is the fallback for a part the grammar does not know.
+
+Nothing here knows HR rules: whether a day is a working day is the backend's business.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+import dateparser
+
+__all__ = [
+    "DateError",
+    "DateRange",
+    "find_half_day",
+    "format_date",
+    "format_period",
+    "parse_leave_dates",
+    "parse_period",
+    "split_range",
+]
+
+
+class DateError(ValueError):
+    """The text names a date that cannot exist or a range that ends before it starts.
+
+    ``reason`` is one of ``invalid`` (e.g. 30 February), ``end_before_start`` or ``unparsed``.
+    """
+
+    def __init__(self, reason: str, text: str = "") -> None:
+        super().__init__(f"{reason}: {text}")
+        self.reason = reason
+        self.text = text
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """A leave range; ``half_day`` ("am"/"pm") when the text said morning/afternoon."""
+
+    start: date
+    end: date
+    half_day: str | None = None
+
+
+@dataclass(frozen=True)
+class _Part:
+    """What one side of a range says, before it is turned into a date."""
+
+    year: int | None = None
+    month: int | None = None
+    day: int | None = None
+    weekday: int | None = None  # Monday = 0
+    week_offset: int | None = None  # this week 0, next week 1, last week -1
+    fixed: date | None = None  # already a date (relative word, ISO date, dateparser)
+
+    def empty(self) -> bool:
+        return self == _Part()
+
+
+MONTHS = {
+    "january": 1,
+    "jan": 1,
+    "february": 2,
+    "feb": 2,
+    "march": 3,
+    "mar": 3,
+    "april": 4,
+    "apr": 4,
+    "may": 5,
+    "june": 6,
+    "jun": 6,
+    "july": 7,
+    "jul": 7,
+    "august": 8,
+    "aug": 8,
+    "september": 9,
+    "sep": 9,
+    "sept": 9,
+    "october": 10,
+    "oct": 10,
+    "november": 11,
+    "nov": 11,
+    "december": 12,
+    "dec": 12,
+}
+WEEKDAYS_EN = {
+    "monday": 0,
+    "mon": 0,
+    "tuesday": 1,
+    "tue": 1,
+    "tues": 1,
+    "wednesday": 2,
+    "wed": 2,
+    "thursday": 3,
+    "thu": 3,
+    "thur": 3,
+    "thurs": 3,
+    "friday": 4,
+    "fri": 4,
+    "saturday": 5,
+    "sat": 5,
+    "sunday": 6,
+    "sun": 6,
+}
+WEEKDAYS_ZH = {
+    "一": 0,
+    "二": 1,
+    "三": 2,
+    "四": 3,
+    "五": 4,
+    "六": 5,
+    "日": 6,
+    "天": 6,
+    "1": 0,
+    "2": 1,
+    "3": 2,
+    "4": 3,
+    "5": 4,
+    "6": 5,
+    "7": 6,
+}
+RELATIVE_EN = {"day after tomorrow": 2, "tomorrow": 1, "today": 0, "yesterday": -1, "tmr": 1, "tmrw": 1}
+RELATIVE_ZH = {"大后天": 3, "后天": 2, "明天": 1, "明日": 1, "今天": 0, "今日": 0, "昨天": -1, "前天": -2}
+ZH_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+
+_MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
+_WEEKDAY_NAMES = "|".join(sorted(WEEKDAYS_EN, key=len, reverse=True))
+_ORD = r"(?:st|nd|rd|th)?"
+
+RE_ISO = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?")
+RE_ZH_MD = re.compile(r"(?:(\d{4})年)?(?:(\d{1,2})月份?)?(\d{1,2})(?:[日号]|$)")
+RE_ZH_WEEKDAY = re.compile(r"(下下个?|下个?|上个?|本|这个?|今)?(?:周|星期|礼拜)([一二三四五六日天1-7])")
+RE_EN_DAY_MONTH = re.compile(rf"\b(\d{{1,2}}){_ORD}\s*(?:of\s+)?({_MONTH_NAMES})\b\.?(?:,?\s*(\d{{4}}))?")
+RE_EN_MONTH_DAY = re.compile(rf"\b({_MONTH_NAMES})\b\.?\s*(?:the\s+)?(\d{{1,2}}){_ORD}\b(?:,?\s*(\d{{4}}))?")
+RE_EN_MONTH_ONLY = re.compile(rf"\b(?:of\s+)?({_MONTH_NAMES})\b(?:\s+(\d{{4}}))?")
+RE_EN_WEEKDAY = re.compile(rf"\b(?:(next|this|coming|last)\s+)?({_WEEKDAY_NAMES})\b")
+RE_EN_DAY = re.compile(r"\b(?:the\s+)?(\d{1,2})(st|nd|rd|th)\b|^\s*(?:the\s+)?(\d{1,2})\s*$")
+RE_RANGE_SPLIT = re.compile(
+    r"\s*(?:\bto\b|\buntil\b|\btill\b|\bthrough\b|\bthru\b|\band\b|–|—|~|～|到|至|-)\s*"
+)
+
+HALF_AM = re.compile(r"上午|早上|上半天|\bmorning\b|\ba\.?m\.?(?!\w)", re.I)
+HALF_PM = re.compile(r"下午|下半天|\bafternoon\b|\bp\.?m\.?(?!\w)", re.I)
+
+
+def find_half_day(text: str) -> str | None:
+    """ "am"/"pm" when the text names a morning or an afternoon (上午/下午), else None."""
+    am, pm = HALF_AM.search(text or ""), HALF_PM.search(text or "")
+    if am and not pm:
+        return "am"
+    if pm and not am:
+        return "pm"
+    return None
+
+
+def _zh_number(chars: str) -> int:
+    """Chinese numerals up to 99 (一, 十二, 二十五, 三十一)."""
+    if "十" in chars:
+        tens, _, units = chars.partition("十")
+        return (ZH_DIGITS.get(tens, 1) if tens else 1) * 10 + (ZH_DIGITS.get(units, 0) if units else 0)
+    value = 0
+    for ch in chars:
+        value = value * 10 + ZH_DIGITS[ch]
+    return value
+
+
+def _normalise(text: str) -> str:
+    """Lower case, ASCII digits, Chinese numerals before 月/日/号 as digits, ISO dates with '/'."""
+    text = (text or "").strip().lower()
+    text = text.translate({ord(c): ord("0") + i for i, c in enumerate("０１２３４５６７８９")})
+    text = text.replace("，", ",").replace("。", " ").replace("－", "-")
+    text = re.sub(r"([零〇一二两三四五六七八九十]+)(?=[月日号])", lambda m: str(_zh_number(m.group(1))), text)
+    # ISO dates contain '-', which also separates ranges: protect them first.
+    text = re.sub(r"(\d{4})-(\d{1,2})-(\d{1,2})", r"\1/\2/\3", text)
+    return text
+
+
+def split_range(text: str) -> list[str]:
+    """Split "X to Y" / "X到Y" / "X至Y" / "X-Y" / "between X and Y" into its two sides."""
+    text = _normalise(text)
+    text = re.sub(r"^\s*(?:from|between|从|自)\s*", "", text)
+    text = re.sub(r"\s*(?:为止|结束|止)\s*$", "", text)
+    parts = [p.strip() for p in RE_RANGE_SPLIT.split(text, maxsplit=1)]
+    return [p for p in parts if p] or [text]
+
+
+def _read_part(text: str, today: date) -> _Part:
+    """Read one side of a range into its components (no date arithmetic yet)."""
+    for word, days in RELATIVE_ZH.items():
+        if word in text:
+            return _Part(fixed=today + timedelta(days=days))
+    for word, days in RELATIVE_EN.items():
+        if re.search(rf"\b{word}\b", text):
+            return _Part(fixed=today + timedelta(days=days))
+    if m := RE_ISO.search(text):
+        return _Part(year=int(m.group(1)), month=int(m.group(2)), day=int(m.group(3)))
+    if m := RE_ZH_WEEKDAY.search(text):
+        prefix = m.group(1) or ""
+        offset = (
+            2
+            if prefix.startswith("下下")
+            else 1
+            if prefix.startswith("下")
+            else (-1 if prefix.startswith("上") else 0 if prefix else None)
+        )
+        return _Part(weekday=WEEKDAYS_ZH[m.group(2)], week_offset=offset)
+    if (m := RE_ZH_MD.search(text)) and ("月" in text or "日" in text or "号" in text):
+        return _Part(
+            year=int(m.group(1)) if m.group(1) else None,
+            month=int(m.group(2)) if m.group(2) else None,
+            day=int(m.group(3)),
+        )
+    if m := RE_EN_DAY_MONTH.search(text):
+        return _Part(
+            year=int(m.group(3)) if m.group(3) else None, month=MONTHS[m.group(2)], day=int(m.group(1))
+        )
+    if m := RE_EN_MONTH_DAY.search(text):
+        return _Part(
+            year=int(m.group(3)) if m.group(3) else None, month=MONTHS[m.group(1)], day=int(m.group(2))
+        )
+    if m := RE_EN_WEEKDAY.search(text):
+        word = m.group(1)
+        offset = {"next": 1, "this": 0, "last": -1}.get(word or "")
+        return _Part(weekday=WEEKDAYS_EN[m.group(2)], week_offset=offset)
+    if m := RE_EN_DAY.search(text):
+        return _Part(day=int(m.group(1) or m.group(3)))
+    if m := RE_EN_MONTH_ONLY.search(text):
+        return _Part(year=int(m.group(2)) if m.group(2) else None, month=MONTHS[m.group(1)])
+    if re.fullmatch(r"\d{1,2}", text.strip()):
+        return _Part(day=int(text.strip()))
+    parsed = _dateparser(text, today)
+    return _Part(fixed=parsed) if parsed else _Part()
+
+
+def _dateparser(text: str, today: date) -> date | None:
+    """dateparser as a fallback for a single date in either language."""
+    # Only text that looks like a date: dateparser reads dates into words like "day morning".
+    if not re.search(
+        r"\d|\bin (?:a|an|one|two|three|four|five|six|seven|ten) (?:days?|weeks?)\b|天后|周后", text
+    ):
+        return None
+    settings = {
+        "RELATIVE_BASE": datetime(today.year, today.month, today.day),
+        "PREFER_DATES_FROM": "future",
+        "DATE_ORDER": "DMY",
+        "STRICT_PARSING": False,
+    }
+    try:
+        value = dateparser.parse(text, languages=["en", "zh"], settings=settings)
+    except Exception:  # dateparser raises assorted errors on odd input; treat them as "no date"
+        return None
+    return value.date() if value else None
+
+
+def _make_date(year: int, month: int, day: int, text: str) -> date:
+    if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(year, month)[1]:
+        raise DateError("invalid", text)
+    return date(year, month, day)
+
+
+def _resolve(part: _Part, today: date, anchor: date | None, text: str) -> date:
+    """Turn a part into a date. ``anchor`` (the other side, or the form's current date) lends the
+    month and year; without it, dates without a year that are long past mean next year."""
+    if part.fixed:
+        return part.fixed
+    if part.weekday is not None:
+        if part.week_offset is None:
+            base = anchor or today
+            return base + timedelta(days=(part.weekday - base.weekday()) % 7)
+        monday = today - timedelta(days=today.weekday())
+        return monday + timedelta(days=7 * part.week_offset + part.weekday)
+    if part.day is None:
+        raise DateError("unparsed", text)
+    if part.month is not None:
+        year = part.year or (anchor.year if anchor else today.year)
+        value = _make_date(year, part.month, part.day, text)
+        if part.year is None and anchor is None and value < today - timedelta(days=60):
+            value = _make_date(year + 1, part.month, part.day, text)
+        return value
+    base = anchor or today
+    value = _make_date(base.year, base.month, part.day, text) if part.day <= 31 else None
+    if value is None:
+        raise DateError("invalid", text)
+    # long past: the user means the next month ("the 4th" said around the 30th)
+    if value < (anchor or today) - timedelta(days=14):
+        nxt = (base.replace(day=1) + timedelta(days=32)).replace(day=1)
+        value = _make_date(nxt.year, nxt.month, part.day, text)
+    return value
+
+
+def parse_leave_dates(text: str, today: date, context: date | None = None) -> DateRange:
+    """Parse a single date or a range from free text, relative to ``today``.
+
+    ``context`` (e.g. the start date already in the form) lends a month to "the 6th" / "6号" in a
+    correction. Raises DateError when the text names no date, an impossible date or a backwards
+    range.
+    """
+    half_day = find_half_day(text)
+    sides = split_range(text)
+    parts = [_read_part(side, today) for side in sides]
+    if all(p.empty() for p in parts):
+        raise DateError("unparsed", text)
+    if len(parts) == 1 or parts[1].empty():
+        if parts[0].empty():
+            raise DateError("unparsed", text)
+        day = _resolve(parts[0], today, context, sides[0])
+        return DateRange(day, day, half_day)
+    start_part, end_part = parts
+    if start_part.empty():  # "I want to take Friday off": the "to" was not a range
+        day = _resolve(end_part, today, context, sides[1])
+        return DateRange(day, day, half_day)
+    # The sides lend each other what they lack: "the 3rd to the 5th of March", "3月5日到7日".
+    if start_part.day is not None and start_part.month is None and end_part.month is not None:
+        start_part = replace(start_part, month=end_part.month, year=start_part.year or end_part.year)
+    start = _resolve(start_part, today, context, sides[0])
+    if end_part.weekday is not None and end_part.week_offset is None:
+        end = start + timedelta(days=(end_part.weekday - start.weekday()) % 7)
+    elif end_part.day is not None and end_part.month is None and end_part.fixed is None:
+        end = _make_date(start.year, start.month, end_part.day, sides[1]) if end_part.day <= 31 else None
+        if end is None:
+            raise DateError("invalid", sides[1])
+        if end < start:  # "the 28th to the 2nd": the end is in the next month
+            nxt = (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+            end = _make_date(nxt.year, nxt.month, end_part.day, sides[1])
+    elif end_part.month is not None and end_part.year is None and end_part.fixed is None:
+        end = _make_date(start.year, end_part.month, end_part.day or 1, sides[1])
+        if end < start and end_part.month < start.month:
+            end = _make_date(start.year + 1, end_part.month, end_part.day or 1, sides[1])
+    else:
+        end = _resolve(end_part, today, start, sides[1])
+    if end < start:
+        raise DateError("end_before_start", text)
+    return DateRange(start, end, half_day if start == end else None)
+
+
+def _month_bounds(year: int, month: int) -> tuple[date, date]:
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def parse_period(text: str, today: date) -> tuple[date, date] | None:
+    """A search window named in the text ("next month", "下个月", "this week", "in March", "3月")."""
+    t = _normalise(text)
+    nxt = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    monday = today - timedelta(days=today.weekday())
+    if re.search(r"next month|下个?月", t):
+        return _month_bounds(nxt.year, nxt.month)
+    if re.search(r"this month|本月|这个月|当月", t):
+        return today, _month_bounds(today.year, today.month)[1]
+    if re.search(r"next week|下个?(?:周|星期|礼拜)(?![一二三四五六日天1-7])", t):
+        return monday + timedelta(days=7), monday + timedelta(days=13)
+    if re.search(r"this week|本周|这周|这个星期|这星期", t):
+        return today, monday + timedelta(days=6)
+    m = (
+        re.search(rf"\b(?:in|during|for|of)\s+({_MONTH_NAMES})\b", t)
+        or re.search(rf"\b({_MONTH_NAMES.replace('may|', '')})\b", t)
+        or re.search(r"(\d{1,2})月份?(?!\d|[日号])", t)
+    )
+    if m:
+        value = m.group(1)
+        month = MONTHS[value] if value in MONTHS else int(value)
+        if not 1 <= month <= 12:
+            return None
+        year = today.year if month >= today.month else today.year + 1
+        return _month_bounds(year, month)
+    try:
+        days = parse_leave_dates(t, today)
+    except DateError:
+        return None
+    return days.start, days.end
+
+
+WEEKDAY_SHORT = {
+    "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+    "zh": ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],
+}
+HALF_DAY_WORDS = {"en": {"am": "morning", "pm": "afternoon"}, "zh": {"am": "上午", "pm": "下午"}}
+
+
+def format_date(value: date | str, lang: str) -> str:
+    """A date as people read it: "Mon 30 Nov 2026" / "2026年11月30日（周一）"."""
+    d = date.fromisoformat(value) if isinstance(value, str) else value
+    if lang == "zh":
+        return f"{d.year}年{d.month}月{d.day}日（{WEEKDAY_SHORT['zh'][d.weekday()]}）"
+    return f"{WEEKDAY_SHORT['en'][d.weekday()]} {d.day} {d.strftime('%b')} {d.year}"
+
+
+def format_period(start: date | str, end: date | str, lang: str, half_day: str | None = None) -> str:
+    """A leave period in the user's language, with the half day when there is one."""
+    s, e = format_date(start, lang), format_date(end, lang)
+    text = s if s == e else (f"{s} 至 {e}" if lang == "zh" else f"{s} to {e}")
+    if half_day in ("am", "pm"):
+        word = HALF_DAY_WORDS["zh" if lang == "zh" else "en"][half_day]
+        text += word if lang == "zh" else f" ({word})"
+    return text

@@ -1,0 +1,771 @@
+"""Leave in conversation: balances, the leave form, preview + confirmation + submission, my
+requests, cancelling, and managers' approvals.
+
+The actions are thin clients of the personnel backend: they never count working days, check
+balances or overlaps, or decide who may approve; they ask, show what the backend answered and
+explain its refusals (actions.common.explain_error). Identity comes only from the verified identity
+assertion (actions.common.identity), never from slots or text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from abc import ABC, abstractmethod
+from datetime import date
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import (
+    explain_error,
+    identity,
+    language,
+    personnel_client,
+    require_identity,
+    today,
+)
+from actions.dates import DateError, format_date, format_period, parse_leave_dates
+from hrbot.identity import Identity
+from personnel.app.schemas import LeaveApplicationOut, LeaveTypeOut
+from personnel.client import PersonnelClient, PersonnelError, PersonnelUnavailable
+
+BackendErrors = (PersonnelError, PersonnelUnavailable)
+
+# Everything the leave form fills; cleared together so a change of mind leaves nothing behind.
+FORM_SLOTS = ("leave_type", "leave_dates", "leave_start", "leave_end", "leave_half_day", "leave_reason")
+ALL_SLOTS = (*FORM_SLOTS, "leave_awaiting_confirmation", "leave_id", "reject_reason", "requested_slot")
+
+# The backend's refusal codes (personnel/app/services); explain_error utters "utter_error_<code>"
+# for each, in the user's language. tests/actions/test_domain_coverage.py checks this list against
+# the backend's code and the domain.
+ERROR_RESPONSES = (
+    "utter_error_already_enrolled",
+    "utter_error_backdated_too_far",
+    "utter_error_enrolment_closed",
+    "utter_error_exceeds_maximum",
+    "utter_error_forbidden",
+    "utter_error_http_error",
+    "utter_error_idempotency_key_reused",
+    "utter_error_identity_required",
+    "utter_error_insufficient_balance",
+    "utter_error_invalid_assignee",
+    "utter_error_invalid_date_range",
+    "utter_error_invalid_state",
+    "utter_error_leave_clash",
+    "utter_error_no_working_days",
+    "utter_error_not_found",
+    "utter_error_not_your_report",
+    "utter_error_overlapping_leave",
+    "utter_error_prerequisite_missing",
+    "utter_error_self_approval",
+    "utter_error_session_full",
+    "utter_error_unauthorized",
+    "utter_error_unknown_employee",
+    "utter_error_validation_error",
+)
+# The questions the forms ask for each required slot (Rasa utters them; the test checks both
+# languages exist for every required slot).
+FORM_QUESTIONS = {
+    "leave_form": {
+        "leave_type": "action_ask_leave_type",
+        "leave_dates": "utter_ask_leave_dates",
+        "leave_half_day": "utter_ask_leave_half_day",
+        "leave_reason": "utter_ask_leave_reason",
+    },
+    "reject_form": {"reject_reason": "utter_ask_reject_reason"},
+}
+
+STATUS = {
+    "en": {
+        "open": "awaiting approval",
+        "approved": "approved",
+        "rejected": "rejected",
+        "cancelled": "cancelled",
+    },
+    "zh": {"open": "待审批", "approved": "已批准", "rejected": "已驳回", "cancelled": "已撤销"},
+}
+SKIP_REASON = re.compile(
+    r"^\s*(none|no|nope|skip|n/?a|-|no reason|nothing|无|没有|不填|不填写|跳过|略)\s*[.!。]?\s*$", re.I
+)
+HALF_DAY_TEXT = {
+    "am": re.compile(r"\bam\b|morning|a\.m\.|上午|早上|上半天", re.I),
+    "pm": re.compile(r"\bpm\b|afternoon|p\.m\.|下午|下半天", re.I),
+    "none": re.compile(r"none|full|whole|all day|entire|全天|整天|一整天|一天|全日", re.I),
+}
+START_WORDS = re.compile(r"\bstart|\bfrom\b|\bbegin|从|开始|起", re.I)
+END_WORDS = re.compile(r"\bend|\buntil\b|\btill\b|\bto\b|\bthrough\b|到|结束|截止|为止", re.I)
+
+
+def name_of(obj: Any, field: str, lang: str) -> str:
+    """The Chinese or English variant of a bilingual backend field (``name`` -> name_zh/name_en)."""
+    zh, en = getattr(obj, f"{field}_zh", None), getattr(obj, f"{field}_en", None)
+    return (zh or en or "") if lang == "zh" else (en or zh or "")
+
+
+def num(value: float | int | None) -> str:
+    """Days and hours without a useless ".0" (2.5 stays 2.5)."""
+    return "-" if value is None else f"{float(value):g}"
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    """The user's intent, looking past nlu_fallback (a free-text date may be low-confidence)."""
+    return tracker.get_intent_of_latest_message() or (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def reset_events(*, deactivate: bool = True) -> list[EventType]:
+    """Events that leave nothing of a leave conversation behind."""
+    events: list[EventType] = [ActiveLoop(None)] if deactivate else []
+    events += [SlotSet(slot, None) for slot in ALL_SLOTS]
+    return events
+
+
+class BackendAction(Action, ABC):
+    """An action for the signed-in employee: identity check, client, and error explanation.
+
+    Subclasses implement ``act``; on a backend refusal or outage the user gets the explanation and
+    ``on_error`` events (by default: nothing half-done is kept).
+    """
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        who = require_identity(dispatcher, tracker)
+        if who is None:
+            return self.on_error(tracker)
+        try:
+            async with personnel_client(who) as pc:
+                return await self.act(pc, who, dispatcher, tracker, domain, language(tracker))
+        except BackendErrors as exc:
+            explain_error(dispatcher, domain, exc)
+            return self.on_error(tracker)
+
+    @abstractmethod
+    async def act(
+        self,
+        pc: PersonnelClient,
+        who: Identity,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        lang: str,
+    ) -> list[EventType]:
+        """Do the work with a client acting as the signed-in employee."""
+
+    def on_error(self, tracker: Tracker) -> list[EventType]:
+        return []
+
+
+def _type_names(types: list[LeaveTypeOut], lang: str) -> dict[str, str]:
+    return {t.code: name_of(t, "name", lang) for t in types}
+
+
+def _type_buttons(types: list[LeaveTypeOut], lang: str) -> list[dict[str, str]]:
+    return [
+        {"title": name_of(t, "name", lang), "payload": f'/inform{{"leave_type":"{t.code}"}}'} for t in types
+    ]
+
+
+def match_leave_type(value: str, types: list[LeaveTypeOut]) -> str | None:
+    """The backend code for what the user typed or the NLU extracted (code, English or Chinese name)."""
+    text = (value or "").strip().lower()
+    if not text:
+        return None
+    for t in types:
+        if text in (t.code.lower(), t.name_en.lower(), t.name_zh):
+            return t.code
+    for t in types:
+        en = t.name_en.lower().replace(" leave", "")
+        zh = t.name_zh.removesuffix("假") if len(t.name_zh) > 2 else t.name_zh
+        if t.code.lower() in text or en in text or (zh and zh in text) or t.name_zh in text:
+            return t.code
+    return None
+
+
+def _request_line(app: LeaveApplicationOut, names: dict[str, str], lang: str) -> str:
+    period = format_period(app.from_date, app.to_date, lang, app.half_day)
+    status = STATUS[lang].get(app.status, app.status)
+    kind = names.get(app.leave_type, app.leave_type)
+    if lang == "zh":
+        return f"• #{app.id} {kind}，{period}，{num(app.working_days)} 天：{status}"
+    return f"• #{app.id} {kind}, {period}, {num(app.working_days)} days: {status}"
+
+
+# --- balances ---------------------------------------------------------------------------------
+
+
+class ActionLeaveBalance(BackendAction):
+    """Balances per leave type, with pending days (optionally only the type the user named)."""
+
+    def name(self) -> str:
+        return "action_leave_balance"
+
+    async def act(
+        self,
+        pc: PersonnelClient,
+        who: Identity,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        lang: str,
+    ) -> list[EventType]:
+        year = today().year
+        balances = await pc.leave_balances(year=year)
+        wanted = next(tracker.get_latest_entity_values("leave_type"), None)
+        if wanted and any(b.leave_type == wanted for b in balances):
+            balances = [b for b in balances if b.leave_type == wanted]
+        if not balances:
+            dispatcher.utter_message(response="utter_leave_balance_none")
+        else:
+            if lang == "zh":
+                lines = [
+                    f"• {name_of(b, 'name', 'zh')}：剩余 {num(b.balance)} 天（额度 {num(b.allocated)}，"
+                    f"已休 {num(b.taken)}，待审批 {num(b.pending)}）"
+                    for b in balances
+                ]
+            else:
+                lines = [
+                    f"• {name_of(b, 'name', 'en')}: {num(b.balance)} days left (allocated "
+                    f"{num(b.allocated)}, taken {num(b.taken)}, pending {num(b.pending)})"
+                    for b in balances
+                ]
+            dispatcher.utter_message(response="utter_leave_balance", year=year, lines="\n".join(lines))
+        # A type named for the balance must not pre-fill a later application, unless one is underway.
+        return [] if tracker.active_loop_name == "leave_form" else [SlotSet("leave_type", None)]
+
+
+# --- the leave form ---------------------------------------------------------------------------
+
+
+class ActionAskLeaveType(BackendAction):
+    """Ask for the leave type with one button per type the backend offers, in the user's language."""
+
+    def name(self) -> str:
+        return "action_ask_leave_type"
+
+    async def act(
+        self,
+        pc: PersonnelClient,
+        who: Identity,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        lang: str,
+    ) -> list[EventType]:
+        types = await pc.leave_types()
+        dispatcher.utter_message(response="utter_ask_leave_type", buttons=_type_buttons(types, lang))
+        return []
+
+    def on_error(self, tracker: Tracker) -> list[EventType]:
+        return reset_events()
+
+
+class ValidateLeaveForm(FormValidationAction):
+    """Turns the user's words into form values: backend leave type codes, dates, half day, reason.
+
+    Dates are parsed here (free text, both languages, relative to the user's today); whether they
+    are working days or within balance is for the backend preview that follows the form.
+    """
+
+    def name(self) -> str:
+        return "validate_leave_form"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        # Without a verified identity there is nothing to ask: the preview explains how to sign in.
+        return domain_slots if identity(tracker) else []
+
+    async def extract_leave_dates(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Dates given with the request itself ("annual leave next Monday to Wednesday"), and a
+        correction at the confirmation step, which reopens the form with every slot still filled."""
+        intent = latest_intent(tracker)
+        text = tracker.latest_message.get("text") or ""
+        if text.startswith("/"):
+            return {}
+        if intent == "correct" and tracker.get_slot("leave_start"):
+            return {"leave_dates": text}
+        if intent != "apply_leave" or tracker.get_slot("leave_dates"):
+            return {}
+        try:
+            parse_leave_dates(text, today().date())
+        except DateError:
+            return {}
+        return {"leave_dates": text}
+
+    async def validate_leave_type(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        who = identity(tracker)
+        if who is None:
+            return {"leave_type": None}
+        lang = language(tracker)
+        try:
+            async with personnel_client(who) as pc:
+                types = await pc.leave_types()
+        except BackendErrors as exc:
+            explain_error(dispatcher, domain, exc)
+            return {"leave_type": None}
+        code = match_leave_type(str(value), types)
+        if code is None:
+            dispatcher.utter_message(
+                response="utter_leave_type_unknown", value=str(value), buttons=_type_buttons(types, lang)
+            )
+        return {"leave_type": code}
+
+    async def validate_leave_dates(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "")
+        lang = language(tracker)
+        start, end = tracker.get_slot("leave_start"), tracker.get_slot("leave_end")
+        is_correction = latest_intent(tracker) == "correct" and bool(start and end)
+        context = _iso(start) if is_correction else None
+        try:
+            days = parse_leave_dates(text, today().date(), context=context)
+        except DateError as err:
+            if is_correction and err.reason == "unparsed":
+                # "no, the afternoon" / "no, sick leave": not about the dates; keep them.
+                half = _half_day_of(text)
+                events = {"leave_dates": f"{start}/{end}"}
+                if half and half != "none":
+                    events["leave_half_day"] = half
+                return events
+            if err.reason == "unparsed" and latest_intent(tracker) == "correct":
+                return {"leave_dates": None}
+            response = {
+                "invalid": "utter_leave_dates_invalid",
+                "end_before_start": "utter_leave_dates_backwards",
+            }.get(err.reason, "utter_leave_dates_unparsed")
+            # not "text=": that keyword would replace the whole response
+            dispatcher.utter_message(response=response, dates=text)
+            return {"leave_dates": None, "leave_start": None, "leave_end": None}
+        new_start, new_end = days.start, days.end
+        if is_correction and days.start == days.end and start != end:
+            new_start, new_end = _apply_correction(text, days.start, _iso(start), _iso(end))
+            if new_end < new_start:
+                dispatcher.utter_message(response="utter_leave_dates_backwards", dates=text)
+                return {"leave_dates": f"{start}/{end}"}
+        result: dict[str, Any] = {
+            "leave_dates": text,
+            "leave_start": new_start.isoformat(),
+            "leave_end": new_end.isoformat(),
+        }
+        if days.half_day:
+            result["leave_half_day"] = days.half_day
+        elif new_start != new_end:
+            result["leave_half_day"] = "none"
+        elif is_correction and start != end:
+            result["leave_half_day"] = None  # now a single day: ask whether it is a half day
+        if new_start == new_end:
+            dispatcher.utter_message(
+                response="utter_leave_date_understood", start=format_date(new_start, lang)
+            )
+        else:
+            dispatcher.utter_message(
+                response="utter_leave_dates_understood",
+                start=format_date(new_start, lang),
+                end=format_date(new_end, lang),
+            )
+        return result
+
+    async def validate_leave_half_day(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        half = _half_day_of(str(value or ""))
+        if half is None:
+            dispatcher.utter_message(response="utter_leave_half_day_unknown")
+        return {"leave_half_day": half}
+
+    async def validate_leave_reason(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "").strip()
+        if not text or SKIP_REASON.match(text):
+            return {"leave_reason": "-"}  # "-" = no reason: the slot must be filled for the form
+        return {"leave_reason": text[:2000]}
+
+
+def _iso(value: Any) -> date:
+    return date.fromisoformat(str(value))
+
+
+def _half_day_of(text: str) -> str | None:
+    """am / pm / none from a button value or words ("afternoon", "全天"); None if unclear."""
+    value = text.strip().lower()
+    if value in ("am", "pm", "none"):
+        return value
+    found = [key for key, pattern in HALF_DAY_TEXT.items() if pattern.search(value)]
+    return found[0] if len(found) == 1 else None
+
+
+def _apply_correction(text: str, day: date, start: date, end: date) -> tuple[date, date]:
+    """Which end of the range a one-date correction changes ("no, the 6th", "不对，是6号")."""
+    if START_WORDS.search(text):
+        return day, end
+    if END_WORDS.search(text):
+        return start, day
+    return (day, end) if day < start else (start, day)
+
+
+def _form_values(tracker: Tracker) -> dict[str, Any]:
+    half = tracker.get_slot("leave_half_day")
+    reason = tracker.get_slot("leave_reason")
+    return {
+        "leave_type": tracker.get_slot("leave_type"),
+        "from_date": _iso(tracker.get_slot("leave_start")),
+        "to_date": _iso(tracker.get_slot("leave_end")),
+        "half_day": half if half in ("am", "pm") else None,
+        "reason": None if reason in (None, "-") else reason,
+    }
+
+
+class ActionPreviewLeave(BackendAction):
+    """Ask the backend what the filled form would mean (working days, holidays, balance after)
+    and ask for an explicit yes before anything is submitted."""
+
+    def name(self) -> str:
+        return "action_preview_leave"
+
+    async def act(
+        self,
+        pc: PersonnelClient,
+        who: Identity,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        lang: str,
+    ) -> list[EventType]:
+        if not (tracker.get_slot("leave_type") and tracker.get_slot("leave_start")):
+            return reset_events()
+        values = _form_values(tracker)
+        quote = await pc.preview_leave(**values)
+        names = _type_names(await pc.leave_types(), lang)
+        excluded = []
+        for day in quote.excluded:
+            label = format_date(day.date, lang)
+            holiday = day.holiday_zh if lang == "zh" else day.holiday_en
+            if holiday:
+                label += f"（{holiday}）" if lang == "zh" else f" ({holiday})"
+            excluded.append(label)
+        if excluded:
+            excluded_text = (
+                ("\n不计入：" + "、".join(excluded))
+                if lang == "zh"
+                else ("\nNot counted: " + ", ".join(excluded))
+            )
+        else:
+            excluded_text = ""
+        if quote.needs_balance and quote.balance_after is not None:
+            balance = (
+                f"{num(quote.balance_before)} 天 → {num(quote.balance_after)} 天"
+                if lang == "zh"
+                else f"{num(quote.balance_before)} → {num(quote.balance_after)} days"
+            )
+        else:
+            balance = "该假期类型不扣减余额" if lang == "zh" else "this leave type does not use a balance"
+        dispatcher.utter_message(
+            response="utter_leave_preview",
+            leave_type_name=names.get(quote.leave_type, quote.leave_type),
+            period=format_period(quote.from_date, quote.to_date, lang, quote.half_day),
+            working_days=num(quote.working_days),
+            excluded=excluded_text,
+            balance=balance,
+        )
+        if not quote.calendar_complete:
+            dispatcher.utter_message(response="utter_leave_calendar_incomplete")
+        return [SlotSet("leave_awaiting_confirmation", True)]
+
+    def on_error(self, tracker: Tracker) -> list[EventType]:
+        return reset_events()
+
+
+def submission_key(tracker: Tracker, who: Identity, values: dict[str, Any]) -> str:
+    """Deterministic per submission: the same confirmed form in the same conversation always
+    yields the same key (a retry cannot book twice), a new run of the form a new one."""
+    started = next(
+        (
+            e.get("timestamp")
+            for e in reversed(tracker.events)
+            if e.get("event") == "active_loop" and e.get("name") == "leave_form"
+        ),
+        None,
+    )
+    raw = "|".join(
+        [tracker.sender_id, who.employee_id, str(started), *(str(values[k]) for k in sorted(values))]
+    )
+    return "leave-" + hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+class ActionSubmitLeave(BackendAction):
+    """Submit the confirmed request once, then read it back from the backend (id and status)."""
+
+    def name(self) -> str:
+        return "action_submit_leave"
+
+    async def act(
+        self,
+        pc: PersonnelClient,
+        who: Identity,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        lang: str,
+    ) -> list[EventType]:
+        if not tracker.get_slot("leave_awaiting_confirmation") or not tracker.get_slot("leave_start"):
+            return reset_events()
+        values = _form_values(tracker)
+        created = await pc.apply_leave(**values, idempotency_key=submission_key(tracker, who, values))
+        stored = await pc.get_leave(created.id)
+        names = _type_names(await pc.leave_types(), lang)
+        dispatcher.utter_message(
+            response="utter_leave_submitted",
+            leave_id=stored.id,
+            leave_type_name=names.get(stored.leave_type, stored.leave_type),
+            period=format_period(stored.from_date, stored.to_date, lang, stored.half_day),
+            working_days=num(stored.working_days),
+            status=STATUS[lang].get(stored.status, stored.status),
+        )
+        return reset_events()
+
+    def on_error(self, tracker: Tracker) -> list[EventType]:
+        return reset_events()
+
+
+class ActionLeaveReset(Action):
+    """Change of mind at any step: stop the form, forget every value, confirm nothing was sent."""
+
+    def name(self) -> str:
+        return "action_leave_reset"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if latest_intent(tracker) == "deny":
+            dispatcher.utter_message(response="utter_leave_not_submitted")
+        else:
+            dispatcher.utter_message(response="utter_stopped")
+        return reset_events()
+
+
+# --- my requests and cancelling ---------------------------------------------------------------
+
+
+class ActionMyLeaveRequests(BackendAction):
+    """The employee's leave requests with their status."""
+
+    def name(self) -> str:
+        return "action_my_leave_requests"
+
+    async def act(
+        self,
+        pc: PersonnelClient,
+        who: Identity,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        lang: str,
+    ) -> list[EventType]:
+        apps = await pc.list_leave(employee_id=who.employee_id)
+        if not apps:
+            dispatcher.utter_message(response="utter_leave_requests_none")
+            return []
+        names = _type_names(await pc.leave_types(), lang)
+        apps = sorted(apps, key=lambda a: a.from_date, reverse=True)[:15]
+        dispatcher.utter_message(
+            response="utter_leave_requests", lines="\n".join(_request_line(a, names, lang) for a in apps)
+        )
+        return []
+
+
+class ActionCancelLeave(BackendAction):
+    """Cancel the request picked (button) or offer the cancellable ones as buttons."""
+
+    def name(self) -> str:
+        return "action_cancel_leave"
+
+    async def act(
+        self,
+        pc: PersonnelClient,
+        who: Identity,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        lang: str,
+    ) -> list[EventType]:
+        names = _type_names(await pc.leave_types(), lang)
+        leave_id = _int(next(tracker.get_latest_entity_values("leave_id"), None))
+        if leave_id is not None:
+            app = await pc.cancel_leave(leave_id)
+            dispatcher.utter_message(
+                response="utter_leave_cancelled",
+                leave_id=app.id,
+                leave_type_name=names.get(app.leave_type, app.leave_type),
+                period=format_period(app.from_date, app.to_date, lang, app.half_day),
+            )
+            return [SlotSet("leave_id", None)]
+        now = today().date()
+        apps = [
+            a
+            for a in await pc.list_leave(employee_id=who.employee_id)
+            if a.status == "open" or (a.status == "approved" and a.from_date > now)
+        ]
+        if not apps:
+            dispatcher.utter_message(response="utter_leave_cancel_none")
+            return [SlotSet("leave_id", None)]
+        apps = sorted(apps, key=lambda a: a.from_date)[:8]
+        buttons = [
+            {
+                "title": f"#{a.id} {names.get(a.leave_type, a.leave_type)} {format_date(a.from_date, lang)}",
+                "payload": f'/cancel_leave{{"leave_id":"{a.id}"}}',
+            }
+            for a in apps
+        ]
+        lines = "\n".join(_request_line(a, names, lang) for a in apps)
+        dispatcher.utter_message(response="utter_leave_cancel_pick", lines=lines, buttons=buttons)
+        return [SlotSet("leave_id", None)]
+
+    def on_error(self, tracker: Tracker) -> list[EventType]:
+        return [SlotSet("leave_id", None)]
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(str(value).strip().lstrip("#"))
+    except (TypeError, ValueError):
+        return None
+
+
+# --- approvals (managers) ---------------------------------------------------------------------
+
+
+async def show_pending(pc: PersonnelClient, dispatcher: CollectingDispatcher, lang: str) -> None:
+    """The requests waiting for the acting manager, with approve/reject buttons."""
+    apps = await pc.pending_approvals()
+    if not apps:
+        dispatcher.utter_message(response="utter_approvals_none")
+        return
+    names = _type_names(await pc.leave_types(), lang)
+    apps = sorted(apps, key=lambda a: a.from_date)[:6]
+    lines, buttons = [], []
+    for a in apps:
+        person = name_of(a, "employee_name", lang) or a.employee_id
+        line = _request_line(a, names, lang).replace(f"#{a.id} ", f"#{a.id} {person}: ", 1)
+        if a.reason:
+            line += f"（事由：{a.reason}）" if lang == "zh" else f" (reason: {a.reason})"
+        lines.append(line)
+        approve, reject = ("批准", "驳回") if lang == "zh" else ("Approve", "Reject")
+        buttons.append({"title": f"{approve} #{a.id}", "payload": f'/approve_leave{{"leave_id":"{a.id}"}}'})
+        buttons.append({"title": f"{reject} #{a.id}", "payload": f'/reject_leave{{"leave_id":"{a.id}"}}'})
+    dispatcher.utter_message(response="utter_approvals", lines="\n".join(lines), buttons=buttons)
+
+
+class ActionPendingApprovals(BackendAction):
+    """Managers: the open requests of their reports (the backend decides who is whose manager)."""
+
+    def name(self) -> str:
+        return "action_pending_approvals"
+
+    async def act(
+        self,
+        pc: PersonnelClient,
+        who: Identity,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        lang: str,
+    ) -> list[EventType]:
+        await show_pending(pc, dispatcher, lang)
+        return []
+
+
+class ActionApproveLeave(BackendAction):
+    """Approve the picked request; without one, show the pending list to pick from."""
+
+    def name(self) -> str:
+        return "action_approve_leave"
+
+    async def act(
+        self,
+        pc: PersonnelClient,
+        who: Identity,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        lang: str,
+    ) -> list[EventType]:
+        leave_id = _int(tracker.get_slot("leave_id"))
+        if leave_id is None:
+            await show_pending(pc, dispatcher, lang)
+            return [SlotSet("leave_id", None)]
+        app = await pc.decide_leave(leave_id, True)
+        names = _type_names(await pc.leave_types(), lang)
+        dispatcher.utter_message(
+            response="utter_leave_approved",
+            leave_id=app.id,
+            employee_name=name_of(app, "employee_name", lang) or app.employee_id,
+            leave_type_name=names.get(app.leave_type, app.leave_type),
+            period=format_period(app.from_date, app.to_date, lang, app.half_day),
+        )
+        return [SlotSet("leave_id", None)]
+
+    def on_error(self, tracker: Tracker) -> list[EventType]:
+        return [SlotSet("leave_id", None)]
+
+
+class ValidateRejectForm(FormValidationAction):
+    """The reject form only asks for a reason when there is a request to reject and a signed-in user."""
+
+    def name(self) -> str:
+        return "validate_reject_form"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        if identity(tracker) is None or _int(tracker.get_slot("leave_id")) is None:
+            return []
+        return domain_slots
+
+    async def validate_reject_reason(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "").strip()
+        return {"reject_reason": text[:2000] if text and not text.startswith("/") else None}
+
+
+class ActionRejectLeave(BackendAction):
+    """Reject the picked request with the manager's reason (the employee sees it)."""
+
+    def name(self) -> str:
+        return "action_reject_leave"
+
+    async def act(
+        self,
+        pc: PersonnelClient,
+        who: Identity,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        lang: str,
+    ) -> list[EventType]:
+        leave_id = _int(tracker.get_slot("leave_id"))
+        reason = tracker.get_slot("reject_reason")
+        if leave_id is None or not reason:
+            await show_pending(pc, dispatcher, lang)
+            return self.on_error(tracker)
+        app = await pc.decide_leave(leave_id, False, reason)
+        dispatcher.utter_message(
+            response="utter_leave_rejected",
+            leave_id=app.id,
+            employee_name=name_of(app, "employee_name", lang) or app.employee_id,
+            reason=app.decision_reason or reason,
+        )
+        return self.on_error(tracker)
+
+    def on_error(self, tracker: Tracker) -> list[EventType]:
+        return [SlotSet("leave_id", None), SlotSet("reject_reason", None)]

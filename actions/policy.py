@@ -1,0 +1,112 @@
+"""Policy questions: answered from the curated knowledge base with citations, or handed off to HR.
+
+The knowledge base decides whether it is confident (a calibrated threshold, see knowledge/); this
+action only renders the answer in the user's language and keeps the two-stage fallback: the first
+question the documents cannot answer asks the user to rephrase (with an "Ask HR" button), the
+second in a row offers the hand-off outright.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import identity, language, personnel_client
+from personnel.client import PersonnelError, PersonnelUnavailable
+
+TRANSCRIPT_TURNS = 30
+
+
+def _citations(sources: list[Any]) -> list[dict[str, str]]:
+    seen: set[tuple[str, str]] = set()
+    citations = []
+    for source in sources:
+        key = (source.source, source.section)
+        if key in seen:
+            continue
+        seen.add(key)
+        citations.append({"title": source.title, "section": source.section, "source": source.source})
+    return citations
+
+
+async def _audience(tracker: Tracker) -> list[str]:
+    """HR admins may also see documents meant for HR staff; everyone else sees the general ones."""
+    who = identity(tracker)
+    if who is None:
+        return ["all"]
+    try:
+        async with personnel_client(who) as client:
+            me = await client.me()
+    except (PersonnelError, PersonnelUnavailable):
+        return ["all"]
+    return ["all", "hr"] if getattr(me, "is_hr_admin", False) else ["all"]
+
+
+class ActionAnswerPolicy(Action):
+    def name(self) -> str:
+        return "action_answer_policy"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        from knowledge.api import default_kb
+
+        question = (tracker.latest_message or {}).get("text") or ""
+        lang = language(tracker)
+        audience = await _audience(tracker)
+        answer = await asyncio.to_thread(default_kb().answer, question, lang, audience)
+        if answer.confident:
+            dispatcher.utter_message(
+                response="utter_policy_answer",
+                answer=answer.answer,
+                json_message={"citations": _citations(answer.sources)},
+            )
+            return [SlotSet("policy_misses", 0)]
+        misses = (tracker.get_slot("policy_misses") or 0) + 1
+        response = "utter_policy_unknown" if misses < 2 else "utter_policy_offer_handoff"
+        dispatcher.utter_message(response=response)
+        return [SlotSet("policy_misses", misses)]
+
+
+def transcript(tracker: Tracker, turns: int = TRANSCRIPT_TURNS) -> str:
+    """The recent conversation as plain text, for the HR colleague who takes over."""
+    lines = []
+    for event in tracker.events:
+        if event.get("event") == "user" and event.get("text"):
+            lines.append(f"User: {event['text']}")
+        elif event.get("event") == "bot" and event.get("text"):
+            lines.append(f"Bot: {event['text']}")
+    return "\n".join(lines[-turns:])
+
+
+class ActionHandoffToHR(Action):
+    def name(self) -> str:
+        return "action_handoff_to_hr"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        who = identity(tracker)
+        lang = language(tracker)
+        text = transcript(tracker)
+        questions = [e.get("text") for e in tracker.events if e.get("event") == "user" and e.get("text")]
+        asked = next((q for q in reversed(questions) if not q.startswith("/")), "")
+        subject = (asked or "Question from the HR assistant")[:120]
+        # The same conversation and question never opens two cases, even if the user clicks twice.
+        key = hashlib.sha256(f"{tracker.sender_id}|{asked}".encode()).hexdigest()[:32]
+        try:
+            async with personnel_client(who) as client:
+                case = await client.create_case(
+                    subject=subject, transcript=text, language=lang, idempotency_key=f"handoff-{key}"
+                )
+        except (PersonnelError, PersonnelUnavailable):
+            dispatcher.utter_message(response="utter_handoff_failed")
+            return []
+        response = "utter_handoff_created" if who else "utter_handoff_created_anonymous"
+        dispatcher.utter_message(response=response, case_id=case.id)
+        return [SlotSet("policy_misses", 0)]

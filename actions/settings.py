@@ -1,0 +1,22 @@
+"""Settings of the action server (environment variables; see README, Configuration)."""
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hrbot.paths import ENV_FILE
+
+
+class ActionSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=ENV_FILE, extra="ignore")
+
+    personnel_url: str = "http://127.0.0.1:8100"
+    personnel_service_token: str = ""
+    hrbot_identity_secret: str = ""
+    # The users' "today" for relative dates ("tomorrow", "下周一").
+    hrbot_timezone: str = "Asia/Shanghai"
+
+
+@lru_cache
+def get_settings() -> ActionSettings:
+    return ActionSettings()

@@ -1,0 +1,330 @@
+"""Training in conversation: catalogue search, course details, enrolment (or waitlist),
+withdrawal and the employee's enrolments.
+
+Capacity, waitlists, deadlines and prerequisites are the backend's rules; the actions show the
+choices as buttons and say which outcome the backend chose (enrolled or waitlisted).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import today
+from actions.dates import format_date, format_period, parse_period
+from actions.leave import BackendAction, _int, name_of, num
+from hrbot.identity import Identity
+from personnel.app.schemas import CourseOut, EnrolmentOut, SessionOut
+from personnel.client import PersonnelClient
+
+DELIVERY = {
+    "en": {"online": "online", "in_person": "in person"},
+    "zh": {"online": "线上", "in_person": "线下"},
+}
+ENROLMENT_STATUS = {
+    "en": {
+        "enrolled": "enrolled",
+        "waitlisted": "waitlisted",
+        "withdrawn": "withdrawn",
+        "completed": "completed",
+    },
+    "zh": {"enrolled": "已报名", "waitlisted": "候补中", "withdrawn": "已退选", "completed": "已完成"},
+}
+ID_SLOTS = ("course_id", "session_id", "enrolment_id", "topic")
+
+
+def clear_ids() -> list[EventType]:
+    """Button ids and the topic are per request: never carried into the next one."""
+    return [SlotSet(slot, None) for slot in ID_SLOTS]
+
+
+def _session_line(s: SessionOut, lang: str) -> str:
+    when = format_period(s.start_date, s.end_date, lang)
+    deadline = format_date(s.enrolment_deadline, lang)
+    if lang == "zh":
+        seats = (
+            f"剩余 {s.seats_left}/{s.capacity} 个名额"
+            if s.seats_left > 0
+            else (f"已满，候补 {s.waitlist_count} 人" if s.waitlist_enabled else "已满")
+        )
+        return f"• {when}，{s.place}：{seats}（报名截止 {deadline}）"
+    seats = (
+        f"{s.seats_left} of {s.capacity} places left"
+        if s.seats_left > 0
+        else (f"full, {s.waitlist_count} on the waitlist" if s.waitlist_enabled else "full")
+    )
+    return f"• {when}, {s.place}: {seats} (enrol by {deadline})"
+
+
+def _course_line(c: CourseOut, lang: str) -> str:
+    title = name_of(c, "title", lang)
+    upcoming = sorted((s for s in c.sessions if s.open_for_enrolment), key=lambda s: s.start_date)
+    if lang == "zh":
+        nxt = f"，最近一期 {format_date(upcoming[0].start_date, lang)}" if upcoming else "，暂无可报名场次"
+        delivery = DELIVERY["zh"].get(c.delivery, c.delivery)
+        return f"• {title}（{c.code}），{num(c.hours)} 学时，{delivery}{nxt}"
+    nxt = f", next session {format_date(upcoming[0].start_date, lang)}" if upcoming else ", no open session"
+    return f"• {title} ({c.code}), {num(c.hours)} h, {DELIVERY['en'].get(c.delivery, c.delivery)}{nxt}"
+
+
+class ActionSearchCourses(BackendAction):
+    """Search by the topic the user named and the period in their words ("next month", "下个月")."""
+
+    def name(self) -> str:
+        return "action_search_courses"
+
+    async def act(
+        self,
+        pc: PersonnelClient,
+        who: Identity,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        lang: str,
+    ) -> list[EventType]:
+        topic = next(tracker.get_latest_entity_values("topic"), None)
+        text = tracker.latest_message.get("text") or ""
+        now = today().date()
+        period = None if text.startswith("/") else parse_period(text, now)
+        date_from, date_to = period or (now, None)
+        courses = await pc.search_courses(query=topic, date_from=date_from, date_to=date_to)
+        topic_part = ""
+        if topic:
+            topic_part = f"（关键词“{topic}”）" if lang == "zh" else f' about "{topic}"'
+        period_part = ""
+        if period:
+            period_part = (
+                f"（{format_period(period[0], period[1], lang)}）"
+                if lang == "zh"
+                else f" between {format_date(period[0], lang)} and {format_date(period[1], lang)}"
+            )
+        if not courses:
+            dispatcher.utter_message(
+                response="utter_courses_none", topic_part=topic_part, period_part=period_part
+            )
+            return clear_ids()
+        courses = courses[:8]
+        buttons = [
+            {"title": name_of(c, "title", lang), "payload": f'/course_details{{"course_id":"{c.id}"}}'}
+            for c in courses
+        ]
+        lines = "\n".join(_course_line(c, lang) for c in courses)
+        dispatcher.utter_message(
+            response="utter_courses_found",
+            topic_part=topic_part,
+            period_part=period_part,
+            lines=lines,
+            buttons=buttons,
+        )
+        return clear_ids()
+
+    def on_error(self, tracker: Tracker) -> list[EventType]:
+        return clear_ids()
+
+
+async def show_course(
+    pc: PersonnelClient, course_id: int, dispatcher: CollectingDispatcher, lang: str
+) -> None:
+    """Course details with one enrol/waitlist button per session that is open for enrolment."""
+    c = await pc.get_course(course_id)
+    title = name_of(c, "title", lang)
+    sessions = sorted((s for s in c.sessions if s.open_for_enrolment), key=lambda s: s.start_date)
+    if not sessions:
+        dispatcher.utter_message(response="utter_course_no_sessions", title=title)
+        return
+    buttons = []
+    for s in sessions[:6]:
+        full = s.seats_left <= 0
+        if lang == "zh":
+            label = ("候补：" if full else "报名：") + format_date(s.start_date, lang)
+        else:
+            label = ("Join waitlist: " if full else "Enrol: ") + format_date(s.start_date, lang)
+        if full and not s.waitlist_enabled:
+            continue
+        buttons.append({"title": label, "payload": f'/enrol_course{{"session_id":"{s.id}"}}'})
+    mandatory = ("，必修" if lang == "zh" else ", mandatory") if c.mandatory else ""
+    dispatcher.utter_message(
+        response="utter_course_details",
+        title=title,
+        code=c.code,
+        hours=num(c.hours),
+        delivery=DELIVERY[lang].get(c.delivery, c.delivery),
+        mandatory=mandatory,
+        description=name_of(c, "description", lang),
+        sessions="\n".join(_session_line(s, lang) for s in sessions[:6]),
+        buttons=buttons,
+    )
+
+
+class ActionCourseDetails(BackendAction):
+    """Details and sessions of the course picked from the search results."""
+
+    def name(self) -> str:
+        return "action_course_details"
+
+    async def act(
+        self,
+        pc: PersonnelClient,
+        who: Identity,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        lang: str,
+    ) -> list[EventType]:
+        course_id = _int(tracker.get_slot("course_id"))
+        if course_id is None:
+            dispatcher.utter_message(response="utter_enrol_pick_course")
+        else:
+            await show_course(pc, course_id, dispatcher, lang)
+        return clear_ids()
+
+    def on_error(self, tracker: Tracker) -> list[EventType]:
+        return clear_ids()
+
+
+def enrolment_key(tracker: Tracker, who: Identity, session_id: int) -> str:
+    """The same enrol message retried gives the same key (no double booking); a new request a new one."""
+    turn = tracker.latest_message.get("message_id") or next(
+        (e.get("timestamp") for e in reversed(tracker.events) if e.get("event") == "user"), ""
+    )
+    raw = f"{tracker.sender_id}|{who.employee_id}|{session_id}|{turn}"
+    return "enrol-" + hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+class ActionEnrolCourse(BackendAction):
+    """Enrol in the picked session; the backend puts the user on the waitlist when it is full."""
+
+    def name(self) -> str:
+        return "action_enrol_course"
+
+    async def act(
+        self,
+        pc: PersonnelClient,
+        who: Identity,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        lang: str,
+    ) -> list[EventType]:
+        session_id = _int(tracker.get_slot("session_id"))
+        course_id = _int(tracker.get_slot("course_id"))
+        if session_id is None:
+            if course_id is not None:
+                await show_course(pc, course_id, dispatcher, lang)
+            elif next(tracker.get_latest_entity_values("topic"), None):
+                # "enrol me in the Excel course": show the matching courses to pick from
+                return await ActionSearchCourses().act(pc, who, dispatcher, tracker, domain, lang)
+            else:
+                dispatcher.utter_message(response="utter_enrol_pick_course")
+            return clear_ids()
+        e = await pc.enrol(session_id, idempotency_key=enrolment_key(tracker, who, session_id))
+        announce_enrolment(e, dispatcher, lang)
+        return clear_ids()
+
+    def on_error(self, tracker: Tracker) -> list[EventType]:
+        return clear_ids()
+
+
+def announce_enrolment(e: EnrolmentOut, dispatcher: CollectingDispatcher, lang: str) -> None:
+    """Say which happened: a place, or a waitlist position."""
+    title = name_of(e, "title", lang)
+    if e.status == "waitlisted":
+        dispatcher.utter_message(
+            response="utter_waitlisted", title=title, enrolment_id=e.id, position=e.waitlist_position or "?"
+        )
+    else:
+        dispatcher.utter_message(
+            response="utter_enrolled",
+            title=title,
+            enrolment_id=e.id,
+            start_date=format_date(e.start_date, lang),
+            end_date=format_date(e.end_date, lang),
+        )
+
+
+def _enrolment_line(e: EnrolmentOut, lang: str) -> str:
+    status = ENROLMENT_STATUS[lang].get(e.status, e.status)
+    if e.status == "waitlisted" and e.waitlist_position:
+        status += f"（第 {e.waitlist_position} 位）" if lang == "zh" else f" (#{e.waitlist_position})"
+    comma, sep = ("，", "：") if lang == "zh" else (", ", ": ")
+    period = format_period(e.start_date, e.end_date, lang)
+    return f"• #{e.id} {name_of(e, 'title', lang)}{comma}{period}{sep}{status}"
+
+
+class ActionMyEnrolments(BackendAction):
+    """The employee's current enrolments and waitlist places."""
+
+    def name(self) -> str:
+        return "action_my_enrolments"
+
+    async def act(
+        self,
+        pc: PersonnelClient,
+        who: Identity,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        lang: str,
+    ) -> list[EventType]:
+        rows = [e for e in await pc.my_enrolments() if e.status in ("enrolled", "waitlisted")]
+        if not rows:
+            dispatcher.utter_message(response="utter_enrolments_none")
+            return []
+        rows.sort(key=lambda e: e.start_date)
+        lines = "\n".join(_enrolment_line(e, lang) for e in rows)
+        dispatcher.utter_message(response="utter_enrolments", lines=lines)
+        return []
+
+
+class ActionWithdrawCourse(BackendAction):
+    """Withdraw from the picked enrolment, or offer the current ones as buttons."""
+
+    def name(self) -> str:
+        return "action_withdraw_course"
+
+    async def act(
+        self,
+        pc: PersonnelClient,
+        who: Identity,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        lang: str,
+    ) -> list[EventType]:
+        enrolment_id = _int(tracker.get_slot("enrolment_id"))
+        if enrolment_id is not None:
+            e = await pc.withdraw(enrolment_id)
+            dispatcher.utter_message(
+                response="utter_withdrawn",
+                title=name_of(e, "title", lang),
+                start_date=format_date(e.start_date, lang),
+            )
+            return clear_ids()
+        rows = sorted(
+            (e for e in await pc.my_enrolments() if e.status in ("enrolled", "waitlisted")),
+            key=lambda e: e.start_date,
+        )
+        if not rows:
+            dispatcher.utter_message(response="utter_enrolments_none")
+            return clear_ids()
+        buttons: list[dict[str, Any]] = [
+            {
+                "title": f"{name_of(e, 'title', lang)} {format_date(e.start_date, lang)}",
+                "payload": f'/withdraw_course{{"enrolment_id":"{e.id}"}}',
+            }
+            for e in rows[:8]
+        ]
+        dispatcher.utter_message(
+            response="utter_withdraw_pick",
+            buttons=buttons,
+            lines="\n".join(_enrolment_line(e, lang) for e in rows[:8]),
+        )
+        return clear_ids()
+
+    def on_error(self, tracker: Tracker) -> list[EventType]:
+        return clear_ids()

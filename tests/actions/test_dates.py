@@ -1,0 +1,91 @@
+"""Free-text dates, relative to a fixed "today" (Monday 23 November 2026), in both languages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from actions.dates import DateError, find_half_day, parse_leave_dates, parse_period
+
+TODAY = date(2026, 11, 23)  # a Monday
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "half"),
+    [
+        ("next Monday to Wednesday", date(2026, 11, 30), date(2026, 12, 2), None),
+        ("the 3rd to the 5th of March", date(2027, 3, 3), date(2027, 3, 5), None),
+        ("tomorrow", date(2026, 11, 24), date(2026, 11, 24), None),
+        ("tomorrow afternoon", date(2026, 11, 24), date(2026, 11, 24), "pm"),
+        ("next friday morning", date(2026, 12, 4), date(2026, 12, 4), "am"),
+        ("from Dec 1 to Dec 3", date(2026, 12, 1), date(2026, 12, 3), None),
+        ("2026-12-01 to 2026-12-03", date(2026, 12, 1), date(2026, 12, 3), None),
+        ("March 3-5", date(2027, 3, 3), date(2027, 3, 5), None),
+        ("between 3 and 5 March", date(2027, 3, 3), date(2027, 3, 5), None),
+        ("Dec 28 - Jan 2", date(2026, 12, 28), date(2027, 1, 2), None),
+        ("I'd like next Monday to Wednesday off", date(2026, 11, 30), date(2026, 12, 2), None),
+        ("I want to take Friday off", date(2026, 11, 27), date(2026, 11, 27), None),
+        ("in two days", date(2026, 11, 25), date(2026, 11, 25), None),
+        ("明天下午", date(2026, 11, 24), date(2026, 11, 24), "pm"),
+        ("下周一到周三", date(2026, 11, 30), date(2026, 12, 2), None),
+        ("3月5日到7日", date(2027, 3, 5), date(2027, 3, 7), None),
+        ("三月五日至七日", date(2027, 3, 5), date(2027, 3, 7), None),
+        ("12月1日至12月3日", date(2026, 12, 1), date(2026, 12, 3), None),
+        ("明天", date(2026, 11, 24), date(2026, 11, 24), None),
+        ("后天", date(2026, 11, 25), date(2026, 11, 25), None),
+        ("下周五", date(2026, 12, 4), date(2026, 12, 4), None),
+        ("本周五上午", date(2026, 11, 27), date(2026, 11, 27), "am"),
+        ("星期三到星期五", date(2026, 11, 25), date(2026, 11, 27), None),
+        ("5号到7号", date(2026, 12, 5), date(2026, 12, 7), None),
+    ],
+)
+def test_phrases_in_both_languages(text: str, start: date, end: date, half: str | None) -> None:
+    got = parse_leave_dates(text, TODAY)
+    assert (got.start, got.end, got.half_day) == (start, end, half)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Feb 30", "invalid"),
+        ("2月30日", "invalid"),
+        ("April 31 to May 2", "invalid"),
+        ("12月5日到12月3日", "end_before_start"),
+        ("Dec 5 to Dec 3", "end_before_start"),
+        ("family trip", "unparsed"),
+        ("", "unparsed"),
+    ],
+)
+def test_dates_that_make_no_sense_are_refused_with_a_reason(text: str, reason: str) -> None:
+    with pytest.raises(DateError) as err:
+        parse_leave_dates(text, TODAY)
+    assert err.value.reason == reason
+
+
+def test_a_correction_takes_its_month_from_the_form() -> None:
+    """ "no, the 6th" while the form holds 3 March means 6 March, not 6 December."""
+    assert parse_leave_dates("no, the 6th", TODAY, context=date(2027, 3, 3)).start == date(2027, 3, 6)
+    assert parse_leave_dates("不对，是6号", TODAY, context=date(2027, 3, 5)).start == date(2027, 3, 6)
+
+
+def test_half_day_words() -> None:
+    assert find_half_day("明天上午") == "am"
+    assert find_half_day("the afternoon of Friday") == "pm"
+    assert find_half_day("next Monday") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "window"),
+    [
+        ("any data analysis courses next month?", (date(2026, 12, 1), date(2026, 12, 31))),
+        ("有没有下个月的数据分析培训", (date(2026, 12, 1), date(2026, 12, 31))),
+        ("courses this week", (TODAY, date(2026, 11, 29))),
+        ("下周有什么课", (date(2026, 11, 30), date(2026, 12, 6))),
+        ("may I see the courses in March", (date(2027, 3, 1), date(2027, 3, 31))),
+        ("3月份的培训", (date(2027, 3, 1), date(2027, 3, 31))),
+        ("python courses", None),
+    ],
+)
+def test_search_periods(text: str, window: tuple[date, date] | None) -> None:
+    assert parse_period(text, TODAY) == window
