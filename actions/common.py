@@ -59,7 +59,13 @@ def require_identity(dispatcher: CollectingDispatcher, tracker: Tracker) -> Iden
 
 def today(tz_name: str | None = None) -> datetime:
     """Now in the users' time zone: relative dates are relative to the user's day, not the server's."""
-    return datetime.now(ZoneInfo(tz_name or get_settings().hrbot_timezone))
+    settings = get_settings()
+    now = datetime.now(ZoneInfo(tz_name or settings.hrbot_timezone))
+    if settings.hrbot_today:  # pinned day (HRBOT_TODAY), real time of day
+        now = now.replace(
+            year=settings.hrbot_today.year, month=settings.hrbot_today.month, day=settings.hrbot_today.day
+        )
+    return now
 
 
 def explain_error(dispatcher: CollectingDispatcher, domain: dict[str, Any], exc: Exception) -> None:

@@ -1,5 +1,6 @@
 """Settings of the action server (environment variables; see README, Configuration)."""
 
+from datetime import date
 from functools import lru_cache
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,6 +16,8 @@ class ActionSettings(BaseSettings):
     hrbot_identity_secret: str = ""
     # The users' "today" for relative dates ("tomorrow", "下周一").
     hrbot_timezone: str = "Asia/Shanghai"
+    # Pin the whole system's "today" (ISO date) for demos and tests; unset means the real date.
+    hrbot_today: date | None = None
 
 
 @lru_cache

@@ -22,6 +22,8 @@ from hrbot import paths
 from hrbot.identity import sign_identity
 from hrbot.serve import wait_until_ready
 
+TODAY = "2026-11-23"  # a Monday
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -56,6 +58,8 @@ class Stack:
             "HRBOT_JWT_SECRET": self.jwt_secret,
             "HRBOT_DEV_LOGIN": "true",
             "KNOWLEDGE_CHROMA_PATH": str(self.workdir / "chroma"),
+            # One "today" for the whole system: relative dates and holiday calendars stay known.
+            "HRBOT_TODAY": TODAY,
             "HF_HUB_OFFLINE": "1",
             "TRANSFORMERS_OFFLINE": "1",
             **self.extra_env,

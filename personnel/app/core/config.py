@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     service_token: str = Field(DEV_TOKEN, alias="PERSONNEL_SERVICE_TOKEN")
     timezone: str = Field("Asia/Shanghai", alias="HRBOT_TIMEZONE")
     # Pin "today" (ISO date) for demos and tests; empty means the real date in HRBOT_TIMEZONE.
-    today_override: date | None = Field(None, alias="PERSONNEL_TODAY")
+    today_override: date | None = Field(None, validation_alias=AliasChoices("PERSONNEL_TODAY", "HRBOT_TODAY"))
     seed_demo: bool = Field(True, alias="PERSONNEL_SEED_DEMO")
 
     def today(self) -> date:
