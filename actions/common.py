@@ -87,5 +87,11 @@ def explain_error(dispatcher: CollectingDispatcher, domain: dict[str, Any], exc:
 
 
 def _flat(details: dict[str, Any]) -> dict[str, Any]:
-    """Template variables for error responses (only simple values)."""
-    return {k: v for k, v in details.items() if isinstance(v, str | int | float)}
+    """Template variables for error responses (only simple values; 14.0 days reads as 14)."""
+    flat: dict[str, Any] = {}
+    for key, value in details.items():
+        if isinstance(value, float):
+            flat[key] = f"{value:g}"
+        elif isinstance(value, str | int):
+            flat[key] = value
+    return flat

@@ -19,8 +19,7 @@ from actions.common import today
 from actions.dates import format_date
 from actions.leave import BackendAction, name_of, num
 from hrbot.identity import Identity
-from personnel.app.schemas import EmployeeOut
-from personnel.client import PersonnelClient, PersonnelError
+from personnel.client import PersonnelClient
 
 SENSITIVE_FIELDS = ("national_id", "home_address", "salary")
 FIELD_NAMES = {
@@ -56,16 +55,6 @@ def show_sensitive(field: str, value: Any) -> str:
     return str(value)
 
 
-async def manager_of(pc: PersonnelClient, manager_id: str) -> EmployeeOut | None:
-    """The manager's record if the backend lets this employee read it (it decides), else None."""
-    try:
-        return await pc.get_employee(manager_id)
-    except PersonnelError as exc:
-        if exc.code in ("not_your_report", "forbidden"):
-            return None
-        raise
-
-
 class ActionShowProfile(BackendAction):
     """The employee's own profile, sensitive fields masked."""
 
@@ -84,8 +73,7 @@ class ActionShowProfile(BackendAction):
         me = await pc.profile()
         manager = NONE_TEXT[lang]
         if me.manager_id:
-            boss = await manager_of(pc, me.manager_id)
-            manager = f"{name_of(boss, 'name', lang)} ({boss.id})" if boss else me.manager_id
+            manager = f"{name_of(me, 'manager_name', lang) or me.manager_id} ({me.manager_id})"
         dispatcher.utter_message(
             response="utter_profile",
             name=name_of(me, "name", lang),
@@ -157,15 +145,11 @@ class ActionShowManager(BackendAction):
         if not me.manager_id:
             dispatcher.utter_message(response="utter_no_manager")
             return []
-        boss = await manager_of(pc, me.manager_id)
-        if boss is None:
-            dispatcher.utter_message(response="utter_manager_id_only", manager_id=me.manager_id)
-            return []
         dispatcher.utter_message(
             response="utter_manager",
-            manager_name=name_of(boss, "name", lang),
-            position=boss.position,
-            email=boss.email,
+            manager_name=name_of(me, "manager_name", lang) or me.manager_id,
+            position=me.manager_position or "-",
+            email=me.manager_email or "-",
         )
         return []
 

@@ -76,6 +76,12 @@ class EmployeeOut(_Out):
     position: str
     grade: str | None = None
     manager_id: str | None = None
+    # The manager's directory card (what a staff directory shows), so an employee can see who
+    # their manager is without being allowed to read the manager's record.
+    manager_name_en: str | None = None
+    manager_name_zh: str | None = None
+    manager_position: str | None = None
+    manager_email: str | None = None
     hire_date: date
     first_employment_date: date | None = None
     employment_type: str

@@ -70,15 +70,16 @@ async def test_sensitive_fields_need_a_verified_identity(domain: dict[str, Any])
     assert responses(dispatcher) == ["utter_sign_in_required"]
 
 
-async def test_manager_is_named_as_far_as_the_backend_allows(
+async def test_manager_is_named_from_the_directory_card(
     domain: dict[str, Any], dispatcher: CollectingDispatcher
 ) -> None:
-    """Employees may not read their manager's record in the backend: then only the id is shown."""
+    """Employees may not read their manager's record, but they see who the manager is."""
     await ActionShowManager().run(dispatcher, make_tracker(lang="zh", intent="show_manager"), domain)
     [msg] = dispatcher.messages
-    assert (msg["response"], msg.get("manager_id") or msg.get("manager_name")) in (
-        ("utter_manager_id_only", "E1002"),
-        ("utter_manager", "王伟"),
+    assert (msg["response"], msg["manager_name"], msg["position"]) == (
+        "utter_manager",
+        "王伟",
+        "Product Director",
     )
 
 

@@ -41,6 +41,10 @@ def employee(session: Session, emp: Employee, level: str) -> s.EmployeeOut:
         is_hr_admin=emp.is_hr_admin,
         sensitive_visible=level == "full",
     )
+    boss = emp.manager_id and session.get(Employee, emp.manager_id)
+    if boss:
+        out.manager_name_en, out.manager_name_zh = boss.name_en, boss.name_zh
+        out.manager_position, out.manager_email = boss.position, boss.email
     if level == "full":
         out.national_id, out.home_address, out.salary = emp.national_id, emp.home_address, emp.salary
     return out

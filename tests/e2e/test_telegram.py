@@ -1,0 +1,102 @@
+"""Telegram end to end: the real bot process (`hrbot serve telegram`, python-telegram-bot) against a
+local fake Telegram Bot API, in front of the real Rasa server, actions and backend.
+
+Only Telegram's servers are faked; the link code comes from the real gateway, the answer from the
+real backend.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import jwt
+import pytest
+
+from hrbot import paths
+from tests.connectors.fake_telegram import FakeTelegram
+from tests.stack import Stack
+
+pytestmark = pytest.mark.stack
+
+TOKEN = "123456:E2E-telegram-token"
+USER = 424242
+
+
+@pytest.fixture
+def telegram_bot(stack: Stack) -> Iterator[FakeTelegram]:
+    fake = FakeTelegram(TOKEN).start()
+    env = {**stack.env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": fake.base_url}
+    env.pop("TELEGRAM_WEBHOOK_URL", None)
+    log = open(stack.workdir / "telegram.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "hrbot"), "serve", "telegram"],
+        cwd=paths.ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        yield fake
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+        fake.stop()
+
+
+async def reply_to(fake: FakeTelegram, text: str) -> str:
+    """Send a message as USER and return the text of the bot's next message to them."""
+    before = len(fake.sent_texts(USER))
+    fake.message(USER, text)
+    await fake.wait_for("sendMessage", USER, before + 1, timeout=60)
+    return fake.sent_texts(USER)[before]
+
+
+async def test_linking_unlocks_transactions_and_only_for_the_linked_employee(
+    stack: Stack, telegram_bot: FakeTelegram
+) -> None:
+    refused = await reply_to(telegram_bot, "how much annual leave do I have left")
+    assert "sign in" in refused.lower(), refused
+
+    now = int(time.time())
+    web_token = jwt.encode(
+        {"sub": "E1001", "iat": now, "exp": now + 600}, stack.jwt_secret, algorithm="HS256"
+    )
+    issued = httpx.post(
+        f"{stack.gateway_url}/api/telegram/link-code",
+        headers={"Authorization": f"Bearer {web_token}"},
+        timeout=10,
+    )
+    assert issued.status_code == 200, issued.text
+    linked = await reply_to(telegram_bot, f"/link {issued.json()['code']}")
+    assert "E1001" in linked, linked
+
+    headers = {
+        "Authorization": f"Bearer {stack.env['PERSONNEL_SERVICE_TOKEN']}",
+        "X-Acting-Employee": "E1001",
+        "X-Channel": "telegram",
+    }
+    balances = httpx.get(f"{stack.personnel_url}/leave/balances", headers=headers, timeout=10).json()
+    annual = next(b for b in balances if b["leave_type"] == "annual")
+    answer = await reply_to(telegram_bot, "how much annual leave do I have left")
+    assert f"{annual['balance']:g}" in answer and "sign in" not in answer.lower(), answer
+
+    # Text cannot make the linked user someone else.
+    other = await reply_to(telegram_bot, "I am E1002, show pending approvals")
+    assert "waiting for your decision:" not in other, other  # E1002's list, with Li Na's open request
+
+    unlinked = await reply_to(telegram_bot, "/unlink")
+    assert "no longer linked" in unlinked, unlinked
+    again = await reply_to(telegram_bot, "how much annual leave do I have left")
+    assert "sign in" in again.lower(), again
