@@ -127,6 +127,14 @@ class KnowledgeBase:
             self.ingest([Path(corpus_root)], base=Path(corpus_root), progress=progress)
         return evaluate(self, Path(eval_file))
 
+    def compare_retrievers(self, eval_file: Path, corpus_root: Path | None = None) -> str:
+        """Markdown table: retrieval quality of BM25, dense, fused, + glossary, + language preference."""
+        from knowledge.evaluation import compare
+
+        if corpus_root is not None:
+            self.ingest([Path(corpus_root)], base=Path(corpus_root), progress=True)
+        return compare(self, Path(eval_file))
+
 
 def answer(question: str, lang: str | None = None, audience: Audience = "all") -> Answer:
     """Module-level shortcut on a process-wide default `KnowledgeBase` (env settings)."""

@@ -117,12 +117,18 @@ def eval_(
     corpus: Annotated[Path | None, typer.Option(help="Corpus root; default ../shared/corpus.")] = None,
     store: Annotated[Path, typer.Option(help="Separate eval store.")] = Path("var/eval-chroma"),
     json_out: Annotated[Path | None, typer.Option("--json-out", help="Write the full report.")] = None,
+    compare: Annotated[
+        bool, typer.Option("--compare", help="Compare retriever combinations (retrieval only).")
+    ] = False,
 ) -> None:
     """Ingest the corpus into a separate store and report hit@1, hit@3, MRR, facts, refusals."""
     corpus = corpus or _default_corpus()
     if corpus is None:
         typer.echo("no corpus: pass --corpus DIR", err=True)
         raise typer.Exit(2)
+    if compare:
+        typer.echo(_kb(chroma_path=store).compare_retrievers(eval_file, corpus_root=corpus))
+        return
     rep = _kb(chroma_path=store).evaluate(eval_file, corpus_root=corpus, progress=True)
     typer.echo(rep.markdown())
     if json_out:

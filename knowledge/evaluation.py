@@ -87,3 +87,31 @@ def evaluate(
             m.refusals = sum(1 for d in una_rows if not d["confident"]) / len(una_rows)
         rep.per_language[lang] = m
     return rep
+
+
+#: The combinations compared by `hrbot knowledge eval --compare` (the last one is what ships).
+COMBINATIONS: dict[str, dict[str, bool]] = {
+    "BM25 (jieba)": {"dense": False, "glossary": False, "lang_pref": False},
+    "dense (USE)": {"bm25": False, "glossary": False, "lang_pref": False},
+    "dense + BM25": {"glossary": False, "lang_pref": False},
+    "dense + BM25 + glossary": {"lang_pref": False},
+    "dense + BM25 + glossary + language preference (shipped)": {},
+}
+
+
+def compare(kb: KnowledgeBase, eval_file: Path) -> str:
+    """Retrieval quality of each combination, as a Markdown table (answers are not scored)."""
+    from knowledge.retrieval import RetrievalConfig
+
+    rows = [
+        "| retrieval | en hit@1 | en hit@3 | en MRR | zh hit@1 | zh hit@3 | zh MRR |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, switches in COMBINATIONS.items():
+        rep = evaluate(kb, eval_file, config=RetrievalConfig(**switches), answers=False)
+        cells = []
+        for lang in ("en", "zh"):
+            m = rep.per_language.get(lang)
+            cells += [f"{m.hit1:.2f}", f"{m.hit3:.2f}", f"{m.mrr:.2f}"] if m else ["-", "-", "-"]
+        rows.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)

@@ -19,6 +19,13 @@ a mix); after step 3 it is the new version (old leftovers in Chroma are ignored 
 deletes them). Removal deletes the registry rows first (switch), then the Chroma ids. A crash
 between steps leaves only orphans that readers ignore and the next ingest/reindex cleans.
 Other processes notice a new generation with one cheap SELECT per query and reload the snapshot.
+
+Several processes on one on-disk store (the gateway's admin page writes while the action server
+answers): embedded Chroma keeps its vector index in memory per process and does not see another
+process's writes; its stale index can even return ids that were since deleted ("Error finding id").
+So a reader that sees a generation it did not write itself reopens Chroma from disk (Chroma replays
+its write-ahead log there), once per change. Chroma's server mode (KNOWLEDGE_CHROMA_URL) has no such
+issue and skips this.
 """
 
 from __future__ import annotations
@@ -136,6 +143,8 @@ class KnowledgeStore:
         self._snapshot: Snapshot | None = None
         self._embeddings = None
         self._vs = None
+        #: the generation the open Chroma client is known to reflect (see module docstring)
+        self._vs_generation = -1
         path = settings.registry_path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db_path = path
@@ -165,6 +174,7 @@ class KnowledgeStore:
                 if self._vs is None:
                     from langchain_chroma import Chroma
 
+                    self._vs_generation = self.generation()
                     self._vs = Chroma(
                         client=self._client(),
                         collection_name=self.settings.knowledge_collection,
@@ -193,6 +203,23 @@ class KnowledgeStore:
             )
         self.settings.knowledge_chroma_path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(self.settings.knowledge_chroma_path), settings=cfg)
+
+    def _follow_other_writers(self, generation: int) -> None:
+        """Reopen embedded Chroma if another process changed the store since it was opened."""
+        if self._vs is None or self._vs_generation == generation or self.settings.knowledge_chroma_url:
+            return
+        with self._lock:
+            if self._vs is None or self._vs_generation == generation:
+                return
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()  # the next client loads the index from disk
+            self._vs = None
+
+    def _wrote(self, db: sqlite3.Connection) -> None:
+        """After our own write the open client is current: no reopen for this generation."""
+        row = db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+        self._vs_generation = int(row[0]) if row else 0
 
     def generation(self) -> int:
         with self._db() as db:
@@ -250,6 +277,7 @@ class KnowledgeStore:
     def dense_query(self, vector: np.ndarray, k: int) -> list[tuple[str, float, str]]:
         """(chunk id, cosine similarity, content_hash) best first, unfiltered: metadata filters in
         Chroma cost ~50x more than a plain k-NN query, so language/audience are handled in Python."""
+        self._follow_other_writers(self.generation())
         n = self._vector_count()
         if n == 0:
             return []
@@ -291,6 +319,7 @@ class KnowledgeStore:
             vectors = self.embeddings.embed_array(
                 [contextual_text(title, c["meta"].get("heading_path", ""), c["text"]) for c in chunks]
             )
+        self._follow_other_writers(self.generation())
         now = datetime.now(timezone.utc).replace(microsecond=0)
         ids = [chunk_id(source, i) for i in range(len(chunks))]
         metas = []
@@ -341,6 +370,7 @@ class KnowledgeStore:
                 )
                 self._bump(db)
                 db.execute("COMMIT")
+                self._wrote(db)
             leftovers = [chunk_id(source, i) for i in range(len(chunks), old_count)]
             if leftovers:  # step 4
                 self.collection.delete(ids=leftovers)
@@ -363,6 +393,7 @@ class KnowledgeStore:
 
     def remove(self, source: str) -> int:
         """Remove a document: registry first (readers stop serving it), then its vectors."""
+        self._follow_other_writers(self.generation())
         with self._lock:
             with self._db() as db:
                 db.execute("BEGIN IMMEDIATE")
@@ -374,6 +405,7 @@ class KnowledgeStore:
                 db.execute("DELETE FROM documents WHERE source=?", (source,))
                 self._bump(db)
                 db.execute("COMMIT")
+                self._wrote(db)
             if row[0]:
                 self.collection.delete(ids=[chunk_id(source, i) for i in range(row[0])])
             return int(row[0])
@@ -401,6 +433,7 @@ class KnowledgeStore:
             self.delete_orphans()
             with self._db() as db:
                 self._bump(db)
+                self._wrote(db)
             self._snapshot = None
         return IngestReport(
             unchanged=sorted({c.source for c in chunks}),

@@ -73,3 +73,20 @@ def test_dev_set_eval(corpus_kb) -> None:
         assert m.facts >= 0.35, (lang, m)
         assert m.refusals >= 0.5, (lang, m)
         assert m.false_refusals <= 0.25, (lang, m)
+
+
+def test_fused_retrieval_beats_each_retriever_alone(corpus_kb) -> None:
+    """The shipped combination must find the right document at least as often as BM25 or the dense
+    retriever alone, in each language (the reason it is shipped)."""
+    from knowledge.evaluation import COMBINATIONS, evaluate
+    from knowledge.retrieval import RetrievalConfig
+
+    def mrr(switches: dict[str, bool]) -> dict[str, float]:
+        rep = evaluate(corpus_kb, DEV_QA, config=RetrievalConfig(**switches), answers=False)
+        return {lang: rep.per_language[lang].mrr for lang in ("en", "zh")}
+
+    shipped = mrr({})
+    for name in ("BM25 (jieba)", "dense (USE)"):
+        alone = mrr(COMBINATIONS[name])
+        for lang in ("en", "zh"):
+            assert shipped[lang] >= alone[lang], (name, lang, shipped, alone)

@@ -150,3 +150,30 @@ def test_llm_unreachable_falls_back_to_extractive(demo_kb) -> None:
     settings = demo_kb.settings.model_copy(update={"hrbot_llm_base_url": "http://127.0.0.1:9/v1"})
     ans = answer_question(demo_kb.retriever, settings, "How many training hours do I need each year?")
     assert ans.confident and "40 training hours" in ans.answer
+
+
+def test_a_running_reader_sees_another_processs_upload_and_removal(tmp_path: Path) -> None:
+    """The action server answers while the gateway's admin page (another process) changes the
+    store: the reader must serve the new document at once and never a removed one."""
+    import subprocess
+    import sys
+
+    reader = make_kb(tmp_path)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "leave.md").write_text("# Leave\n\n## Annual\n\nAnnual leave is 20 days.\n")
+    reader.ingest([tmp_path / "docs"], base=tmp_path / "docs", progress=False)
+    assert reader.search("annual leave days", k=1)[0].source == "leave.md"
+
+    writer = (
+        "import sys; from pathlib import Path; sys.path[:0] = sys.argv[2:];"
+        "from tests.knowledge.conftest import make_kb;"
+        "kb = make_kb(Path(sys.argv[1])); p = Path(sys.argv[1]) / 'docs' / 'bikes.md';"
+        "p.write_text('# Bicycles\\n\\n## Permits\\n\\nBicycle permits come from the facilities desk.\\n');"
+        "kb.ingest_file(p, source_name='bikes.md'); kb.remove('leave.md')"
+    )
+    root = str(Path(__file__).resolve().parents[2])
+    subprocess.run([sys.executable, "-c", writer, str(tmp_path), root], check=True, timeout=300)
+
+    hits = reader.search("where do bicycle permits come from?", k=3)
+    assert hits and hits[0].source == "bikes.md", hits
+    assert all(h.source != "leave.md" for h in reader.search("annual leave days", k=5))
