@@ -7,7 +7,9 @@ Connectors send every user message with ``metadata.hrbot`` = {identity, lang, ch
 
 from __future__ import annotations
 
+import itertools
 import time
+from collections.abc import Sequence
 from typing import Any, TypedDict
 
 import httpx
@@ -108,10 +110,27 @@ def _attachable(prev: BotMessage, extra: BotMessage) -> bool:
 
 
 class RasaClient:
-    """Thin async wrapper around ``POST {rasa_url}/webhooks/rest/webhook``."""
+    """Thin async wrapper around ``POST {rasa_url}/webhooks/rest/webhook``.
 
-    def __init__(self, base_url: str, timeout_s: float = 30.0, client: httpx.AsyncClient | None = None):
-        self.url = base_url.rstrip("/") + "/webhooks/rest/webhook"
+    ``base_url`` may list several Rasa servers (a sequence, or one comma-separated string) that
+    share one tracker store and one lock store (docs/SCALE_OUT.md). Messages then go to them in
+    turn (round robin per message, so one busy conversation cannot pin a server), and a server that
+    refuses the *connection* is skipped for the next one: the message was not delivered, so it
+    cannot be handled twice. Any other failure is not retried elsewhere.
+    """
+
+    def __init__(
+        self,
+        base_url: str | Sequence[str],
+        timeout_s: float = 30.0,
+        client: httpx.AsyncClient | None = None,
+    ):
+        bases = base_url.split(",") if isinstance(base_url, str) else list(base_url)
+        self.urls = [b.strip().rstrip("/") + "/webhooks/rest/webhook" for b in bases if b.strip()]
+        if not self.urls:
+            raise ValueError("no Rasa URL given")
+        self.url = self.urls[0]
+        self._turn = itertools.count()
         self._timeout = httpx.Timeout(timeout_s, connect=5.0)
         self._client = client
         self._owns_client = client is None
@@ -119,9 +138,11 @@ class RasaClient:
     async def _http(self) -> httpx.AsyncClient:
         if self._client is None:
             # retries= only repeats failed *connections* (the message was not delivered), never a
-            # request Rasa may have processed, so a message cannot be handled twice.
+            # request Rasa may have processed, so a message cannot be handled twice. With several
+            # servers a refused connection moves on to the next server instead of waiting.
+            retries = 2 if len(self.urls) == 1 else 0
             self._client = httpx.AsyncClient(
-                timeout=self._timeout, transport=httpx.AsyncHTTPTransport(retries=2)
+                timeout=self._timeout, transport=httpx.AsyncHTTPTransport(retries=retries)
             )
         return self._client
 
@@ -129,6 +150,26 @@ class RasaClient:
         if self._client is not None and self._owns_client:
             await self._client.aclose()
             self._client = None
+
+    def _order(self) -> list[str]:
+        """The servers to try for the next message: the next one in turn, then the others."""
+        start = next(self._turn) % len(self.urls)
+        return self.urls[start:] + self.urls[:start]
+
+    async def _post(self, body: dict[str, Any], sender: str, channel: str) -> Any:
+        http = await self._http()
+        *others, last = self._order()
+        for url in others:
+            try:
+                return await self._post_to(http, url, body)
+            except (httpx.ConnectError, httpx.ConnectTimeout):
+                log.warning("rasa_instance_unreachable", url=url, sender=sender, channel=channel)
+        return await self._post_to(http, last, body)
+
+    async def _post_to(self, http: httpx.AsyncClient, url: str, body: dict[str, Any]) -> Any:
+        resp = await http.post(url, json=body, timeout=self._timeout)
+        resp.raise_for_status()
+        return resp.json()
 
     async def send(
         self,
@@ -141,7 +182,8 @@ class RasaClient:
     ) -> list[BotMessage]:
         """Send one user message and return the bot's normalised replies.
 
-        Raises RasaUnavailable on connection errors, timeouts, non-2xx answers or non-JSON bodies.
+        Raises RasaUnavailable on connection errors (of every server), timeouts, non-2xx answers or
+        non-JSON bodies.
         """
         body = {
             "sender": sender,
@@ -150,9 +192,7 @@ class RasaClient:
         }
         started = time.perf_counter()
         try:
-            resp = await (await self._http()).post(self.url, json=body, timeout=self._timeout)
-            resp.raise_for_status()
-            data = resp.json()
+            data = await self._post(body, sender, channel)
         except (httpx.HTTPError, ValueError) as exc:
             log.warning("rasa_unavailable", sender=sender, channel=channel, error=repr(exc))
             raise RasaUnavailable(str(exc)) from exc

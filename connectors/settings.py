@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,6 +17,9 @@ class ConnectorSettings(BaseSettings):
 
     hrbot_data_dir: Path = Path("var")
     rasa_url: str = "http://127.0.0.1:5005"
+    # Several Rasa servers sharing one tracker store and one lock store (docs/SCALE_OUT.md), comma
+    # separated; when set it replaces RASA_URL and messages are spread over them in turn.
+    rasa_urls: str = ""
     rasa_timeout_s: float = 30.0
 
     gateway_host: str = "127.0.0.1"
@@ -62,6 +65,19 @@ class ConnectorSettings(BaseSettings):
             return value.replace("\\n", "\n")
         return value
 
+    @model_validator(mode="after")
+    def _fold_rasa_urls(self) -> ConnectorSettings:
+        """RASA_URLS wins over RASA_URL; `rasa_url` then holds the list, which RasaClient splits."""
+        urls = _split_urls(self.rasa_urls)
+        if urls:
+            self.rasa_url = ",".join(urls)
+        return self
+
+    @property
+    def rasa_url_list(self) -> list[str]:
+        """Every Rasa server the connectors talk to (one unless RASA_URLS lists several)."""
+        return _split_urls(self.rasa_url)
+
     @property
     def jwt_algorithm(self) -> str | None:
         """The one algorithm accepted for web tokens; ``None`` means web sign-in is disabled."""
@@ -93,6 +109,10 @@ class ConnectorSettings(BaseSettings):
     @property
     def cors_origins(self) -> list[str]:
         return [o.strip() for o in self.hrbot_cors_origins.split(",") if o.strip()]
+
+
+def _split_urls(value: str) -> list[str]:
+    return [u.strip().rstrip("/") for u in value.split(",") if u.strip()]
 
 
 @lru_cache(maxsize=1)

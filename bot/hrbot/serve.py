@@ -10,6 +10,8 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
+from urllib.parse import urlparse
 
 import httpx
 from rich.console import Console
@@ -53,7 +55,8 @@ def actions(settings: Settings) -> None:
 def rasa(settings: Settings) -> None:
     if not paths.MODEL.exists():
         sys.exit("No trained model: run `hrbot setup` (or `make run`) first.")
-    endpoints = write_endpoints(settings)
+    # One endpoints file per instance: several Rasa servers may share the data dir (scale-out).
+    endpoints = write_endpoints(settings, settings.hrbot_data_dir / f"endpoints-{settings.rasa_port}.yml")
     _exec(
         [
             str(paths.rasa_python()),
@@ -72,6 +75,32 @@ def rasa(settings: Settings) -> None:
             str(settings.rasa_port),
         ],
         env=rasa_env_vars(),
+    )
+
+
+def chroma(settings: Settings) -> None:
+    """Chroma's own server (client/server mode, docs/SCALE_OUT.md), on the port of KNOWLEDGE_CHROMA_URL.
+
+    Only for several processes or machines sharing one vector store; the embedded default opens
+    Chroma on disk in each process instead.
+    """
+    if not settings.knowledge_chroma_url:
+        sys.exit("KNOWLEDGE_CHROMA_URL is not set: the knowledge base uses Chroma on disk, no server.")
+    path = settings.hrbot_data_dir / "chroma-server"
+    path.mkdir(parents=True, exist_ok=True)
+    # Listen where the clients are told to connect (127.0.0.1 unless the URL names another host).
+    host = urlparse(settings.knowledge_chroma_url).hostname or "127.0.0.1"
+    _exec(
+        [
+            str(Path(sys.executable).parent / "chroma"),
+            "run",
+            "--path",
+            str(path),
+            "--host",
+            host,
+            "--port",
+            str(settings.chroma_port),
+        ]
     )
 
 
@@ -99,12 +128,15 @@ def telegram(settings: Settings) -> None:
 
 def health_urls(settings: Settings) -> dict[str, str]:
     """What answers once each service is ready to take a message."""
-    return {
+    urls = {
         "personnel backend": settings.personnel_url.rstrip("/") + "/openapi.json",
         "action server": settings.actions_url.rstrip("/") + "/health",
         "Rasa server (model loaded)": settings.rasa_url.rstrip("/") + "/",
         "web gateway": f"http://{settings.gateway_host}:{settings.gateway_port}/healthz",
     }
+    if settings.knowledge_chroma_url:  # client/server mode (docs/SCALE_OUT.md)
+        urls["Chroma server"] = settings.knowledge_chroma_url.rstrip("/") + "/api/v2/heartbeat"
+    return urls
 
 
 def wait_until_ready(urls: dict[str, str], timeout_s: float = 300.0) -> list[str]:
@@ -146,6 +178,7 @@ PROCESSES = {
     "actions": actions,
     "rasa": rasa,
     "gateway": gateway,
+    "chroma": chroma,
     "telegram": telegram,
     "ready": ready,
 }

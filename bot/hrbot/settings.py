@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     rasa_lock_store_url: str | None = None
     telegram_bot_token: str | None = None
     hrbot_jwt_secret: str | None = None
+    # Chroma in client/server mode (docs/SCALE_OUT.md): `hrbot serve chroma` listens on its port.
+    knowledge_chroma_url: str | None = None
 
     @property
     def rasa_port(self) -> int:
@@ -40,6 +42,10 @@ class Settings(BaseSettings):
     @property
     def personnel_port(self) -> int:
         return _port(self.personnel_url, 8100)
+
+    @property
+    def chroma_port(self) -> int:
+        return _port(self.knowledge_chroma_url or "", 8001)
 
 
 def _port(url: str, default: int) -> int:
