@@ -18,8 +18,9 @@ setup: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 
-bench: $(VENV)/.installed
-	$(BIN)/python -m bench
+bench: $(VENV)/.installed ## measure the real stack; writes bench/results/latest.{md,json} (BENCH_ARGS=--quick)
+	$(BIN)/hrbot setup --minimal
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 $(VENV)/.installed: requirements/app.lock.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; v=sys.version_info[:2]; sys.exit(0 if (3,10)<=v<=(3,11) else "Python 3.10 or 3.11 is needed, found %d.%d; set PYTHON=/path/to/python3.11" % v)'

@@ -4,7 +4,7 @@ Starts the real service (``python -m personnel``) on a temporary SQLite database
 seeded on startup), fires requests from 20 concurrent clients and prints a Markdown table of
 p50/p95 per endpoint. Run from the repository root::
 
-    /tmp/venv-app/bin/python bench/personnel_bench.py [--requests 40] [--clients 20]
+    .venv/bin/python -m bench.personnel_bench [--requests 40] [--clients 20]
 """
 
 from __future__ import annotations
