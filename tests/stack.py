@@ -15,6 +15,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -122,6 +123,17 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+
+    def backend_get(self, path: str, employee: str, channel: str = "web") -> Any:
+        """Read the system of record directly, as ``employee`` (to check what a conversation did)."""
+        headers = {
+            "Authorization": f"Bearer {self.env['PERSONNEL_SERVICE_TOKEN']}",
+            "X-Acting-Employee": employee,
+            "X-Channel": channel,
+        }
+        response = httpx.get(self.personnel_url + path, headers=headers, timeout=10)
+        response.raise_for_status()
+        return response.json()
 
     # --- talking to Rasa as a connector would -------------------------------------------------
     def identity(self, employee_id: str, channel: str = "web") -> str:

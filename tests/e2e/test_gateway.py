@@ -33,12 +33,7 @@ def all_text(response: httpx.Response) -> str:
 def test_signed_in_employee_gets_her_own_balance_through_the_gateway(stack: Stack) -> None:
     reply = chat(stack, "how much annual leave do I have left", token(stack, "E1001"))
     assert reply.status_code == 200, reply.text
-    headers = {
-        "Authorization": f"Bearer {stack.env['PERSONNEL_SERVICE_TOKEN']}",
-        "X-Acting-Employee": "E1001",
-        "X-Channel": "web",
-    }
-    balances = httpx.get(f"{stack.personnel_url}/leave/balances", headers=headers, timeout=10).json()
+    balances = stack.backend_get("/leave/balances", "E1001")
     annual = next(b for b in balances if b["leave_type"] == "annual")
     assert f"{annual['balance']:g}" in all_text(reply), all_text(reply)
 

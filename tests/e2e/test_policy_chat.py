@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import uuid
 
-import httpx
 import pytest
 
 from tests.stack import Stack, texts
@@ -49,15 +48,7 @@ def test_unanswerable_questions_are_refused_then_handed_off_to_hr(stack: Stack) 
     case_id = re.search(r"#(\d+)", texts(done))
     assert case_id, texts(done)
     # The HR admin sees the case in the backend, with the conversation and who asked.
-    case = httpx.get(
-        f"{stack.personnel_url}/cases/{case_id.group(1)}",
-        headers={
-            "Authorization": f"Bearer {stack.env['PERSONNEL_SERVICE_TOKEN']}",
-            "X-Acting-Employee": "E1003",
-            "X-Channel": "web",
-        },
-        timeout=10,
-    ).json()
+    case = stack.backend_get(f"/cases/{case_id.group(1)}", "E1003")
     assert "team dinner" in case["transcript"] and "chili" in case["transcript"]
     assert case["employee_id"] == "E1001"
 

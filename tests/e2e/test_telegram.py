@@ -82,12 +82,7 @@ async def test_linking_unlocks_transactions_and_only_for_the_linked_employee(
     linked = await reply_to(telegram_bot, f"/link {issued.json()['code']}")
     assert "E1001" in linked, linked
 
-    headers = {
-        "Authorization": f"Bearer {stack.env['PERSONNEL_SERVICE_TOKEN']}",
-        "X-Acting-Employee": "E1001",
-        "X-Channel": "telegram",
-    }
-    balances = httpx.get(f"{stack.personnel_url}/leave/balances", headers=headers, timeout=10).json()
+    balances = stack.backend_get("/leave/balances", "E1001", channel="telegram")
     annual = next(b for b in balances if b["leave_type"] == "annual")
     answer = await reply_to(telegram_bot, "how much annual leave do I have left")
     assert f"{annual['balance']:g}" in answer and "sign in" not in answer.lower(), answer

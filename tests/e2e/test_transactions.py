@@ -11,7 +11,6 @@ import re
 import uuid
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.stack import Stack, texts
@@ -19,24 +18,12 @@ from tests.stack import Stack, texts
 pytestmark = pytest.mark.stack
 
 
-def backend_get(stack: Stack, path: str, employee: str, **params: Any) -> Any:
-    """Look at the system of record directly, as the given employee (what HR would see)."""
-    headers = {
-        "Authorization": f"Bearer {stack.env['PERSONNEL_SERVICE_TOKEN']}",
-        "X-Acting-Employee": employee,
-        "X-Channel": "web",
-    }
-    response = httpx.get(stack.personnel_url + path, params=params, headers=headers, timeout=10)
-    response.raise_for_status()
-    return response.json()
-
-
 def applications(stack: Stack, employee: str) -> dict[int, dict]:
-    return {a["id"]: a for a in backend_get(stack, "/leave/applications", employee)}
+    return {a["id"]: a for a in stack.backend_get("/leave/applications", employee)}
 
 
 def annual_balance(stack: Stack, employee: str) -> dict:
-    return next(b for b in backend_get(stack, "/leave/balances", employee) if b["leave_type"] == "annual")
+    return next(b for b in stack.backend_get("/leave/balances", employee) if b["leave_type"] == "annual")
 
 
 def buttons(replies: list[dict]) -> list[dict]:
@@ -150,7 +137,7 @@ def test_an_enrolment_fills_the_session_and_the_next_colleague_is_waitlisted(sta
     assert "waitlist" in second.lower() and "position 1" in second, second
 
     def status(employee: str) -> str:
-        enrolments = backend_get(stack, "/training/enrolments", employee)
+        enrolments = stack.backend_get("/training/enrolments", employee)
         mine = [e for e in enrolments if e["course_code"] == "SW-101" and e["status"] != "withdrawn"]
         assert len(mine) == 1, enrolments
         return mine[0]["status"]

@@ -9,7 +9,6 @@ import os
 import re
 from pathlib import Path
 
-import httpx
 import pytest
 
 from hrbot import paths
@@ -28,12 +27,7 @@ TIMEOUT_MS = 60_000
 
 
 def sick_leave(stack: Stack) -> dict[tuple[str, str], dict]:
-    headers = {
-        "Authorization": f"Bearer {stack.env['PERSONNEL_SERVICE_TOKEN']}",
-        "X-Acting-Employee": "E1001",
-        "X-Channel": "web",
-    }
-    apps = httpx.get(f"{stack.personnel_url}/leave/applications", headers=headers, timeout=10).json()
+    apps = stack.backend_get("/leave/applications", "E1001")
     return {(a["from_date"], a["half_day"] or ""): a for a in apps if a["leave_type"] == "sick"}
 
 
