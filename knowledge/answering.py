@@ -16,7 +16,7 @@ import numpy as np
 from knowledge.models import Answer, Source
 from knowledge.retrieval import Candidate, HybridRetriever
 from knowledge.settings import KnowledgeSettings
-from knowledge.text import detect_language, split_sentences, tokenize
+from knowledge.text import detect_language, expected_answer, heading_tokens, split_sentences, states, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -24,21 +24,51 @@ DONT_KNOW = {
     "en": "I could not find an answer to this in the HR documents.",
     "zh": "抱歉，我在人事制度文件中没有找到这个问题的答案。",
 }
-_QUANTITY = re.compile(
-    r"how (many|much|long|far|fast|soon)|when|deadline|多少|几|多久|多长|什么时候|哪"
-    r"|max|min|limit|最多|最长",
-    re.I,
-)
-_NUMBER = re.compile(r"\d|[一二三四五六七八九十百两]+[天日年月周小时个%]|百分之|percent|hours?|days?|weeks?")
 _MD = re.compile(r"\*\*|__|`")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 YEAR_MISMATCH_FACTOR = 0.75
+#: an answer keeps the sentences scoring at least this share of the best one (while they fit)
+KEEP = 0.7
 
 
 def _clean(s: str) -> str:
     s = _MD.sub("", s)
     s = re.sub(r"^\s*[*+]\s+", "- ", s)
     return s.strip()
+
+
+def _score_sentences(
+    question: str,
+    sents: list[tuple[int, int, str]],
+    cands: list[Candidate],
+    qvec: np.ndarray,
+    retriever: HybridRetriever,
+) -> list[float]:
+    """How well each sentence answers the question.
+
+    Lexical coverage of the (glossary-expanded) query, USE cosine, a prior for the passage's rank,
+    and a bonus when the question asks "how long / how many" and the sentence states a duration /
+    an amount. A sentence inherits its section heading at half weight: under "Cancelling the
+    transit benefit", "Withdraw from the program" answers "how do I cancel it?".
+    """
+    snap = retriever.store.snapshot()
+    q_tokens = list(dict.fromkeys(tokenize(question)))
+    exp = [
+        t for t in dict.fromkeys(tokenize(" ".join(retriever.glossary.expand(question)))) if t not in q_tokens
+    ]
+    idf = {t: snap.bm25.idf(t) for t in q_tokens + exp}
+    total = sum(idf[t] for t in q_tokens) + 0.4 * sum(idf[t] for t in exp) or 1.0
+    cos = retriever.store.embeddings.embed_array([s for _, _, s in sents]) @ qvec
+    kind = expected_answer(question)
+    heads = [heading_tokens(c.chunk.meta.get("section", "")) for c in cands]
+    scores = []
+    for (ci, _, s), c in zip(sents, cos, strict=False):
+        toks = set(tokenize(s))
+        hit = sum(idf[t] * (1.0 if t in toks else 0.5 if t in heads[ci] else 0.0) for t in q_tokens)
+        hit += 0.4 * sum(idf[t] for t in exp if t in toks)
+        bonus = 0.08 if states(s, kind) else 0.0
+        scores.append(0.45 * hit / total + 0.45 * float(c) + 0.1 / (1 + ci) + bonus)
+    return scores
 
 
 def select_sentences(
@@ -51,10 +81,10 @@ def select_sentences(
 ) -> tuple[str, list[int]]:
     """Pick the sentences that best answer the question from the top `pool` passages.
 
-    Sentence score = lexical coverage of the (glossary-expanded) query + USE cosine + a prior for
-    the passage's rank + a bonus for numbers when the question asks for a quantity. Pooling a few
-    passages fixes the common case "right document, neighbouring section ranked first". Returns the
-    text (sentences in passage order, then text order) and the indexes of the passages used.
+    Pooling a few passages fixes the common case "right document, neighbouring section ranked
+    first". Sentences scoring at least `KEEP` of the best are kept while the budget allows, a list
+    item with its lead-in ("You can use:", "下列情形之一的："). Returns the text (sentences in
+    passage order, then text order) and the indexes of the passages used.
     """
     top = cands[:pool]
     best_rel = top[0].relevance
@@ -66,31 +96,16 @@ def select_sentences(
                 sents.append((ci, si, s))
     if not sents:
         return _clean(top[0].chunk.text[:budget]), [0]
-    snap = retriever.store.snapshot()
-    q_tokens = list(dict.fromkeys(tokenize(question)))
-    exp = [
-        t for t in dict.fromkeys(tokenize(" ".join(retriever.glossary.expand(question)))) if t not in q_tokens
-    ]
-    idf = {t: snap.bm25.idf(t) for t in q_tokens + exp}
-    total = sum(idf[t] for t in q_tokens) + 0.4 * sum(idf[t] for t in exp) or 1.0
-    cos = retriever.store.embeddings.embed_array([s for _, _, s in sents]) @ qvec
-    wants_number = bool(_QUANTITY.search(question))
-    scores = []
-    for (ci, _, s), c in zip(sents, cos, strict=False):
-        toks = set(tokenize(s))
-        hit = sum(idf[t] for t in q_tokens if t in toks) + 0.4 * sum(idf[t] for t in exp if t in toks)
-        bonus = 0.08 if wants_number and _NUMBER.search(s) else 0.0
-        scores.append(0.45 * hit / total + 0.45 * float(c) + 0.1 / (1 + ci) + bonus)
+    scores = _score_sentences(question, sents, top, qvec, retriever)
     order = sorted(range(len(sents)), key=lambda i: -scores[i])
     best = scores[order[0]]
     keep = [order[0]]
     used = len(sents[order[0]][2])
     for i in order[1:]:
-        if scores[i] < 0.7 * best or used + len(sents[i][2]) > budget:
+        if scores[i] < KEEP * best or used + len(sents[i][2]) > budget:
             continue
         keep.append(i)
         used += len(sents[i][2])
-    # a list item often needs its lead-in ("You can use:", "下列情形之一的：")
     for i in list(keep):
         ci, si, _ = sents[i]
         prev = sents[i - 1] if i > 0 else None
@@ -104,13 +119,11 @@ def select_sentences(
         ):
             keep.append(i - 1)
             used += len(sents[i - 1][2])
-    keep.sort(
-        key=lambda i: (
-            (sents[i][0], sents[i][1])
-            if sents[i][0] == sents[order[0]][0]
-            else (len(top) + sents[i][0], sents[i][1])
-        )
-    )
+    lead = sents[order[0]][0]
+    keep.sort(key=lambda i: (sents[i][0] != lead, sents[i][0], sents[i][1]))
+    # a lead-in whose list did not fit says nothing on its own
+    while len(keep) > 1 and sents[keep[-1]][2].rstrip().endswith((":", "：")):
+        keep.pop()
     used_passages = list(dict.fromkeys(sents[i][0] for i in keep))
     return "\n".join(_clean(sents[i][2]) for i in keep), used_passages
 

@@ -90,12 +90,15 @@ def evaluate(
 
 
 #: The combinations compared by `hrbot knowledge eval --compare` (the last one is what ships).
-COMBINATIONS: dict[str, dict[str, bool]] = {
-    "BM25 (jieba)": {"dense": False, "glossary": False, "lang_pref": False},
-    "dense (USE)": {"bm25": False, "glossary": False, "lang_pref": False},
-    "dense + BM25": {"glossary": False, "lang_pref": False},
-    "dense + BM25 + glossary": {"lang_pref": False},
-    "dense + BM25 + glossary + language preference (shipped)": {},
+_PLAIN = {"heading_boost": 0.0, "answer_type_boost": 0.0}
+COMBINATIONS: dict[str, dict[str, bool | float]] = {
+    "BM25 (jieba)": {"dense": False, "glossary": False, "lang_pref": False, **_PLAIN},
+    "dense (USE)": {"bm25": False, "glossary": False, "lang_pref": False, **_PLAIN},
+    "dense + BM25": {"glossary": False, "lang_pref": False, **_PLAIN},
+    "dense + BM25 + glossary": {"lang_pref": False, **_PLAIN},
+    "dense + BM25 + glossary + language preference": {**_PLAIN},
+    "+ heading match": {"answer_type_boost": 0.0},
+    "+ heading match + answer type (shipped)": {},
 }
 
 

@@ -23,7 +23,7 @@ import yaml
 from knowledge.models import Source
 from knowledge.settings import KnowledgeSettings
 from knowledge.store import KnowledgeStore, Snapshot, StoredChunk
-from knowledge.text import add_words, detect_language, tokenize
+from knowledge.text import add_words, detect_language, expected_answer, heading_tokens, states, tokenize
 
 
 @dataclass
@@ -46,6 +46,11 @@ class RetrievalConfig:
     #: final order = RRF score x (relevance_mix + relevance): rank fusion alone ignores how much of
     #: the question a passage covers, which matters when few passages compete
     relevance_mix: float = 1.0
+    #: boost x share of the question found in the passage's section heading / heading path: in a
+    #: handbook the heading names the topic ("Cancelling transit benefit", "Sick leave")
+    heading_boost: float = 0.3
+    #: boost when the question asks "how long / how many" and the passage states a duration / amount
+    answer_type_boost: float = 0.05
 
 
 @dataclass
@@ -220,6 +225,7 @@ class HybridRetriever:
         total = sum(idf[t] * w for t, w in zip(terms, weights, strict=False)) or 1.0
         q_total = sum(idf[t] for t in q_tokens) or 1.0
         a = cfg.relevance_lexical
+        kind = expected_answer(query) if cfg.answer_type_boost else None
         for i, c in cands.items():
             c.cosine = cos_by_idx.get(i, 0.0)
             c.bm25 = float(bm[i])
@@ -236,6 +242,12 @@ class HybridRetriever:
             if cfg.lang_pref and c.chunk.meta.get("language") == qlang:
                 fused *= 1 + cfg.lang_boost
             c.fused = fused * (cfg.relevance_mix + c.relevance) if cfg.relevance_mix >= 0 else fused
+            if cfg.heading_boost:
+                m = c.chunk.meta
+                heads = heading_tokens(f"{m.get('section', '')} {m.get('heading_path', '')}")
+                c.fused *= 1 + cfg.heading_boost * sum(idf[t] for t in q_tokens if t in heads) / q_total
+            if kind and states(c.chunk.text, kind):
+                c.fused *= 1 + cfg.answer_type_boost
         return sorted(cands.values(), key=lambda c: (-c.fused, -c.relevance))
 
     def search(

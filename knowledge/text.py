@@ -259,10 +259,82 @@ def unwrap_lines(text: str) -> list[str]:
     return [x for x in out if x]
 
 
+_LIST_MARK = re.compile(r"^(?:[-*+]\s*)?(?:\d{1,2}|[a-zA-Z]|[ivxIVX]{1,4})[.)]$")
+_ENUMERATOR = re.compile(r"^[（(](?:[一二三四五六七八九十]{1,3}|\d{1,2}|[a-zA-Z]|[ivxIVX]{1,4})[)）]")
+
+
 def split_sentences(text: str) -> list[str]:
-    """Sentences (and list items / lines) in order; Chinese sentence punctuation respected."""
-    parts: list[str] = []
+    """Sentences (and list items / lines) in order; Chinese sentence punctuation respected.
+
+    A bare list number ("4.") stays with the sentence it numbers, and a piece that cannot start a
+    sentence (a parenthesis, a lower-case continuation) stays with the sentence before it, so an
+    answer never shows "4." alone or loses "(6 months, 1 year, 2 years)" after its question.
+    """
+    pieces: list[str] = []
     for line in unwrap_lines(text):
         for piece in _SENT_ZH.split(line):
-            parts.extend(p.strip() for p in _SENT_EN.split(piece) if p and p.strip())
+            pieces.extend(p.strip() for p in _SENT_EN.split(piece) if p and p.strip())
+    parts: list[str] = []
+    pending = ""
+    for p in pieces:
+        if _LIST_MARK.match(p):
+            pending = f"{pending}{p} "
+            continue
+        p, pending = pending + p, ""
+        if parts and (p[0] in "(（" or p[0].islower()) and not _ENUMERATOR.match(p):
+            sep = "" if _CJK.search(parts[-1][-1:]) or _CJK.search(p[:2]) else " "
+            parts[-1] = f"{parts[-1]}{sep}{p}"
+        else:
+            parts.append(p)
+    if pending.strip():
+        parts.append(pending.strip())
     return parts
+
+
+# ---------------------------------------------------------------- expected answer type
+# A question that asks "how long" is answered by a passage that states a duration, one that asks
+# "how many / how much" by a passage with a number. Used by retrieval (a small boost) and by the
+# answer's sentence selection, so both read the question the same way.
+_ASKS_DURATION = re.compile(
+    r"how (long|soon|fast|quickly)|\bwhen\b|deadline|expire|within|多久|多长时间|多长|几天|多少天|几个月"
+    r"|什么时候|期限|时限|多少年|几年",
+    re.I,
+)
+_ASKS_AMOUNT = re.compile(r"how (many|much)|\bmax|\bmin|limit|多少|几|最多|最长|最少|比例|标准", re.I)
+_NUMERAL = (
+    r"(?:\d+(?:\.\d+)?|[一二三四五六七八九十百两半]+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
+)
+_DURATION = re.compile(
+    _NUMERAL + r"\s*(?:个)?\s*(?:business days?|pay periods?|days?|weeks?|months?|years?|hours?"
+    r"|工作日|日|天|周|星期|月|年|小时)",
+    re.I,
+)
+_AMOUNT = re.compile(
+    r"\d|[一二三四五六七八九十百千两]+(?:个|倍|天|日|月|年|小时|%)|百分之|percent"
+    r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve)\b",
+    re.I,
+)
+
+
+def expected_answer(question: str) -> str | None:
+    """ "duration", "amount" or None: what kind of statement answers the question."""
+    if _ASKS_DURATION.search(question):
+        return "duration"
+    if _ASKS_AMOUNT.search(question):
+        return "amount"
+    return None
+
+
+def states(text: str, kind: str | None) -> bool:
+    """True when the text states what `expected_answer` asked for (a duration, an amount)."""
+    if kind == "duration":
+        return bool(_DURATION.search(text))
+    if kind == "amount":
+        return bool(_AMOUNT.search(text))
+    return False
+
+
+@lru_cache(maxsize=100_000)
+def heading_tokens(heading: str) -> frozenset[str]:
+    """Tokens of a section heading / heading path (cached: headings repeat across chunks)."""
+    return frozenset(tokenize(heading))

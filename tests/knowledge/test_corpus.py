@@ -62,16 +62,16 @@ def test_cli_list_and_unchanged_ingest(corpus_store: Path) -> None:
 
 
 def test_dev_set_eval(corpus_kb) -> None:
-    """Loose goals (the measured numbers are in the report / `hrbot knowledge eval`)."""
+    """Regression floors a little under the measured figures (README, `hrbot knowledge eval`)."""
     from knowledge.evaluation import evaluate
 
     rep = evaluate(corpus_kb, DEV_QA)
     for lang in ("en", "zh"):
         m = rep.per_language[lang]
-        assert m.hit3 >= 0.8, (lang, m)
-        assert m.mrr >= 0.7, (lang, m)
-        assert m.facts >= 0.35, (lang, m)
-        assert m.refusals >= 0.5, (lang, m)
+        assert m.hit3 >= 0.9, (lang, m)
+        assert m.mrr >= 0.8, (lang, m)
+        assert m.facts >= 0.55, (lang, m)
+        assert m.refusals >= 0.75, (lang, m)
         assert m.false_refusals <= 0.25, (lang, m)
 
 
@@ -90,3 +90,20 @@ def test_fused_retrieval_beats_each_retriever_alone(corpus_kb) -> None:
         alone = mrr(COMBINATIONS[name])
         for lang in ("en", "zh"):
             assert shipped[lang] >= alone[lang], (name, lang, shipped, alone)
+
+
+def test_heading_match_and_answer_type_do_not_lose_documents(corpus_kb) -> None:
+    """The two signals added on top of fusion (the section heading naming the asked topic, a
+    duration or amount for "how long / how many") must not rank the right document lower on the
+    dev set, in either language, than fusion without them."""
+    from knowledge.evaluation import COMBINATIONS, evaluate
+    from knowledge.retrieval import RetrievalConfig
+
+    def mrr(switches: dict) -> dict[str, float]:
+        rep = evaluate(corpus_kb, DEV_QA, config=RetrievalConfig(**switches), answers=False)
+        return {lang: rep.per_language[lang].mrr for lang in ("en", "zh")}
+
+    shipped = mrr({})
+    without = mrr(COMBINATIONS["dense + BM25 + glossary + language preference"])
+    for lang in ("en", "zh"):
+        assert shipped[lang] >= without[lang], (lang, shipped, without)

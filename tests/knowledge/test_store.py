@@ -177,3 +177,39 @@ def test_a_running_reader_sees_another_processs_upload_and_removal(tmp_path: Pat
     hits = reader.search("where do bicycle permits come from?", k=3)
     assert hits and hits[0].source == "bikes.md", hits
     assert all(h.source != "leave.md" for h in reader.search("annual leave days", k=5))
+
+
+def test_the_section_about_the_asked_topic_answers_it(kb, tmp_path: Path) -> None:
+    """Several sections mention sick leave hours; the answer comes from the 'Sick leave' section
+    and states the number asked for, with that section cited."""
+    _write(
+        tmp_path / "d" / "leave.md",
+        "# Leave\n\n## Annual leave\n\nYou earn annual leave every pay period. New staff earn four "
+        "hours of annual leave per pay period, staff with three years of service six hours.\n\n"
+        "## Advanced leave\n\nIf you need more leave than you have, you can ask for advanced leave. "
+        "For example, with 10 pay periods left in the year you can ask for up to 40 hours of sick leave "
+        "or annual leave in advance, the hours you would earn by the end of the year.\n\n"
+        "## Sick leave\n\nEveryone earns the same: four hours every pay period. Use it when you are "
+        "ill or see a doctor.\n\n## Holidays\n\nThe agency observes 11 public holidays a year.\n",
+    )
+    kb.ingest([tmp_path / "d"], progress=False)
+    ans = kb.answer("how many hours of sick leave do i earn every pay period?", lang="en")
+    assert ans.confident and ans.sources[0].section == "Sick leave"
+    assert "four hours every pay period" in ans.answer and "annual leave" not in ans.answer
+
+
+def test_excerpts_keep_list_numbers_and_asides_with_their_sentence() -> None:
+    from knowledge.text import split_sentences
+
+    text = (
+        "1. Ask your supervisor. 2. Submit the form.\n"
+        "- How long will the term be renewed for?\n(6 months, 1 year or 2 years)\n"
+        "（一）连续工作满1年的；\n（二）工资（含奖金）按月发放。"
+    )
+    assert split_sentences(text) == [
+        "1. Ask your supervisor.",
+        "2. Submit the form.",
+        "- How long will the term be renewed for? (6 months, 1 year or 2 years)",
+        "（一）连续工作满1年的；",
+        "（二）工资（含奖金）按月发放。",
+    ]
