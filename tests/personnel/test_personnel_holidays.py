@@ -88,3 +88,12 @@ def test_half_day_and_unknown_year() -> None:
     assert count_leave_days(PRC, date(2026, 12, 1), date(2026, 12, 2), "pm").total == 1.5
     c = count_leave_days(PRC, date(2027, 3, 1), date(2027, 3, 5), None)
     assert c.total == 5 and not c.complete
+
+
+def test_us_2027_observed_holidays_fall_on_weekdays() -> None:
+    """Federal staff booking the last week of 2027 do not spend leave on the observed Christmas
+    (Fri 24 Dec) or New Year's Day 2028 (Fri 31 Dec, because 1 Jan 2028 is a Saturday)."""
+    assert 2027 in US.years
+    count = count_leave_days(US, date(2027, 12, 20), date(2027, 12, 31), None)
+    assert count.total == 8  # 10 weekdays minus the two observed holidays
+    assert US.day(date(2027, 7, 5)).kind == "holiday" and US.day(date(2027, 7, 4)).kind == "weekend"
