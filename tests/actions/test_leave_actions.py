@@ -143,10 +143,13 @@ async def test_preview_names_excluded_holidays_in_chinese(
     )
     await ActionPreviewLeave().run(dispatcher, tracker, domain)
     msgs = [m for m in dispatcher.messages if m["response"] == "utter_leave_preview"]
-    if msgs:  # the 2027 calendar may not be published in the backend yet
-        assert "不计入" in msgs[0]["excluded"] and "周六" in msgs[0]["excluded"]
-    else:
-        assert responses(dispatcher)[0].startswith("utter_error_")
+    assert msgs, dispatcher.messages
+    assert "不计入" in msgs[0]["excluded"] and "周六" in msgs[0]["excluded"]
+    # without the State Council's 2027 schedule the count comes with a warning that it may change
+    from personnel.app.services.calendar import get_calendar
+
+    warned = "utter_leave_calendar_incomplete" in responses(dispatcher)
+    assert warned == (2027 not in get_calendar("PRC").years)
 
 
 async def test_submit_twice_books_once_and_reads_the_request_back(

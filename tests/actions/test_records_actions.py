@@ -74,13 +74,16 @@ async def test_manager_is_named_from_the_directory_card(
     domain: dict[str, Any], dispatcher: CollectingDispatcher
 ) -> None:
     """Employees may not read their manager's record, but they see who the manager is."""
-    await ActionShowManager().run(dispatcher, make_tracker(lang="zh", intent="show_manager"), domain)
-    [msg] = dispatcher.messages
-    assert (msg["response"], msg["manager_name"], msg["position"]) == (
-        "utter_manager",
-        "王伟",
-        "Product Director",
-    )
+    for lang, name in (("zh", "王伟"), ("en", "Wang Wei")):
+        dispatcher = CollectingDispatcher()
+        await ActionShowManager().run(dispatcher, make_tracker(lang=lang, intent="show_manager"), domain)
+        [msg] = dispatcher.messages
+        assert (msg["response"], msg["manager_name"], msg["position"]) == (
+            "utter_manager",
+            name,
+            "Product Director",
+        ), lang
+        assert "@" in msg["email"], msg
 
 
 async def test_department_contract_history_training(domain: dict[str, Any]) -> None:
