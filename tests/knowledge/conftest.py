@@ -7,9 +7,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
+import time
+import uuid
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -28,17 +34,71 @@ needs_corpus = pytest.mark.skipif(
 )
 
 
-def make_kb(path: Path):
+def make_kb(path: Path, chroma_url: str | None = None):
     from knowledge.api import KnowledgeBase
     from knowledge.settings import KnowledgeSettings
 
     settings = KnowledgeSettings(
         knowledge_chroma_path=path / "chroma",
-        knowledge_chroma_url=None,
+        knowledge_chroma_url=chroma_url,
+        # one server, many tests: each knowledge base gets its own collection
+        knowledge_collection=f"t_{uuid.uuid4().hex[:12]}" if chroma_url else "hr_knowledge",
         knowledge_registry_path=None,
         hrbot_llm_base_url=None,
     )
     return KnowledgeBase(settings)
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Chroma's own server (client/server mode, as in docs/SCALE_OUT.md) on a free port."""
+    from tests.stack import free_port
+
+    port = free_port()
+    log = open(tmp_path_factory.mktemp("chroma-log") / "chroma.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "chroma"),
+            "run",
+            "--path",
+            str(tmp_path_factory.mktemp("chroma-srv")),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/api/v2/heartbeat", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"Chroma server did not start (see {log.name})")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(params=["embedded", "server"])
+def any_kb(request: pytest.FixtureRequest, tmp_path: Path):
+    """An empty knowledge base, on Chroma embedded on disk and on a Chroma server."""
+    if request.param == "server":
+        return make_kb(tmp_path, request.getfixturevalue("chroma_server"))
+    return make_kb(tmp_path)
 
 
 @pytest.fixture

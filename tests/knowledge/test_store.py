@@ -20,7 +20,8 @@ def _all_chroma_ids(kb) -> set[str]:
     return set(kb.store.collection.get(include=[])["ids"])
 
 
-def test_replace_and_remove_leave_no_stale_chunks(kb, tmp_path: Path) -> None:
+def test_replace_and_remove_leave_no_stale_chunks(any_kb, tmp_path: Path) -> None:
+    kb = any_kb
     docs = tmp_path / "docs"
     long_old = "\n\n".join(
         f"## Old section {i}\n\nThe parking fee was {i} zorbles per day." for i in range(8)
@@ -49,7 +50,8 @@ def test_replace_and_remove_leave_no_stale_chunks(kb, tmp_path: Path) -> None:
     assert kb.remove("parking.md") == 0
 
 
-def test_prune_removes_deleted_files(kb, tmp_path: Path) -> None:
+def test_prune_removes_deleted_files(any_kb, tmp_path: Path) -> None:
+    kb = any_kb
     docs = tmp_path / "docs"
     _write(docs / "a.md", "# A\n\nAlpha text about bicycles.")
     _write(docs / "b.md", "# B\n\nBeta text about canoes.")
@@ -115,7 +117,8 @@ def test_both_languages_and_cross_language(demo_kb) -> None:
     assert en_hits[0].language == "en"
 
 
-def test_cross_language_when_only_the_other_language_answers(kb, tmp_path: Path) -> None:
+def test_cross_language_when_only_the_other_language_answers(any_kb, tmp_path: Path) -> None:
+    kb = any_kb
     _write(
         tmp_path / "d" / "假期.md",
         "# 假期规定\n\n第一条 女职工生育享受98天产假。\n\n"
