@@ -119,6 +119,8 @@ def ensure_model(force: bool = False) -> bool:
     if not force and model_is_current():
         return False
     paths.MODELS.mkdir(parents=True, exist_ok=True)
+    # fingerprint what is trained on now: a file edited during the long training must retrain next time
+    trained_on = fingerprint(training_inputs())
     _run(
         [
             str(paths.rasa_python()),
@@ -138,5 +140,5 @@ def ensure_model(force: bool = False) -> bool:
         ],
         env=rasa_env_vars(),
     )
-    (paths.MODELS / ".fingerprint").write_text(fingerprint(training_inputs()))
+    (paths.MODELS / ".fingerprint").write_text(trained_on)
     return True
