@@ -29,6 +29,8 @@ _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 YEAR_MISMATCH_FACTOR = 0.75
 #: an answer keeps the sentences scoring at least this share of the best one (while they fit)
 KEEP = 0.7
+#: a second short passage joins the answer when its relevance is at least this share of the first
+NEAR = 0.93
 
 
 def _clean(s: str) -> str:
@@ -208,7 +210,16 @@ def answer_question(
         else max(120, settings.knowledge_answer_chars // 2)
     )
     if len(cands[0].chunk.text) <= budget:  # a short article or section is itself the answer
-        text, used = "\n".join(_clean(x) for x in cands[0].chunk.text.splitlines() if x.strip()), [0]
+        used = [0]
+        # ... and so is a second one that is about as relevant (two articles of one statute, the
+        # same rule in two regulations), when both together stay short
+        if (
+            len(cands) > 1
+            and cands[1].relevance >= NEAR * cands[0].relevance
+            and len(cands[0].chunk.text) + len(cands[1].chunk.text) <= 2 * budget
+        ):
+            used.append(1)
+        text = "\n".join(_clean(x) for i in used for x in cands[i].chunk.text.splitlines() if x.strip())
     else:
         text, used = select_sentences(question, cands, qvec, retriever, budget)
     cited = [cands[i].to_source() for i in used]

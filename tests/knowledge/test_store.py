@@ -216,3 +216,20 @@ def test_excerpts_keep_list_numbers_and_asides_with_their_sentence() -> None:
         "（一）连续工作满1年的；",
         "（二）工资（含奖金）按月发放。",
     ]
+
+
+def test_two_articles_about_the_same_rule_are_both_quoted(kb, tmp_path: Path) -> None:
+    """When two short articles answer about equally well, the reader gets both, each cited,
+    rather than whichever happened to rank first."""
+    _write(
+        tmp_path / "d" / "年休假办法.md",
+        "# 年休假办法\n\n第一条 为了规范年休假，制定本办法。\n\n"
+        "第二条 单位与职工解除劳动合同时，应当按照职工当年已工作时间折算应休未休年休假天数，"
+        "并支付未休年休假工资报酬。\n\n"
+        "第三条 对职工应休未休的年休假天数，单位应当按照该职工日工资收入的300%支付未休年休假工资报酬。\n\n"
+        "第四条 职工患病住院期间不计入年休假假期。\n\n第五条 本办法自发布之日起施行。",
+    )
+    kb.ingest([tmp_path / "d"], progress=False)
+    ans = kb.answer("应休未休的年休假工资报酬怎么支付", lang="zh")
+    assert ans.confident and "300%" in ans.answer and "折算" in ans.answer, ans.answer
+    assert {"第二条", "第三条"} <= {s.section for s in ans.sources}
