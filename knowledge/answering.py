@@ -211,11 +211,12 @@ def answer_question(
     )
     if len(cands[0].chunk.text) <= budget:  # a short article or section is itself the answer
         used = [0]
-        # ... and so is a second one that is about as relevant (two articles of one statute, the
-        # same rule in two regulations), when both together stay short
+        # ... and so is a second one in the same language that is about as relevant (two articles
+        # of one statute, the same rule in two regulations), when both together stay short
         if (
             len(cands) > 1
             and cands[1].relevance >= NEAR * cands[0].relevance
+            and cands[1].chunk.meta.get("language") == cands[0].chunk.meta.get("language")
             and len(cands[0].chunk.text) + len(cands[1].chunk.text) <= 2 * budget
         ):
             used.append(1)
