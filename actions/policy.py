@@ -17,6 +17,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import identity, language, personnel_client
+from actions.settings import get_settings
 from personnel.client import PersonnelError, PersonnelUnavailable
 
 TRANSCRIPT_TURNS = 30
@@ -48,6 +49,13 @@ async def _audience(tracker: Tracker) -> list[str]:
 
 
 class ActionAnswerPolicy(Action):
+    def __init__(self) -> None:
+        # rasa-sdk creates one instance when the server registers the action: the place to warm up
+        if get_settings().hrbot_warm_knowledge:
+            from knowledge.api import default_kb, warm_up_in_background
+
+            warm_up_in_background(default_kb())
+
     def name(self) -> str:
         return "action_answer_policy"
 

@@ -18,6 +18,9 @@ class ActionSettings(BaseSettings):
     hrbot_timezone: str = "Asia/Shanghai"
     # Pin the whole system's "today" (ISO date) for demos and tests; unset means the real date.
     hrbot_today: date | None = None
+    # Load the knowledge base when the action server starts (set by `hrbot serve actions`), so the
+    # first policy question is answered as fast as the next ones.
+    hrbot_warm_knowledge: bool = False
 
 
 @lru_cache

@@ -14,6 +14,7 @@ from front matter `audience: hr` or a folder `hr-only/`). Callers pass the tags 
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -142,6 +143,23 @@ def answer(question: str, lang: str | None = None, audience: Audience = "all") -
 
 
 _DEFAULT: KnowledgeBase | None = None
+
+
+def warm_up_in_background(kb: KnowledgeBase) -> threading.Thread:
+    """Open the store, load the embedding model and build the BM25 snapshot off the request path,
+    so the first question after a start does not wait seconds for them."""
+
+    def warm() -> None:
+        try:
+            kb.retriever.embed_query("warm-up")
+            chunks = len(kb.store.snapshot().chunks)
+            logging.getLogger(__name__).info("knowledge base ready: %d chunks", chunks)
+        except Exception:  # a broken store is reported by the first real question, in context
+            logging.getLogger(__name__).warning("knowledge base warm-up failed", exc_info=True)
+
+    thread = threading.Thread(target=warm, name="knowledge-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def default_kb() -> KnowledgeBase:

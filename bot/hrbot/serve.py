@@ -49,7 +49,13 @@ def personnel(settings: Settings) -> None:
 
 
 def actions(settings: Settings) -> None:
-    _exec([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port)])
+    # rasa-sdk listens on 0.0.0.0 unless told otherwise: listen where Rasa is told to call it
+    # (127.0.0.1 by default), so the action server is not reachable from other machines.
+    env = dict(os.environ)
+    env.setdefault("SANIC_HOST", urlparse(settings.actions_url).hostname or "127.0.0.1")
+    env.setdefault("HRBOT_WARM_KNOWLEDGE", "1")
+    argv = [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port)]
+    _exec(argv, env)
 
 
 def rasa(settings: Settings) -> None:

@@ -59,3 +59,36 @@ def test_huge_and_odd_messages_get_an_answer_not_an_error(stack: Stack) -> None:
     for message in ["a" * 5000, "🙂" * 300, "<script>alert(1)</script>", "年假 annual leave 🤔 ???"]:
         replies = stack.say(sender(), message)
         assert replies and texts(replies).strip(), message[:40]
+
+
+def test_internal_services_are_not_reachable_from_other_machines(stack: Stack) -> None:
+    """The backend, the action server and Rasa listen on loopback only (the gateway is the door)."""
+    import socket
+
+    try:  # the address other machines reach us on (a UDP "connect" sends nothing)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))
+            outward = [probe.getsockname()[0]]
+    except OSError:
+        outward = []
+    outward = [ip for ip in outward if not ip.startswith("127.")]
+    if not outward:
+        pytest.skip("this machine has no non-loopback IPv4 address to test from")
+    for name in ("personnel", "actions", "rasa"):
+        port = stack.ports[name]
+        with socket.socket() as s:
+            s.settimeout(2)
+            assert s.connect_ex((outward[0], port)) != 0, f"{name} answers on {outward[0]}:{port}"
+        with socket.create_connection(("127.0.0.1", port), timeout=2):
+            pass  # and it does answer on loopback
+
+
+def test_the_action_server_loads_the_knowledge_base_before_the_first_question(stack: Stack) -> None:
+    """The embedding model and the index load at start-up, not while the first user waits."""
+    import time
+
+    log = stack.workdir / "actions.log"
+    deadline = time.monotonic() + 120
+    while "knowledge base ready" not in log.read_text(errors="replace"):
+        assert time.monotonic() < deadline, stack.logs()
+        time.sleep(0.5)
