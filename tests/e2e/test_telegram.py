@@ -55,12 +55,27 @@ def telegram_bot(stack: Stack) -> Iterator[FakeTelegram]:
         fake.stop()
 
 
-async def reply_to(fake: FakeTelegram, text: str) -> str:
-    """Send a message as USER and return the text of the bot's next message to them."""
-    before = len(fake.sent_texts(USER))
-    fake.message(USER, text)
-    await fake.wait_for("sendMessage", USER, before + 1, timeout=60)
-    return fake.sent_texts(USER)[before]
+async def reply_to(fake: FakeTelegram, text: str, user: int = USER, lang: str = "en") -> str:
+    """Send a message as `user` (Telegram app in `lang`) and return the bot's next message to them."""
+    before = len(fake.sent_texts(user))
+    fake.message(user, text, lang=lang)
+    await fake.wait_for("sendMessage", user, before + 1, timeout=60)
+    return fake.sent_texts(user)[before]
+
+
+def link_code(stack: Stack, employee: str) -> str:
+    """A one-time link code, as the signed-in web chat shows it to `employee`."""
+    now = int(time.time())
+    web_token = jwt.encode(
+        {"sub": employee, "iat": now, "exp": now + 600}, stack.jwt_secret, algorithm="HS256"
+    )
+    issued = httpx.post(
+        f"{stack.gateway_url}/api/telegram/link-code",
+        headers={"Authorization": f"Bearer {web_token}"},
+        timeout=10,
+    )
+    assert issued.status_code == 200, issued.text
+    return issued.json()["code"]
 
 
 async def test_linking_unlocks_transactions_and_only_for_the_linked_employee(
@@ -69,17 +84,7 @@ async def test_linking_unlocks_transactions_and_only_for_the_linked_employee(
     refused = await reply_to(telegram_bot, "how much annual leave do I have left")
     assert "sign in" in refused.lower(), refused
 
-    now = int(time.time())
-    web_token = jwt.encode(
-        {"sub": "E1001", "iat": now, "exp": now + 600}, stack.jwt_secret, algorithm="HS256"
-    )
-    issued = httpx.post(
-        f"{stack.gateway_url}/api/telegram/link-code",
-        headers={"Authorization": f"Bearer {web_token}"},
-        timeout=10,
-    )
-    assert issued.status_code == 200, issued.text
-    linked = await reply_to(telegram_bot, f"/link {issued.json()['code']}")
+    linked = await reply_to(telegram_bot, f"/link {link_code(stack, 'E1001')}")
     assert "E1001" in linked, linked
 
     balances = stack.backend_get("/leave/balances", "E1001", channel="telegram")
@@ -95,3 +100,24 @@ async def test_linking_unlocks_transactions_and_only_for_the_linked_employee(
     assert "no longer linked" in unlinked, unlinked
     again = await reply_to(telegram_bot, "how much annual leave do I have left")
     assert "sign in" in again.lower(), again
+
+
+async def test_a_chinese_speaker_on_telegram_links_and_gets_answers_in_chinese(
+    stack: Stack, telegram_bot: FakeTelegram
+) -> None:
+    """The same path in Chinese: refusal before linking, the link confirmed, the balance of the
+    linked employee from the backend, and a policy answer with its source, all in Chinese."""
+    user = USER + 1
+    refused = await reply_to(telegram_bot, "我还有几天年假", user, "zh-hans")
+    assert "确认您的身份" in refused, refused
+
+    linked = await reply_to(telegram_bot, f"/link {link_code(stack, 'E1003')}", user, "zh-hans")
+    assert "已关联员工 E1003" in linked, linked
+
+    balances = stack.backend_get("/leave/balances", "E1003", channel="telegram")
+    annual = next(b for b in balances if b["leave_type"] == "annual")
+    answer = await reply_to(telegram_bot, "我还有几天年假", user, "zh-hans")
+    assert "假期余额" in answer and f"{annual['balance']:g}" in answer, answer
+
+    policy = await reply_to(telegram_bot, "年假可以结转到明年吗", user, "zh-hans")
+    assert "来源：" in policy and "📄" in policy, policy
