@@ -78,30 +78,46 @@ class Stack:
     def personnel_url(self) -> str:
         return self.env["PERSONNEL_URL"]
 
-    def start(self, timeout_s: float = 240.0) -> Stack:
+    def _spawn(self, name: str) -> None:
         hrbot = str(Path(sys.executable).parent / "hrbot")
-        for name in self.services:
-            log = open(self.workdir / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
-            self.processes[name] = subprocess.Popen(
-                [hrbot, "serve", name],
-                cwd=paths.ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        urls = {
+        log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+        self.processes[name] = subprocess.Popen(
+            [hrbot, "serve", name],
+            cwd=paths.ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def _health_urls(self) -> dict[str, str]:
+        return {
             "personnel": f"{self.personnel_url}/openapi.json",
             "actions": f"{self.env['ACTIONS_URL']}/health",
             "rasa": f"{self.rasa_url}/",
             "gateway": f"{self.gateway_url}/healthz",
         }
+
+    def start(self, timeout_s: float = 240.0) -> Stack:
+        for name in self.services:
+            self._spawn(name)
+        urls = self._health_urls()
         pending = wait_until_ready({n: urls[n] for n in self.services}, timeout_s=timeout_s)
         dead = [n for n, p in self.processes.items() if p.poll() is not None]
         if pending or dead:
             self.stop()
             raise RuntimeError(f"stack not ready: pending={pending} exited={dead}\n{self.logs()}")
         return self
+
+    def restart(self, name: str, kill: bool = False, timeout_s: float = 240.0) -> None:
+        """Stop one process (SIGKILL when ``kill``: no clean shutdown at all) and start it again."""
+        proc = self.processes[name]
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL if kill else signal.SIGTERM)
+            proc.wait(timeout=30)
+        self._spawn(name)
+        if wait_until_ready({name: self._health_urls()[name]}, timeout_s=timeout_s):
+            raise RuntimeError(f"{name} did not come back\n{self.logs()}")
 
     def logs(self, tail: int = 60) -> str:
         out = []

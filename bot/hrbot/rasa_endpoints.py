@@ -9,18 +9,22 @@ import yaml
 
 from hrbot.settings import Settings
 
+# Rasa's SQL tracker store with less work per message (WAL for SQLite, no COUNT query per save);
+# same tables and arguments as Rasa's "SQL" type. See bot/rasa_runtime/tracker_store.py.
+TRACKER_STORE_TYPE = "bot.rasa_runtime.tracker_store.LeanSQLTrackerStore"
+
 
 def tracker_store(settings: Settings) -> dict:
     """SQL tracker store: SQLite in the data dir by default, any SQLAlchemy URL otherwise."""
     url = settings.rasa_tracker_store_url
     if not url:
         db = (settings.hrbot_data_dir / "tracker.db").resolve()
-        return {"type": "SQL", "dialect": "sqlite", "db": str(db)}
+        return {"type": TRACKER_STORE_TYPE, "dialect": "sqlite", "db": str(db)}
     parsed = urlparse(url)
     dialect = parsed.scheme.split("+")[0]
     if dialect == "postgres":
         dialect = "postgresql"
-    store = {"type": "SQL", "dialect": dialect, "db": parsed.path.lstrip("/")}
+    store = {"type": TRACKER_STORE_TYPE, "dialect": dialect, "db": parsed.path.lstrip("/")}
     if parsed.hostname:
         store["url"] = parsed.hostname
     if parsed.port:
