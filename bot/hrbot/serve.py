@@ -67,7 +67,8 @@ def rasa(settings: Settings) -> None:
         [
             str(paths.rasa_python()),
             "-m",
-            "rasa",
+            # Rasa's command line with our CPU savings applied first (bot/rasa_runtime/server.py).
+            "bot.rasa_runtime.server",
             "run",
             "--model",
             str(paths.MODEL),
