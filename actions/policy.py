@@ -66,7 +66,13 @@ class ActionAnswerPolicy(Action):
 
         question = (tracker.latest_message or {}).get("text") or ""
         lang = language(tracker)
-        audience = await _audience(tracker)
+        loop = asyncio.get_running_loop()
+
+        def audience(_restricted: set[str]) -> list[str]:
+            # Called from the worker thread, and only when a restricted passage (HR staff only)
+            # could be in the answer: most questions need no call to the backend.
+            return asyncio.run_coroutine_threadsafe(_audience(tracker), loop).result(timeout=30)
+
         answer = await asyncio.to_thread(default_kb().answer, question, lang, audience)
         if answer.confident:
             dispatcher.utter_message(

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
 from knowledge.models import Answer, Source
-from knowledge.retrieval import Candidate, HybridRetriever
+from knowledge.retrieval import Candidate, HybridRetriever, allowed_audiences
 from knowledge.settings import KnowledgeSettings
 from knowledge.text import detect_language, expected_answer, heading_tokens, split_sentences, states, tokenize
 
@@ -31,6 +31,8 @@ YEAR_MISMATCH_FACTOR = 0.75
 KEEP = 0.7
 #: a second short passage joins the answer when its relevance is at least this share of the first
 NEAR = 0.93
+#: an answer looks at no passage below this rank (sources, confidence, sentences)
+ANSWER_DEPTH = 6
 
 
 def _clean(s: str) -> str:
@@ -173,18 +175,30 @@ def answer_question(
     settings: KnowledgeSettings,
     question: str,
     lang: str | None = None,
-    audience: str | Iterable[str] | None = "all",
+    audience: str | Iterable[str] | Callable[[set[str]], str | Iterable[str] | None] | None = "all",
     candidates: list[Candidate] | None = None,
     use_llm: bool = True,
 ) -> Answer:
-    """Retrieve, decide confidence, extract (or generate) the answer, attach sources."""
+    """Retrieve, decide confidence, extract (or generate) the answer, attach sources.
+
+    `audience` may be a function returning the user's tags: it is called only when a restricted
+    passage is among the top `ANSWER_DEPTH`, the only ones an answer looks at. Candidates are ranked
+    before the audience filter, which drops passages without changing the others' scores, so the
+    answer is the same as with the tags given up front.
+    """
     qlang = lang or detect_language(question)
     qvec = retriever.embed_query(question)
-    cands = (
-        candidates
-        if candidates is not None
-        else retriever.candidates(question, lang=qlang, audience=audience, qvec=qvec)
-    )
+    if candidates is not None:
+        cands = candidates
+    elif callable(audience):
+        cands = retriever.candidates(question, lang=qlang, audience="*", qvec=qvec)
+        restricted = {c.audience for c in cands[:ANSWER_DEPTH]} - {"all"}
+        if restricted:
+            allowed = allowed_audiences(audience(restricted))
+            if allowed is not None:
+                cands = [c for c in cands if c.audience in allowed]
+    else:
+        cands = retriever.candidates(question, lang=qlang, audience=audience, qvec=qvec)
     if not cands:
         return Answer(answer=DONT_KNOW.get(qlang, DONT_KNOW["en"]), confident=False, language=qlang)
     # confidence: the best relevance among the top few (fusion may rank a slightly less "covered"
@@ -195,7 +209,8 @@ def answer_question(
     years = set(_YEAR.findall(question))
     if years and not any(y in c.chunk.text for y in years for c in cands[:3]):
         confidence *= YEAR_MISMATCH_FACTOR
-    sources = _dedupe([c.to_source() for c in cands[:6]])[:3]
+    cands = cands[:ANSWER_DEPTH]
+    sources = _dedupe([c.to_source() for c in cands])[:3]
     if confidence < settings.min_confidence(qlang):
         return Answer(
             answer=DONT_KNOW.get(qlang, DONT_KNOW["en"]),

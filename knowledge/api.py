@@ -9,20 +9,24 @@ Usage::
 
 Audience (access control): every chunk carries an `audience` tag ("all" by default, e.g. "hr"
 from front matter `audience: hr` or a folder `hr-only/`). Callers pass the tags the user may see;
-"all" documents are always visible, "*" means no restriction (admin tools).
+"all" documents are always visible, "*" means no restriction (admin tools). `answer` also takes a
+function that returns those tags: it is called only when a restricted passage is a candidate, so
+the caller looks up the user's roles (a backend call) only for the questions that need it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from knowledge.models import Answer, DocumentInfo, EvalReport, IngestReport, Source
 from knowledge.settings import KnowledgeSettings
 
 Audience = str | Iterable[str] | None
+#: called with the restricted tags among the candidates; returns the tags the user may see
+AudienceLookup = Callable[[set[str]], Audience]
 
 
 class KnowledgeBase:
@@ -110,9 +114,12 @@ class KnowledgeBase:
         the other language is never filtered out."""
         return self.retriever.search(query, k=k, lang=lang, audience=audience)
 
-    def answer(self, question: str, lang: str | None = None, audience: Audience = "all") -> Answer:
+    def answer(
+        self, question: str, lang: str | None = None, audience: Audience | AudienceLookup = "all"
+    ) -> Answer:
         """A short cited answer; `confident=False` (and a "don't know" text) below the calibrated
-        threshold. Uses the LLM when HRBOT_LLM_BASE_URL is set, else extractive sentences."""
+        threshold. Uses the LLM when HRBOT_LLM_BASE_URL is set, else extractive sentences.
+        `audience`: the tags the user may see, or a function returning them (see module docstring)."""
         from knowledge.answering import answer_question
 
         return answer_question(self.retriever, self.settings, question, lang=lang, audience=audience)

@@ -65,6 +65,11 @@ class Candidate:
     relevance: float = 0.0
     ranks: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def audience(self) -> str:
+        """The tag of who may see the passage ("all", "hr", ...)."""
+        return self.chunk.meta.get("audience", "all")
+
     def to_source(self) -> Source:
         m = self.chunk.meta
         return Source(
@@ -74,7 +79,7 @@ class Candidate:
             score=float(self.relevance),
             text=self.chunk.text,
             language=m.get("language", ""),
-            audience=m.get("audience", "all"),
+            audience=self.audience,
             chunk_index=self.chunk.chunk_index,
         )
 
@@ -209,7 +214,7 @@ class HybridRetriever:
                 cands.setdefault(i, Candidate(snap.chunks[i])).ranks["dense"] = r
                 r += 1
         if allowed is not None:
-            cands = {i: c for i, c in cands.items() if c.chunk.meta.get("audience", "all") in allowed}
+            cands = {i: c for i, c in cands.items() if c.audience in allowed}
         missing = [i for i in cands if i not in cos_by_idx]
         if missing:
             got = self.store.collection.get(ids=[snap.chunks[i].id for i in missing], include=["embeddings"])
