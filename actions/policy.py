@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -48,13 +49,27 @@ async def _audience(tracker: Tracker) -> list[str]:
     return ["all", "hr"] if getattr(me, "is_hr_admin", False) else ["all"]
 
 
-class ActionAnswerPolicy(Action):
-    def __init__(self) -> None:
-        # rasa-sdk creates one instance when the server registers the action: the place to warm up
-        if get_settings().hrbot_warm_knowledge:
-            from knowledge.api import default_kb, warm_up_in_background
+def _warm_up_knowledge() -> None:
+    if get_settings().hrbot_warm_knowledge:
+        from knowledge.api import default_kb, warm_up_in_background
 
-            warm_up_in_background(default_kb())
+        warm_up_in_background(default_kb())
+
+
+def _action_in_worker() -> ActionAnswerPolicy:
+    """The action as the serving process receives it (see ActionAnswerPolicy.__reduce__)."""
+    if not logging.getLogger().handlers:  # rasa-sdk configures logging in its main process only
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)-8s %(name)s - %(message)s")
+    _warm_up_knowledge()
+    return ActionAnswerPolicy()
+
+
+class ActionAnswerPolicy(Action):
+    def __reduce__(self) -> tuple[Any, tuple[()]]:
+        # rasa-sdk registers the actions in its main process and hands them, pickled, to the Sanic
+        # worker process that serves the requests: load the knowledge base there, where answers are
+        # computed (loading it when registering put a second, unused copy in the main process).
+        return (_action_in_worker, ())
 
     def name(self) -> str:
         return "action_answer_policy"

@@ -17,6 +17,7 @@ the caller looks up the user's roles (a backend call) only for the questions tha
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -160,7 +161,7 @@ def warm_up_in_background(kb: KnowledgeBase) -> threading.Thread:
         try:
             kb.retriever.embed_query("warm-up")
             chunks = len(kb.store.snapshot().chunks)
-            logging.getLogger(__name__).info("knowledge base ready: %d chunks", chunks)
+            logging.getLogger(__name__).info("knowledge base ready: %d chunks (pid %d)", chunks, os.getpid())
         except Exception:  # a broken store is reported by the first real question, in context
             logging.getLogger(__name__).warning("knowledge base warm-up failed", exc_info=True)
 

@@ -84,11 +84,20 @@ def test_internal_services_are_not_reachable_from_other_machines(stack: Stack) -
 
 
 def test_the_action_server_loads_the_knowledge_base_before_the_first_question(stack: Stack) -> None:
-    """The embedding model and the index load at start-up, not while the first user waits."""
+    """The embedding model and the index load at start-up, not while the first user waits, and in
+    the process that answers the questions (rasa-sdk serves from a worker process of its own)."""
     import time
+    from urllib.parse import urlparse
 
+    import psutil
+
+    port = urlparse(stack.env["ACTIONS_URL"]).port
+    serving = {
+        c.pid for c in psutil.net_connections(kind="tcp") if c.laddr.port == port and c.status == "LISTEN"
+    }
     log = stack.workdir / "actions.log"
     deadline = time.monotonic() + 120
-    while "knowledge base ready" not in log.read_text(errors="replace"):
+    while not (ready := re.findall(r"knowledge base ready: \d+ chunks \(pid (\d+)\)", log.read_text())):
         assert time.monotonic() < deadline, stack.logs()
         time.sleep(0.5)
+    assert {int(pid) for pid in ready} == serving - {None}, (ready, serving)
