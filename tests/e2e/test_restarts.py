@@ -1,9 +1,10 @@
-"""Conversations live in the tracker store, not in the Rasa process: a leave application started
-before the Rasa server is killed (SIGKILL, no clean shutdown) continues after it comes back, with
-the form's answers intact, and is submitted to the backend.
+"""Restarting a server loses nothing the user sees.
 
-The embedded default keeps trackers in SQLite with a write-ahead log (bot/rasa_runtime/
-tracker_store.py); this shows that a committed turn is not lost with the process.
+Conversations live in the tracker store, not in the Rasa process: a leave application started
+before the Rasa server is killed (SIGKILL, no clean shutdown) continues after it comes back, with
+the form's answers intact, and is submitted to the backend. The embedded default keeps trackers in
+SQLite with a write-ahead log (bot/rasa_runtime/tracker_store.py); a committed turn is not lost
+with the process. And a restarted action server answers the next action at once.
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ from tests.stack import Stack, texts
 pytestmark = pytest.mark.stack
 
 
-@pytest.fixture
-def own_stack(tmp_path: Path, rasa_model: Path) -> Iterator[Stack]:
-    """A stack of its own: the test kills its Rasa server."""
-    stack = Stack(tmp_path, services=("personnel", "actions", "rasa"))
+@pytest.fixture(scope="module")
+def own_stack(tmp_path_factory: pytest.TempPathFactory, rasa_model: Path) -> Iterator[Stack]:
+    """A stack of its own: these tests kill and restart its servers."""
+    stack = Stack(tmp_path_factory.mktemp("restarts"), services=("personnel", "actions", "rasa"))
     stack.start()
     try:
         yield stack
@@ -71,3 +72,20 @@ def test_a_leave_application_continues_after_the_rasa_server_is_killed(own_stack
         "family trip",
         "yes",
     ]
+
+
+def test_actions_keep_working_after_the_action_server_restarts(own_stack: Stack) -> None:
+    """A restarted action server (a deployment, a crash) answers the next action: Rasa reconnects
+    and the action server loads what it needs again."""
+    stack = own_stack
+    who = f"web:E1002:{uuid.uuid4()}"
+    annual = next(b for b in stack.backend_get("/leave/balances", "E1002") if b["leave_type"] == "annual")
+
+    def balance() -> str:
+        reply = texts(stack.say(who, "what is my leave balance?", employee="E1002"))
+        assert f"{annual['balance']:g}" in reply, reply
+        return reply
+
+    first = balance()
+    stack.restart("actions")
+    assert balance() == first
