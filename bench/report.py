@@ -296,7 +296,8 @@ def markdown(r: dict[str, Any], h: dict[str, Any]) -> str:
         "Cold start (every process started until all answer, Rasa's model loaded): "
         f"{r.get('cold_start_s')} s. "
         f"The first policy answer after that took {r.get('first_policy_answer_s')} s (the action server "
-        "loads the embedding model and the BM25 index on first use); after the restart on the grown store "
+        "loads the embedding model and the BM25 index in the background at start-up; a question that "
+        "comes first waits for them); after the restart on the grown store "
         f"{r.get('first_policy_answer_grown_s')} s.",
         "",
     ]
