@@ -25,6 +25,7 @@ DONT_KNOW = {
     "zh": "抱歉，我在人事制度文件中没有找到这个问题的答案。",
 }
 _MD = re.compile(r"\*\*|__|`")
+_ESCAPED = re.compile(r"\\([-\\`*_{}\[\]()#+.!|])")  # Markdown backslash escapes
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 YEAR_MISMATCH_FACTOR = 0.75
 #: an answer keeps the sentences scoring at least this share of the best one (while they fit)
@@ -41,8 +42,14 @@ ANSWER_DEPTH = 6
 
 def _clean(s: str) -> str:
     s = _MD.sub("", s)
+    s = _ESCAPED.sub(r"\1", s)  # "Duration \- The duration" -> "Duration - The duration"
     s = re.sub(r"^\s*[*+]\s+", "- ", s)
     return s.strip()
+
+
+def _same(sentence: str) -> str:
+    """A sentence as compared for repeats: overview and detail sections often say the same line."""
+    return re.sub(r"\W+", " ", _clean(sentence).lstrip("- ")).strip().lower()
 
 
 def _score_sentences(
@@ -114,9 +121,11 @@ def select_sentences(
     best = scores[order[0]]
     keep = [order[0]]
     used = len(sents[order[0]][2])
+    said = {_same(sents[order[0]][2])}
     for i in order[1:]:
-        if scores[i] < KEEP * best or used + len(sents[i][2]) > budget:
+        if scores[i] < KEEP * best or used + len(sents[i][2]) > budget or _same(sents[i][2]) in said:
             continue
+        said.add(_same(sents[i][2]))
         keep.append(i)
         used += len(sents[i][2])
     for i in list(keep):
@@ -233,7 +242,16 @@ def answer_question(
         if cands[0].chunk.meta.get("language") != "zh"
         else max(120, settings.knowledge_answer_chars // 2)
     )
-    if len(cands[0].chunk.text) <= budget:  # a short article or section is itself the answer
+    # a short article or section is itself the answer, unless a longer passage about as relevant
+    # holds the sentence that answers best (a short neighbour, e.g. the documents to bring, would
+    # otherwise stand in for the rule asked about; two short ones are both quoted, below). Sentences
+    # are scored only when there is such a rival: embedding them is most of an answer's time.
+    short = len(cands[0].chunk.text) <= budget
+    rival = any(c.relevance >= NEAR * cands[0].relevance and len(c.chunk.text) > budget for c in cands[1:3])
+    text, used = ("", [0])
+    if rival or not short:
+        text, used = select_sentences(question, cands, qvec, retriever, budget)
+    if short and used[0] == 0:
         used = [0]
         # ... and so is a second one in the same language that is about as relevant (two articles
         # of one statute, the same rule in two regulations), when both together stay short
@@ -245,8 +263,6 @@ def answer_question(
         ):
             used.append(1)
         text = "\n".join(_clean(x) for i in used for x in cands[i].chunk.text.splitlines() if x.strip())
-    else:
-        text, used = select_sentences(question, cands, qvec, retriever, budget)
     cited = [cands[i].to_source() for i in used]
     sources = _dedupe(cited + sources)[: max(3, len(cited))]
     if settings.hrbot_llm_base_url and use_llm:

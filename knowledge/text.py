@@ -305,7 +305,8 @@ _NUMERAL = (
     r"(?:\d+(?:\.\d+)?|[一二三四五六七八九十百两半]+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
 )
 _DURATION = re.compile(
-    _NUMERAL + r"\s*(?:个)?\s*(?:business days?|pay periods?|days?|weeks?|months?|years?|hours?"
+    r"(?:" + _NUMERAL + r"|\b(?:a|an)(?=\s))\s*(?:个)?\s*"
+    r"(?:(?:business days?|pay periods?|days?|weeks?|months?|years?|hours?)\b"
     r"|工作日|日|天|周|星期|月|年|小时)",
     re.I,
 )

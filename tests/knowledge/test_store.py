@@ -233,3 +233,44 @@ def test_two_articles_about_the_same_rule_are_both_quoted(kb, tmp_path: Path) ->
     ans = kb.answer("应休未休的年休假工资报酬怎么支付", lang="zh")
     assert ans.confident and "300%" in ans.answer and "折算" in ans.answer, ans.answer
     assert {"第二条", "第三条"} <= {s.section for s in ans.sources}
+
+
+def test_an_answer_says_a_repeated_line_once_and_shows_no_markdown_escapes(kb, tmp_path: Path) -> None:
+    """An overview and a detail section share a line: the answer quotes the deadline asked about,
+    says the shared line once, and shows no Markdown escapes ("Duration \\- ...")."""
+    _write(
+        tmp_path / "d" / "parental-leave.md",
+        "# Parental leave\n\n## Documents for an adoption or placement\n\n"
+        "For the placement of a child you need the placement letter. Duration \\- how long the "
+        "placement or adoption lasts, if it is known.\n\n"
+        "## About parental leave\n\n"
+        "* You are entitled to 12 weeks of paid parental leave for the birth, adoption or placement "
+        "of a child.\n"
+        "* You must have worked here for 12 months before you can use paid parental leave.\n"
+        "* You must use the parental leave within a year of the birth or placement.\n"
+        "* You can use the 12 weeks in one block or in several blocks, if your supervisor agrees.\n"
+        "* Tell your supervisor as early as you can, so that your work can be covered while you are "
+        "away.\n"
+        "* Parental leave does not reduce your annual leave or your sick leave.\n\n"
+        "## Leave overview\n\n"
+        "You are entitled to 12 weeks of paid parental leave for the birth, adoption or placement of "
+        "a child.\n",
+    )
+    kb.ingest([tmp_path / "d"], progress=False)
+    ans = kb.answer(
+        "We are adopting. How long after the placement do I have to use my paid parental leave?", lang="en"
+    )
+    assert ans.confident and "within a year" in ans.answer, ans.answer
+    assert ans.answer.count("You are entitled to 12 weeks") <= 1, ans.answer
+    assert "\\-" not in ans.answer, ans.answer
+
+
+def test_a_duration_in_words_answers_how_long() -> None:
+    """'within a year' answers "how long do I have?" as '12 weeks' does; 'a yearly review' does not."""
+    from knowledge.text import expected_answer, states
+
+    kind = expected_answer("How long after the placement do I have to use my leave?")
+    assert kind == "duration"
+    assert states("You must use the leave within a year of the placement.", kind)
+    assert states("You get an hour of credit.", kind)
+    assert not states("Your supervisor holds a yearly review.", kind)
