@@ -7,73 +7,26 @@ create data use their own dates so they do not depend on each other's order.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
-import httpx
 import pytest
 import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
-from tests.actions.helpers import BACKEND_TODAY, IDENTITY_SECRET, REPO, TOKEN, Backend, free_port
+from tests.actions.helpers import BACKEND_TODAY, IDENTITY_SECRET, REPO, TOKEN, Backend
+from tests.personnel.personnel_testkit import run_server
 
 
 @pytest.fixture(scope="session")
 def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
-    """The personnel service (uvicorn, create_app factory) migrated and seeded on a temp DB."""
+    """The personnel service (``python -m personnel``) migrated and seeded on a temp SQLite DB."""
     db = tmp_path_factory.mktemp("personnel") / "personnel.db"
-    port = free_port()
-    env = {
-        **os.environ,
-        "PERSONNEL_DATABASE_URL": f"sqlite:///{db}",
-        "PERSONNEL_SERVICE_TOKEN": TOKEN,
-        "PERSONNEL_TODAY": BACKEND_TODAY,
-        "PERSONNEL_SEED_DEMO": "true",
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "personnel.app.main:create_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"backend exited: {proc.stderr.read().decode() if proc.stderr else ''}")
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("backend did not start in 60 s")
-            time.sleep(0.2)
-        yield Backend(url)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with run_server(
+        f"sqlite:///{db}", today=date.fromisoformat(BACKEND_TODAY), token=TOKEN, seed_demo=True
+    ) as server:
+        yield Backend(server.base_url)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ as the action server receives them (the fixtures that start the backend are in c
 from __future__ import annotations
 
 import importlib.util
-import socket
 import sys
 import time
 from dataclasses import dataclass
@@ -25,12 +24,6 @@ from hrbot.identity import sign_identity  # noqa: E402
 TOKEN = "actions-test-service-token"
 IDENTITY_SECRET = "actions-test-identity-secret-0123456789abcdef"
 BACKEND_TODAY = "2026-11-23"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

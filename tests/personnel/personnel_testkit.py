@@ -176,16 +176,21 @@ class LiveServer:
 
 
 @contextlib.contextmanager
-def run_server(db_url: str, today: date = TODAY) -> Iterator[LiveServer]:
-    """The real service: ``python -m personnel`` in a subprocess on a free port."""
+def run_server(
+    db_url: str, today: date = TODAY, token: str = TOKEN, seed_demo: bool | None = None
+) -> Iterator[LiveServer]:
+    """The real service: ``python -m personnel`` in a subprocess on a free port (also used by the
+    action tests, with the demo data seeded)."""
     port = free_port()
     env = {
         **os.environ,
         "PERSONNEL_DATABASE_URL": db_url,
-        "PERSONNEL_SERVICE_TOKEN": TOKEN,
+        "PERSONNEL_SERVICE_TOKEN": token,
         "PERSONNEL_TODAY": today.isoformat(),
         "PERSONNEL_URL": f"http://127.0.0.1:{port}",
     }
+    if seed_demo is not None:
+        env["PERSONNEL_SEED_DEMO"] = "true" if seed_demo else "false"
     proc = subprocess.Popen(
         [sys.executable, "-m", "personnel", "--log-level", "warning"],
         cwd=REPO,
@@ -195,7 +200,7 @@ def run_server(db_url: str, today: date = TODAY) -> Iterator[LiveServer]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
@@ -205,7 +210,7 @@ def run_server(db_url: str, today: date = TODAY) -> Iterator[LiveServer]:
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("server did not start in 30 s")
+                raise RuntimeError("server did not start in 60 s")
             time.sleep(0.1)
         yield LiveServer(base, db_url)
     finally:
