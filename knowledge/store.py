@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -44,6 +45,8 @@ import numpy as np
 
 from knowledge.models import DocumentInfo, IngestReport
 from knowledge.settings import KnowledgeSettings
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -150,6 +153,7 @@ class KnowledgeStore:
         self._db_path = path
         with self._db() as db:
             db.executescript(_SCHEMA)
+        self._retokenize_if_needed()
 
     # ------------------------------------------------------------ plumbing
     def _db(self) -> sqlite3.Connection:
@@ -220,6 +224,38 @@ class KnowledgeStore:
         """After our own write the open client is current: no reopen for this generation."""
         row = db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
         self._vs_generation = int(row[0]) if row else 0
+
+    def _retokenize_if_needed(self) -> None:
+        """BM25 tokens are stored at ingestion. When the tokenizer changed since, recompute them
+        from the stored texts in one transaction (no re-embedding), so that stored chunks and new
+        queries are tokenized alike; readers reload on the generation bump."""
+        from knowledge.text import TOKENIZER_VERSION, tokenize
+
+        with self._db() as db:
+            row = db.execute("SELECT value FROM meta WHERE key='tokenizer'").fetchone()
+            if row and row[0] == TOKENIZER_VERSION:
+                return
+            db.execute("BEGIN IMMEDIATE")
+            row = db.execute("SELECT value FROM meta WHERE key='tokenizer'").fetchone()
+            if row and row[0] == TOKENIZER_VERSION:  # another process did it meanwhile
+                db.execute("COMMIT")
+                return
+            rows = db.execute("SELECT id, text, meta FROM chunks").fetchall()
+            if rows:
+                log.info("re-tokenizing %d chunks for tokenizer version %s", len(rows), TOKENIZER_VERSION)
+                updates = []
+                for cid, text, meta in rows:
+                    m = json.loads(meta)
+                    ctx = contextual_text(m.get("title", ""), m.get("heading_path", ""), text)
+                    updates.append((" ".join(tokenize(ctx)), cid))
+                db.executemany("UPDATE chunks SET tokens=? WHERE id=?", updates)
+                self._bump(db)
+            db.execute(
+                "INSERT INTO meta VALUES ('tokenizer', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (TOKENIZER_VERSION,),
+            )
+            db.execute("COMMIT")
 
     def generation(self) -> int:
         with self._db() as db:

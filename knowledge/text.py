@@ -218,6 +218,10 @@ def stem(word: str) -> str:
     return w.rstrip("e") if len(w) > 4 and w.endswith("e") else w
 
 
+#: bump when `tokenize` changes: stores re-tokenize their chunks on open (see KnowledgeStore)
+TOKENIZER_VERSION = "2"  # 2: hyphenated words also give their parts ("full-time" ~ "full time")
+
+
 def tokenize(text: str, keep_stop: bool = False) -> list[str]:
     """BM25 tokens: jieba words for Chinese runs, lower-cased stemmed words for Latin runs, numbers."""
     out: list[str] = []
@@ -232,6 +236,12 @@ def tokenize(text: str, keep_stop: bool = False) -> list[str]:
             if not w or (not keep_stop and w in EN_STOP):
                 continue
             out.append(stem(w) if _WORD.match(w) and not w[0].isdigit() else w)
+            if "-" in w:  # "full-time" also matches "full time"
+                out.extend(
+                    stem(p) if _WORD.match(p) and not p[0].isdigit() else p
+                    for p in w.split("-")
+                    if p and (keep_stop or p not in EN_STOP)
+                )
     return out
 
 

@@ -274,3 +274,40 @@ def test_a_duration_in_words_answers_how_long() -> None:
     assert states("You must use the leave within a year of the placement.", kind)
     assert states("You get an hour of credit.", kind)
     assert not states("Your supervisor holds a yearly review.", kind)
+
+
+_SCHEDULES = (
+    "# Work schedules\n\n## Pay period\n\nEvery full-time employee works 80 hours in a two-week pay "
+    "period.\n\n## Part-time work\n\nPart-time staff agree their hours with their supervisor.\n\n"
+    "## Core hours\n\nEveryone is available between 10:00 and 15:00.\n"
+)
+_TIME_QUESTION = "how many hours is a pay period for full time staff?"
+
+
+def test_full_time_asks_about_full_time(kb, tmp_path: Path) -> None:
+    """'full time' in a question finds 'full-time' in the handbook (and the other way round)."""
+    _write(tmp_path / "d" / "schedules.md", _SCHEDULES)
+    _write(tmp_path / "d" / "leave.md", "# Leave\n\n## Annual leave\n\nYou earn leave every pay period.\n")
+    kb.ingest([tmp_path / "d"], progress=False)
+    ans = kb.answer(_TIME_QUESTION, lang="en")
+    assert ans.confident and "80 hours" in ans.answer, ans.answer
+    assert ans.sources[0].section == "Pay period"
+    assert kb.search("what about part time staff", k=1)[0].section == "Part-time work"
+
+
+def test_a_store_from_an_older_tokenizer_answers_like_a_new_one(tmp_path: Path) -> None:
+    """After an upgrade that changed the tokenizer, the documents already ingested are searched as
+    if ingested again (their stored tokens are rebuilt on open, without re-embedding)."""
+    import sqlite3
+
+    kb = make_kb(tmp_path)
+    _write(tmp_path / "d" / "schedules.md", _SCHEDULES)
+    kb.ingest([tmp_path / "d"], progress=False)
+    fresh = [(h.source, h.section, round(h.score, 4)) for h in kb.search(_TIME_QUESTION, k=3)]
+    db = sqlite3.connect(kb.settings.registry_path)  # what an older version left behind
+    with db:
+        db.execute("UPDATE chunks SET tokens = 'tokens of an older tokenizer'")
+        db.execute("UPDATE meta SET value = '1' WHERE key = 'tokenizer'")
+    db.close()
+    reopened = make_kb(tmp_path)
+    assert [(h.source, h.section, round(h.score, 4)) for h in reopened.search(_TIME_QUESTION, k=3)] == fresh
