@@ -30,6 +30,9 @@ _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 YEAR_MISMATCH_FACTOR = 0.75
 #: an answer keeps the sentences scoring at least this share of the best one (while they fit)
 KEEP = 0.7
+#: a passage is quoted whole when it is at most this share of the answer budget (a short article
+#: or section says one thing; a longer one is trimmed to the sentences that answer)
+SHORT = 0.75
 #: a second short passage joins the answer when its relevance is at least this share of the first
 NEAR = 0.93
 #: sentences embedded per answer: those ranked highest by the lexical part of the score (embedding
@@ -246,8 +249,11 @@ def answer_question(
     # holds the sentence that answers best (a short neighbour, e.g. the documents to bring, would
     # otherwise stand in for the rule asked about; two short ones are both quoted, below). Sentences
     # are scored only when there is such a rival: embedding them is most of an answer's time.
-    short = len(cands[0].chunk.text) <= budget
-    rival = any(c.relevance >= NEAR * cands[0].relevance and len(c.chunk.text) > budget for c in cands[1:3])
+    short_limit = int(budget * SHORT)
+    short = len(cands[0].chunk.text) <= short_limit
+    rival = any(
+        c.relevance >= NEAR * cands[0].relevance and len(c.chunk.text) > short_limit for c in cands[1:3]
+    )
     text, used = ("", [0])
     if rival or not short:
         text, used = select_sentences(question, cands, qvec, retriever, budget)
@@ -259,7 +265,7 @@ def answer_question(
             len(cands) > 1
             and cands[1].relevance >= NEAR * cands[0].relevance
             and cands[1].chunk.meta.get("language") == cands[0].chunk.meta.get("language")
-            and len(cands[0].chunk.text) + len(cands[1].chunk.text) <= 2 * budget
+            and len(cands[0].chunk.text) + len(cands[1].chunk.text) <= 2 * short_limit
         ):
             used.append(1)
         text = "\n".join(_clean(x) for i in used for x in cands[i].chunk.text.splitlines() if x.strip())

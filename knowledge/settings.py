@@ -31,8 +31,9 @@ class KnowledgeSettings(BaseSettings):
     #: lower, so Chinese needs its own threshold). Calibrated on the dev set: see
     #: knowledge/retrieval.py (module docstring) and `hrbot knowledge eval`.
     knowledge_min_confidence: dict[str, float] = {"en": 0.39, "zh": 0.29}
-    #: Maximum characters of an extractive answer.
-    knowledge_answer_chars: int = 420
+    #: Maximum characters of an extractive answer (Chinese: half); a passage of up to 3/4 of it is
+    #: quoted whole. Chosen on the dev set, facts against reading (README, policy answers).
+    knowledge_answer_chars: int = 560
     knowledge_embed_threads: int = 2
 
     hrbot_llm_base_url: str | None = None
