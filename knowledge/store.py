@@ -153,6 +153,7 @@ class KnowledgeStore:
         self._db_path = path
         with self._db() as db:
             db.executescript(_SCHEMA)
+        self._tokenizer_key = self._teach_glossary_words()
         self._retokenize_if_needed()
 
     # ------------------------------------------------------------ plumbing
@@ -225,24 +226,36 @@ class KnowledgeStore:
         row = db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
         self._vs_generation = int(row[0]) if row else 0
 
-    def _retokenize_if_needed(self) -> None:
-        """BM25 tokens are stored at ingestion. When the tokenizer changed since, recompute them
-        from the stored texts in one transaction (no re-embedding), so that stored chunks and new
-        queries are tokenized alike; readers reload on the generation bump."""
-        from knowledge.text import TOKENIZER_VERSION, tokenize
+    def _teach_glossary_words(self) -> str:
+        """Teach jieba the glossary's Chinese terms before anything is tokenized, so that chunks
+        and questions split alike whichever process ingests; returns what stored tokens depend
+        on (tokenizer version + those terms)."""
+        from knowledge.retrieval import Glossary
+        from knowledge.text import TOKENIZER_VERSION, add_words
 
+        words = sorted({t for grp in Glossary.load(self.settings.knowledge_glossary).groups for t in grp})
+        words = add_words(words)
+        return f"{TOKENIZER_VERSION}:{hashlib.sha1(chr(10).join(words).encode('utf-8')).hexdigest()[:12]}"
+
+    def _retokenize_if_needed(self) -> None:
+        """BM25 tokens are stored at ingestion. When the tokenizer or the glossary's terms changed
+        since, recompute them from the stored texts in one transaction (no re-embedding), so that
+        stored chunks and new questions are tokenized alike; readers reload on the generation bump."""
+        from knowledge.text import tokenize
+
+        key = self._tokenizer_key
         with self._db() as db:
             row = db.execute("SELECT value FROM meta WHERE key='tokenizer'").fetchone()
-            if row and row[0] == TOKENIZER_VERSION:
+            if row and row[0] == key:
                 return
             db.execute("BEGIN IMMEDIATE")
             row = db.execute("SELECT value FROM meta WHERE key='tokenizer'").fetchone()
-            if row and row[0] == TOKENIZER_VERSION:  # another process did it meanwhile
+            if row and row[0] == key:  # another process did it meanwhile
                 db.execute("COMMIT")
                 return
             rows = db.execute("SELECT id, text, meta FROM chunks").fetchall()
             if rows:
-                log.info("re-tokenizing %d chunks for tokenizer version %s", len(rows), TOKENIZER_VERSION)
+                log.info("re-tokenizing %d chunks (tokenizer or glossary changed: %s)", len(rows), key)
                 updates = []
                 for cid, text, meta in rows:
                     m = json.loads(meta)
@@ -253,7 +266,7 @@ class KnowledgeStore:
             db.execute(
                 "INSERT INTO meta VALUES ('tokenizer', ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (TOKENIZER_VERSION,),
+                (key,),
             )
             db.execute("COMMIT")
 

@@ -188,12 +188,13 @@ HR_WORDS = _words("""
 """)
 
 
-def add_words(words: list[str]) -> None:
-    """Teach jieba extra domain words (e.g. the glossary's Chinese terms)."""
+def add_words(words: list[str]) -> list[str]:
+    """Teach jieba extra domain words (e.g. the glossary's Chinese terms); returns those taught."""
     jb = _jieba()
-    for w in words:
-        if _CJK.search(w) and " " not in w:
-            jb.add_word(w, freq=20000)
+    taught = [w for w in words if _CJK.search(w) and " " not in w]
+    for w in taught:
+        jb.add_word(w, freq=20000)
+    return taught
 
 
 def stem(word: str) -> str:

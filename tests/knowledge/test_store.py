@@ -311,3 +311,41 @@ def test_a_store_from_an_older_tokenizer_answers_like_a_new_one(tmp_path: Path) 
     db.close()
     reopened = make_kb(tmp_path)
     assert [(h.source, h.section, round(h.score, 4)) for h in reopened.search(_TIME_QUESTION, k=3)] == fresh
+
+
+def test_a_glossary_term_added_later_works_without_re_ingesting(tmp_path: Path) -> None:
+    """A curator adds a Chinese term to the glossary after the documents were ingested: on the next
+    start the term splits the stored documents as it splits questions, as if they were ingested
+    again (the glossary file says no re-ingest is needed)."""
+    from knowledge.api import KnowledgeBase
+    from knowledge.settings import KnowledgeSettings
+
+    def kb_with(store: Path, glossary: Path) -> KnowledgeBase:
+        return KnowledgeBase(
+            KnowledgeSettings(
+                knowledge_chroma_path=store,
+                knowledge_registry_path=None,
+                knowledge_glossary=glossary,
+                hrbot_llm_base_url=None,
+            )
+        )
+
+    _write(
+        tmp_path / "d" / "考勤.md",
+        "# 考勤管理\n\n第一条 实行错峰上班的部门，职工可以在七点至十点之间到岗。\n\n"
+        "第二条 职工病假期间，按照规定发放病假工资。\n\n"
+        "第三条 职工年休假期间享受与正常工作期间相同的工资收入。\n",
+    )
+    before = _write(tmp_path / "before.yml", "terms:\n  - en: [sick leave]\n    zh: [病假]\n")
+    after = _write(
+        tmp_path / "after.yml",
+        "terms:\n  - en: [sick leave]\n    zh: [病假]\n  - en: [staggered hours]\n    zh: [错峰上班]\n",
+    )
+    question = "错峰上班最晚几点到岗"
+    kb_with(tmp_path / "old", before).ingest([tmp_path / "d"], progress=False)
+    fresh = kb_with(tmp_path / "new", after)
+    fresh.ingest([tmp_path / "d"], progress=False)
+    expected = [(h.section, round(h.score, 4)) for h in fresh.search(question, k=3)]
+    reopened = kb_with(tmp_path / "old", after)
+    assert [(h.section, round(h.score, 4)) for h in reopened.search(question, k=3)] == expected
+    assert expected[0][0] == "第一条"
