@@ -126,9 +126,10 @@ def select_sentences(
     used = len(sents[order[0]][2])
     said = {_same(sents[order[0]][2])}
     for i in order[1:]:
-        if scores[i] < KEEP * best or used + len(sents[i][2]) > budget or _same(sents[i][2]) in said:
+        same = _same(sents[i][2])
+        if scores[i] < KEEP * best or used + len(sents[i][2]) > budget or same in said:
             continue
-        said.add(_same(sents[i][2]))
+        said.add(same)
         keep.append(i)
         used += len(sents[i][2])
     for i in list(keep):

@@ -23,7 +23,7 @@ import yaml
 from knowledge.models import Source
 from knowledge.settings import KnowledgeSettings
 from knowledge.store import KnowledgeStore, Snapshot, StoredChunk
-from knowledge.text import add_words, detect_language, expected_answer, heading_tokens, states, tokenize
+from knowledge.text import detect_language, expected_answer, heading_tokens, states, tokenize
 
 
 @dataclass
@@ -163,9 +163,8 @@ class HybridRetriever:
 
     @cached_property
     def glossary(self) -> Glossary:
-        g = Glossary.load(self.settings.knowledge_glossary)
-        add_words([t for grp in g.groups for t in grp])
-        return g
+        """Synonyms for query expansion (the store has taught jieba its Chinese terms)."""
+        return Glossary.load(self.settings.knowledge_glossary)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.store.embeddings.embed_array([text])[0]

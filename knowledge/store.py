@@ -153,8 +153,7 @@ class KnowledgeStore:
         self._db_path = path
         with self._db() as db:
             db.executescript(_SCHEMA)
-        self._tokenizer_key = self._teach_glossary_words()
-        self._retokenize_if_needed()
+        self._retokenize_if_needed(self._teach_glossary_words())
 
     # ------------------------------------------------------------ plumbing
     def _db(self) -> sqlite3.Connection:
@@ -237,13 +236,12 @@ class KnowledgeStore:
         words = add_words(words)
         return f"{TOKENIZER_VERSION}:{hashlib.sha1(chr(10).join(words).encode('utf-8')).hexdigest()[:12]}"
 
-    def _retokenize_if_needed(self) -> None:
+    def _retokenize_if_needed(self, key: str) -> None:
         """BM25 tokens are stored at ingestion. When the tokenizer or the glossary's terms changed
         since, recompute them from the stored texts in one transaction (no re-embedding), so that
         stored chunks and new questions are tokenized alike; readers reload on the generation bump."""
         from knowledge.text import tokenize
 
-        key = self._tokenizer_key
         with self._db() as db:
             row = db.execute("SELECT value FROM meta WHERE key='tokenizer'").fetchone()
             if row and row[0] == key:

@@ -236,14 +236,14 @@ def tokenize(text: str, keep_stop: bool = False) -> list[str]:
             w = run.lower().strip("'-")
             if not w or (not keep_stop and w in EN_STOP):
                 continue
-            out.append(stem(w) if _WORD.match(w) and not w[0].isdigit() else w)
+            out.append(_latin_token(w))
             if "-" in w:  # "full-time" also matches "full time"
-                out.extend(
-                    stem(p) if _WORD.match(p) and not p[0].isdigit() else p
-                    for p in w.split("-")
-                    if p and (keep_stop or p not in EN_STOP)
-                )
+                out.extend(_latin_token(p) for p in w.split("-") if p and (keep_stop or p not in EN_STOP))
     return out
+
+
+def _latin_token(word: str) -> str:
+    return stem(word) if _WORD.match(word) and not word[0].isdigit() else word
 
 
 _SENT_ZH = re.compile(r"(?<=[。！？；!?;])|\n+")
