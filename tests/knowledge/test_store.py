@@ -349,3 +349,14 @@ def test_a_glossary_term_added_later_works_without_re_ingesting(tmp_path: Path) 
     reopened = kb_with(tmp_path / "old", after)
     assert [(h.section, round(h.score, 4)) for h in reopened.search(question, k=3)] == expected
     assert expected[0][0] == "第一条"
+
+
+def test_chinese_durations_still_answer_how_long() -> None:
+    """The English "a year" change keeps Chinese durations: "一年内" and "三个月" answer "多久"."""
+    from knowledge.text import expected_answer, states
+
+    kind = expected_answer("产假结束后多久内要回来上班？")
+    assert kind == "duration"
+    assert states("职工应当在一年内休完年休假。", kind)
+    assert states("试用期不得超过三个月。", kind)
+    assert not states("第三条 职工享受年休假。", kind)
