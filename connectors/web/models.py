@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -9,6 +10,9 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_MESSAGE_CHARS = 2000
+#: a character a person can see: not whitespace, not a control character (the schema's pattern and
+#: the validator share it, so the documented rule and the enforced one are the same)
+VISIBLE_CHAR = r"[^\s\x00-\x1f\x7f-\x9f]"
 
 
 class ChatRequest(BaseModel):
@@ -23,7 +27,7 @@ class ChatRequest(BaseModel):
     message: str = Field(
         description=f"1..{MAX_MESSAGE_CHARS} characters after trimming whitespace",
         # Documented constraints; the validator below enforces them after stripping, with clear messages.
-        json_schema_extra={"minLength": 1, "maxLength": MAX_MESSAGE_CHARS, "pattern": r"\S"},
+        json_schema_extra={"minLength": 1, "maxLength": MAX_MESSAGE_CHARS, "pattern": VISIBLE_CHAR},
     )
     lang: Literal["en", "zh"] | None = Field(default=None, description="UI language of the user")
     session_id: UUID | None = Field(
@@ -34,7 +38,7 @@ class ChatRequest(BaseModel):
     @classmethod
     def _check_message(cls, value: str) -> str:
         value = value.strip()
-        if not value:
+        if not re.search(VISIBLE_CHAR, value):
             raise ValueError("message must not be empty")
         if len(value) > MAX_MESSAGE_CHARS:
             raise ValueError(

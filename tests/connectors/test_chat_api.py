@@ -70,6 +70,7 @@ def test_signed_in_sends_identity_assertion(
     [
         ({"message": ""}, "empty"),
         ({"message": "   \n\t "}, "empty"),
+        ({"message": "\u001d\u0007 \u0085"}, "empty"),  # control characters only: nothing to read
         ({"message": "x" * 2001}, "too long"),
         ({"message": "hi", "lang": "fr"}, "lang"),
         ({}, "message"),
