@@ -16,7 +16,14 @@ import numpy as np
 from knowledge.models import Answer, Source
 from knowledge.retrieval import Candidate, HybridRetriever, allowed_audiences
 from knowledge.settings import KnowledgeSettings
-from knowledge.text import detect_language, expected_answer, heading_tokens, split_sentences, states, tokenize
+from knowledge.text import (
+    detect_language,
+    expected_answer,
+    heading_tokens,
+    split_lines_sentences,
+    states,
+    tokenize,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +48,8 @@ NEAR = 0.93
 EMBED_AT_MOST = 12
 #: an answer looks at no passage below this rank (sources, confidence, sentences)
 ANSWER_DEPTH = 6
+#: a list item: a Markdown bullet, "1." / "a)", or a Chinese enumerator "（一）"
+_ITEM = re.compile(r"^\s*(?:[-*+]\s|\d{1,2}[.)]\s|[a-z][.)]\s|[（(][一二三四五六七八九十\d]{1,3}[)）])")
 
 
 def _clean(s: str) -> str:
@@ -94,6 +103,42 @@ def _score_sentences(
     return [p + 0.45 * float(c) for p, c in zip(partial, cos, strict=False)]
 
 
+def _list_items(sents: list[tuple[int, int, str]], lines: list[int], i: int) -> list[int]:
+    """Indexes of the sentences of the list right after lead-in `i` (same passage); an item may
+    hold more than one sentence ("1. Submit a request. Discuss the dates...")."""
+    items: list[int] = []
+    j = i + 1
+    while j < len(sents) and sents[j][0] == sents[i][0]:
+        if lines[j] != lines[j - 1] and not _ITEM.match(sents[j][2]):
+            break  # a new line that is not an item: the list has ended
+        if lines[j] != lines[i]:
+            items.append(j)
+        j += 1
+    return items
+
+
+def _complete_lists(
+    sents: list[tuple[int, int, str]], lines: list[int], keep: list[int], used: int, budget: int
+) -> int:
+    """A kept lead-in ("accrues based on how long you've worked:") brings its whole list when it
+    fits (one item of "4 hours if fewer than 3 years, 6 if ..." would mislead); when it does not
+    fit, the items picked stay, and a lead-in with none is dropped, as it says nothing alone.
+    Changes `keep` in place and returns the characters used."""
+    for i in list(keep):
+        if not sents[i][2].rstrip().endswith((":", "：")):
+            continue
+        items = _list_items(sents, lines, i)
+        missing = [j for j in items if j not in keep]
+        size = sum(len(sents[j][2]) for j in missing)
+        if missing and used + size <= budget * 1.3:
+            keep.extend(missing)
+            used += size
+        elif items and len(missing) == len(items) and len(keep) > 1:
+            keep.remove(i)
+            used -= len(sents[i][2])
+    return used
+
+
 def select_sentences(
     question: str,
     cands: list[Candidate],
@@ -113,10 +158,12 @@ def select_sentences(
     best_rel = top[0].relevance
     top = [c for c in top if c.relevance >= 0.75 * best_rel] or top[:1]
     sents: list[tuple[int, int, str]] = []  # (passage, position, sentence)
+    lines: list[int] = []  # the line each sentence is on (a list item may hold two sentences)
     for ci, c in enumerate(top):
-        for si, s in enumerate(split_sentences(c.chunk.text)):
+        for si, (li, s) in enumerate(split_lines_sentences(c.chunk.text)):
             if len(s) > 3:
                 sents.append((ci, si, s))
+                lines.append(li)
     if not sents:
         return _clean(top[0].chunk.text[:budget]), [0]
     scores = _score_sentences(question, sents, top, qvec, retriever)
@@ -145,6 +192,7 @@ def select_sentences(
         ):
             keep.append(i - 1)
             used += len(sents[i - 1][2])
+    used = _complete_lists(sents, lines, keep, used, budget)
     lead = sents[order[0]][0]
     keep.sort(key=lambda i: (sents[i][0] != lead, sents[i][0], sents[i][1]))
     # a lead-in whose list did not fit says nothing on its own

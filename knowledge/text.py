@@ -267,6 +267,8 @@ def unwrap_lines(text: str) -> list[str]:
             out[-1] = out[-1] + sep + line
         else:
             out.append(line)
+        if raw.endswith("  "):  # a Markdown hard break: how the splitter joins paragraphs
+            out.append("")
     return [x for x in out if x]
 
 
@@ -281,24 +283,30 @@ def split_sentences(text: str) -> list[str]:
     sentence (a parenthesis, a lower-case continuation) stays with the sentence before it, so an
     answer never shows "4." alone or loses "(6 months, 1 year, 2 years)" after its question.
     """
-    pieces: list[str] = []
-    for line in unwrap_lines(text):
+    return [s for _, s in split_lines_sentences(text)]
+
+
+def split_lines_sentences(text: str) -> list[tuple[int, str]]:
+    """`split_sentences` with the logical line (see `unwrap_lines`) each sentence starts on: a
+    list item of two sentences is one line."""
+    pieces: list[tuple[int, str]] = []
+    for li, line in enumerate(unwrap_lines(text)):
         for piece in _SENT_ZH.split(line):
-            pieces.extend(p.strip() for p in _SENT_EN.split(piece) if p and p.strip())
-    parts: list[str] = []
+            pieces.extend((li, p.strip()) for p in _SENT_EN.split(piece) if p and p.strip())
+    parts: list[tuple[int, str]] = []
     pending = ""
-    for p in pieces:
+    for li, p in pieces:
         if _LIST_MARK.match(p):
             pending = f"{pending}{p} "
             continue
         p, pending = pending + p, ""
         if parts and (p[0] in "(（" or p[0].islower()) and not _ENUMERATOR.match(p):
-            sep = "" if _CJK.search(parts[-1][-1:]) or _CJK.search(p[:2]) else " "
-            parts[-1] = f"{parts[-1]}{sep}{p}"
+            sep = "" if _CJK.search(parts[-1][1][-1:]) or _CJK.search(p[:2]) else " "
+            parts[-1] = (parts[-1][0], f"{parts[-1][1]}{sep}{p}")
         else:
-            parts.append(p)
+            parts.append((li, p))
     if pending.strip():
-        parts.append(pending.strip())
+        parts.append((pieces[-1][0], pending.strip()))
     return parts
 
 

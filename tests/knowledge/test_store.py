@@ -360,3 +360,29 @@ def test_chinese_durations_still_answer_how_long() -> None:
     assert states("职工应当在一年内休完年休假。", kind)
     assert states("试用期不得超过三个月。", kind)
     assert not states("第三条 职工享受年休假。", kind)
+
+
+_ANNUAL_LEAVE = (
+    "# Leave\n\n## Annual leave\n\n"
+    "You may use annual leave for any reason, once your supervisor has approved the dates in the "
+    "HR portal.\n\n"
+    "Annual leave accrues based on how long you have worked for the government:\n"
+    "* Fewer than 3 years: 4 hours per pay period\n"
+    "* Between 3 and 15 years: 6 hours per pay period\n"
+    "* More than 15 years: 8 hours per pay period\n\n"
+    "You can carry over at most 240 hours from one leave year to the next. Hours above that are "
+    "forfeited at the end of the leave year, so plan your time off with your team early in the "
+    "year and book it in the HR portal at least three business days ahead.\n\n"
+    "## Sick leave\n\nEveryone earns four hours of sick leave per pay period.\n"
+)
+
+
+def test_a_lead_in_comes_with_its_whole_list(kb, tmp_path: Path) -> None:
+    """A rule stated as a lead-in and a list is quoted with the whole list: one item alone ("4
+    hours if fewer than 3 years") would mislead someone with 5 years of service."""
+    _write(tmp_path / "d" / "leave.md", _ANNUAL_LEAVE)
+    kb.ingest([tmp_path / "d"], progress=False)
+    ans = kb.answer("how does annual leave accrue?", lang="en")
+    assert ans.confident and ans.sources[0].section == "Annual leave", ans
+    for item in ("Fewer than 3 years", "Between 3 and 15 years", "More than 15 years"):
+        assert item in ans.answer, ans.answer
