@@ -22,6 +22,7 @@ from knowledge.text import (
     heading_tokens,
     split_lines_sentences,
     states,
+    stem,
     tokenize,
 )
 
@@ -48,6 +49,8 @@ NEAR = 0.93
 EMBED_AT_MOST = 12
 #: an answer looks at no passage below this rank (sources, confidence, sentences)
 ANSWER_DEPTH = 6
+#: a negated English word ("unpaid", "non-exempt" gives its parts already); the rest is a word
+_NEGATED = re.compile(r"^(?:un|non)(?=[a-z]{4})")
 #: a list item: a Markdown bullet, "1." / "a)", or a Chinese enumerator "（一）"
 _ITEM = re.compile(r"^\s*(?:[-*+]\s|\d{1,2}[.)]\s|[a-z][.)]\s|[（(][一二三四五六七八九十\d]{1,3}[)）])")
 
@@ -64,6 +67,11 @@ def _same(sentence: str) -> str:
     return re.sub(r"\W+", " ", _clean(sentence).lstrip("- ")).strip().lower()
 
 
+def _unnegated(token: str) -> str:
+    """ "unpaid" -> "pay": a sentence saying "unpaid" answers "is it paid?" as much as "paid" would."""
+    return stem(_NEGATED.sub("", token))
+
+
 def _score_sentences(
     question: str,
     sents: list[tuple[int, int, str]],
@@ -77,7 +85,8 @@ def _score_sentences(
     sentences the rest ranks highest; 0 for the others), a prior for the passage's rank, and a
     bonus when the question asks "how long / how many" and the sentence states a duration / an
     amount. A sentence inherits its section heading at half weight: under "Cancelling the transit
-    benefit", "Withdraw from the program" answers "how do I cancel it?".
+    benefit", "Withdraw from the program" answers "how do I cancel it?". "Unpaid"
+    says "paid": it is the answer to "is it paid?".
     """
     snap = retriever.store.snapshot()
     q_tokens = list(dict.fromkeys(tokenize(question)))
@@ -91,6 +100,7 @@ def _score_sentences(
     partial = []
     for ci, _, s in sents:
         toks = set(tokenize(s))
+        toks |= {_unnegated(t) for t in toks if _NEGATED.match(t)}
         hit = sum(idf[t] * (1.0 if t in toks else 0.5 if t in heads[ci] else 0.0) for t in q_tokens)
         hit += 0.4 * sum(idf[t] for t in exp if t in toks)
         bonus = 0.08 if states(s, kind) else 0.0

@@ -386,3 +386,24 @@ def test_a_lead_in_comes_with_its_whole_list(kb, tmp_path: Path) -> None:
     assert ans.confident and ans.sources[0].section == "Annual leave", ans
     for item in ("Fewer than 3 years", "Between 3 and 15 years", "More than 15 years"):
         assert item in ans.answer, ans.answer
+
+
+def test_is_it_paid_is_answered_by_the_line_that_says_unpaid(kb, tmp_path: Path) -> None:
+    """'Is family leave paid?' is answered by the sentence saying the weeks are unpaid, not only
+    by the sentences that mention paid leave."""
+    _write(
+        tmp_path / "d" / "family-leave.md",
+        "# Family leave\n\n## How family leave works\n\n"
+        "You have to be eligible for family leave to receive paid parental leave. Paid parental "
+        "leave is how the agency applies family leave to the birth or placement of a child. If you "
+        "use family leave before paid parental leave, it reduces the paid parental leave you can "
+        "receive, and the other way round. Each time you use family leave, it counts toward the 12 "
+        "week allotment. You can use 12 unpaid weeks of family leave every 52 weeks. The 12 weeks are "
+        "rolling: they are refilled a year to the day after you first used family leave. You can use "
+        "your sick leave or annual leave during family leave to be paid for those days.\n\n"
+        "## Caring for a relative\n\nYou can use family leave to care for a seriously ill spouse, "
+        "child or parent.\n",
+    )
+    kb.ingest([tmp_path / "d"], progress=False)
+    ans = kb.answer("Is family leave paid?", lang="en")
+    assert ans.confident and "unpaid" in ans.answer, ans.answer
