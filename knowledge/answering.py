@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from knowledge.models import Answer, Source
-from knowledge.retrieval import Candidate, HybridRetriever, allowed_audiences
+from knowledge.retrieval import Candidate, HybridRetriever, allowed_audiences, covered
 from knowledge.settings import KnowledgeSettings
 from knowledge.text import (
     detect_language,
@@ -85,8 +85,10 @@ def _score_sentences(
     sentences the rest ranks highest; 0 for the others), a prior for the passage's rank, and a
     bonus when the question asks "how long / how many" and the sentence states a duration / an
     amount. A sentence inherits its section heading at half weight: under "Cancelling the transit
-    benefit", "Withdraw from the program" answers "how do I cancel it?". "Unpaid"
-    says "paid": it is the answer to "is it paid?".
+    benefit", "Withdraw from the program" answers "how do I cancel it?". A word of the question
+    counts when the sentence says it in the glossary's other words (by the IDF share of the
+    synonym it holds: "annual leave" says "vacation", "leave" alone hardly), and "unpaid" says
+    "paid": it is the answer to "is it paid?".
     """
     snap = retriever.store.snapshot()
     q_tokens = list(dict.fromkeys(tokenize(question)))
@@ -96,12 +98,16 @@ def _score_sentences(
     idf = {t: snap.bm25.idf(t) for t in q_tokens + exp}
     total = sum(idf[t] for t in q_tokens) + 0.4 * sum(idf[t] for t in exp) or 1.0
     kind = expected_answer(question)
+    syn = retriever.glossary.synonym_tokens(question)
     heads = [heading_tokens(c.chunk.meta.get("section", "")) for c in cands]
     partial = []
     for ci, _, s in sents:
         toks = set(tokenize(s))
         toks |= {_unnegated(t) for t in toks if _NEGATED.match(t)}
-        hit = sum(idf[t] * (1.0 if t in toks else 0.5 if t in heads[ci] else 0.0) for t in q_tokens)
+        hit = sum(
+            idf[t] * max(covered(toks, t, syn, snap.bm25.idf), 0.5 if t in heads[ci] else 0.0)
+            for t in q_tokens
+        )
         hit += 0.4 * sum(idf[t] for t in exp if t in toks)
         bonus = 0.08 if states(s, kind) else 0.0
         partial.append(0.45 * hit / total + 0.1 / (1 + ci) + bonus)

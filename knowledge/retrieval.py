@@ -12,7 +12,7 @@ question. Cross-language hits have low lexical coverage, so their relevance lean
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -129,15 +129,40 @@ class Glossary:
         """Terms of every group the query mentions, except those already in the query."""
         return [t for _, others in self.groups_in(query) for t in others]
 
-    def synonym_tokens(self, query: str) -> dict[str, set[str]]:
-        """query token -> tokens of its glossary synonyms (a passage saying 年休假 covers 年假)."""
-        out: dict[str, set[str]] = {}
+    def synonym_tokens(self, query: str) -> dict[str, list[frozenset[str]]]:
+        """query token -> its glossary synonyms, each as a set of tokens (see `covered`)."""
+        out: dict[str, list[frozenset[str]]] = {}
         for found, others in self.groups_in(query):
-            syn = {t for o in others for t in tokenize(o)}
+            syns = [frozenset(tokenize(o)) for o in others]
             for f in found:
                 for t in tokenize(f):
-                    out.setdefault(t, set()).update(syn - {t})
+                    out.setdefault(t, []).extend(s for s in syns if s and s != {t})
         return out
+
+
+def covered(
+    tokens: set[str] | frozenset[str],
+    token: str,
+    synonyms: dict[str, list[frozenset[str]]],
+    idf: Callable[[str], float] | None = None,
+) -> float:
+    """How much of a query token a text with `tokens` says, 0..1: all of it when it holds the
+    token; else, with `idf`, the IDF share of the best glossary synonym it holds ("annual leave"
+    says "vacation"; "leave" alone, a common word, says little of it), as an answer's sentences
+    are scored. Without `idf`, any word of a synonym counts in full: the passage coverage that
+    ranking and confidence were calibrated with (年休假 covers 年假), which is kept because a
+    passage is longer than a sentence (IDF shares there cost hit@1 on the dev set: 0.81 -> 0.77).
+    """
+    if token in tokens:
+        return 1.0
+    best = 0.0
+    for syn in synonyms.get(token, ()):
+        have = syn & tokens
+        if have and idf is None:
+            return 1.0
+        if have:
+            best = max(best, sum(idf(t) for t in have) / sum(idf(t) for t in syn))
+    return best
 
 
 def allowed_audiences(audience: str | Iterable[str] | None) -> set[str] | None:
@@ -234,7 +259,7 @@ class HybridRetriever:
             c.cosine = cos_by_idx.get(i, 0.0)
             c.bm25 = float(bm[i])
             toks = set(c.chunk.tokens)
-            q_cov = sum(idf[t] for t in q_tokens if t in toks or syn.get(t, set()) & toks) / q_total
+            q_cov = sum(idf[t] for t in q_tokens if covered(toks, t, syn)) / q_total
             all_cov = sum(idf[t] * w for t, w in zip(terms, weights, strict=False) if t in toks) / total
             c.coverage = max(q_cov, all_cov) if q_tokens else 0.0
             c.relevance = (1 - a) * max(c.cosine, 0.0) + a * c.coverage

@@ -388,6 +388,36 @@ def test_a_lead_in_comes_with_its_whole_list(kb, tmp_path: Path) -> None:
         assert item in ans.answer, ans.answer
 
 
+_FLEXIBLE_SCHEDULES = (
+    "# Work schedules\n\n## Flexible schedules\n\n"
+    "On a flexible schedule you choose your start and stop times within limits your supervisor "
+    "agrees to.\n\n"
+    "- Each day can be slightly longer or shorter than 8 hours, but the week must add up to 40 hours.\n"
+    "- Each week can be shorter or longer than 40 hours, as long as the two weeks add up to 80 hours "
+    "for the pay period.\n"
+    "- You work 5 days a week, and the most you can work in a single day is 12 hours.\n"
+    "- Time you work outside these limits needs your supervisor's approval in advance.\n"
+)
+
+
+def test_asked_in_other_words_the_rule_in_the_handbooks_words_answers(kb, tmp_path: Path) -> None:
+    """Asked in the employee's words ('vacation', 'build up', 'every two weeks'), the answer leads
+    with the handbook's rule in its words ('annual leave accrues', 'per pay period'), not with a
+    schedule rule that happens to say 'two weeks' and 'hours'; and each item of the list is a
+    line of its own, not run into the paragraph after the list."""
+    _write(tmp_path / "d" / "leave.md", _ANNUAL_LEAVE)
+    _write(tmp_path / "d" / "schedules.md", _FLEXIBLE_SCHEDULES)
+    kb.ingest([tmp_path / "d"], progress=False)
+    ans = kb.answer(
+        "been here 5 years now - how much vacation time do i build up every two weeks?", lang="en"
+    )
+    assert ans.confident and ans.sources[0].section == "Annual leave", ans
+    lines = ans.answer.splitlines()
+    assert lines[0].startswith("Annual leave accrues"), ans.answer
+    assert "- Between 3 and 15 years: 6 hours per pay period" in lines, ans.answer
+    assert "- More than 15 years: 8 hours per pay period" in lines, ans.answer
+
+
 def test_is_it_paid_is_answered_by_the_line_that_says_unpaid(kb, tmp_path: Path) -> None:
     """'Is family leave paid?' is answered by the sentence saying the weeks are unpaid, not only
     by the sentences that mention paid leave."""
