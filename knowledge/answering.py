@@ -51,6 +51,8 @@ EMBED_AT_MOST = 12
 ANSWER_DEPTH = 6
 #: a negated English word ("unpaid", "non-exempt" gives its parts already); the rest is a word
 _NEGATED = re.compile(r"^(?:un|non)(?=[a-z]{4})")
+#: a worked-example section illustrates a rule, it does not state it
+_EXAMPLE_HEADING = re.compile(r"\bexamples?\b|示例|举例|案例", re.I)
 #: a list item: a Markdown bullet, "1." / "a)", or a Chinese enumerator "（一）"
 _ITEM = re.compile(r"^\s*(?:[-*+]\s|\d{1,2}[.)]\s|[a-z][.)]\s|[（(][一二三四五六七八九十\d]{1,3}[)）])")
 
@@ -65,6 +67,11 @@ def _clean(s: str) -> str:
 def _same(sentence: str) -> str:
     """A sentence as compared for repeats: overview and detail sections often say the same line."""
     return re.sub(r"\W+", " ", _clean(sentence).lstrip("- ")).strip().lower()
+
+
+def _is_example(c: Candidate) -> bool:
+    """A worked-example section ("Credit hours example"): it illustrates the rule, it is not it."""
+    return bool(_EXAMPLE_HEADING.search(c.chunk.meta.get("section", "")))
 
 
 def _unnegated(token: str) -> str:
@@ -184,6 +191,14 @@ def select_sentences(
         return _clean(top[0].chunk.text[:budget]), [0]
     scores = _score_sentences(question, sents, top, qvec, retriever)
     order = sorted(range(len(sents)), key=lambda i: -scores[i])
+    example = [_is_example(c) for c in top]
+    if example[sents[order[0]][0]]:
+        # a worked example never answers alone: when the rule it illustrates (another section of
+        # the same document) is in the pool, the rule's sentences are picked first, the example's
+        # only with the room left
+        doc = top[sents[order[0]][0]].chunk.source
+        if any(not example[ci] and c.chunk.source == doc for ci, c in enumerate(top)):
+            order.sort(key=lambda i: example[sents[i][0]])  # stable: by score within each
     best = scores[order[0]]
     keep = [order[0]]
     used = len(sents[order[0]][2])
@@ -210,7 +225,7 @@ def select_sentences(
             used += len(sents[i - 1][2])
     used = _complete_lists(sents, lines, keep, used, budget)
     lead = sents[order[0]][0]
-    keep.sort(key=lambda i: (sents[i][0] != lead, sents[i][0], sents[i][1]))
+    keep.sort(key=lambda i: (example[sents[i][0]], sents[i][0] != lead, sents[i][0], sents[i][1]))
     # a lead-in whose list did not fit says nothing on its own
     while len(keep) > 1 and sents[keep[-1]][2].rstrip().endswith((":", "：")):
         keep.pop()
@@ -314,8 +329,9 @@ def answer_question(
     # holds the sentence that answers best (a short neighbour, e.g. the documents to bring, would
     # otherwise stand in for the rule asked about; two short ones are both quoted, below). Sentences
     # are scored only when there is such a rival: embedding them is most of an answer's time.
+    # A worked example is never quoted whole: it illustrates the rule (see select_sentences).
     short_limit = int(budget * SHORT)
-    short = len(cands[0].chunk.text) <= short_limit
+    short = len(cands[0].chunk.text) <= short_limit and not _is_example(cands[0])
     rival = any(
         c.relevance >= NEAR * cands[0].relevance and len(c.chunk.text) > short_limit for c in cands[1:3]
     )

@@ -437,3 +437,39 @@ def test_is_it_paid_is_answered_by_the_line_that_says_unpaid(kb, tmp_path: Path)
     kb.ingest([tmp_path / "d"], progress=False)
     ans = kb.answer("Is family leave paid?", lang="en")
     assert ans.confident and "unpaid" in ans.answer, ans.answer
+
+
+_CREDIT_HOURS = (
+    "# Overtime\n\n## Credit hours\n\n"
+    "Only people on flexible work schedules can earn and use credit hours. There is no salary "
+    "maximum for earning and using credit hours.\n\n"
+    "You can be approved for credit hours if you want to voluntarily work additional hours beyond "
+    "your approved schedule. If you are required to work additional hours, you will receive "
+    "overtime or compensatory time instead.\n\n"
+    "* You can have up to 24 credit hours at any given time.\n"
+    "* The hours roll over from one pay period to the next, and they never expire.\n"
+    "* Credit hours cannot be converted to cash, unless you leave the agency.\n\n"
+    "### Credit hours example\n\n"
+    "You work 8 hours every day on a flexible schedule. You are not required to stay late, but if "
+    "you want to work an extra hour to finish a task, you can ask your supervisor about working 1 "
+    "more hour and receive 1 credit hour. Request the hour in the HR portal; your supervisor "
+    "approves it.\n\n"
+    "## Overtime\n\nOvertime is work your supervisor orders beyond 8 hours a day or 40 hours a "
+    "week. It is paid at time and a half.\n"
+)
+
+
+def test_the_rule_comes_before_its_worked_example(kb, tmp_path: Path) -> None:
+    """A worked example ("Credit hours example") shares the employee's words ("stay late", "an
+    extra hour") but not the rule asked for: the answer quotes the rule ("up to 24 credit
+    hours") first, and cites its section first; the example may follow."""
+    _write(tmp_path / "d" / "overtime.md", _CREDIT_HOURS)
+    _write(tmp_path / "d" / "schedules.md", _FLEXIBLE_SCHEDULES)
+    kb.ingest([tmp_path / "d"], progress=False)
+    ans = kb.answer(
+        "If I voluntarily stay late on my flexible schedule, how many extra hours can I keep?", lang="en"
+    )
+    assert ans.confident and "up to 24 credit hours" in ans.answer, ans.answer
+    assert ans.sources[0].section == "Credit hours", ans.sources
+    example_at = ans.answer.find("You work 8 hours every day")
+    assert example_at == -1 or ans.answer.index("24 credit hours") < example_at, ans.answer
