@@ -62,7 +62,8 @@ def test_cli_list_and_unchanged_ingest(corpus_store: Path) -> None:
 
 
 def test_dev_set_eval(corpus_kb) -> None:
-    """Regression floors a little under the measured figures (README, `hrbot knowledge eval`)."""
+    """Regression floors a little under the measured figures (README, `hrbot knowledge eval`); the
+    answers must keep the goal."""
     from knowledge.evaluation import evaluate
 
     rep = evaluate(corpus_kb, DEV_QA)
@@ -70,7 +71,7 @@ def test_dev_set_eval(corpus_kb) -> None:
         m = rep.per_language[lang]
         assert m.hit3 >= 0.9, (lang, m)
         assert m.mrr >= 0.8, (lang, m)
-        assert m.facts >= 0.75, (lang, m)
+        assert m.facts >= 0.85, (lang, m)  # the goal (issue 5)
         assert m.refusals >= 0.75, (lang, m)
         assert m.false_refusals <= 0.25, (lang, m)
 
