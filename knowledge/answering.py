@@ -74,6 +74,21 @@ def _is_example(c: Candidate) -> bool:
     return bool(_EXAMPLE_HEADING.search(c.chunk.meta.get("section", "")))
 
 
+def _quote_whole(passages: list[str]) -> str:
+    """Passages quoted as they stand, a line the second repeats from the first said once (two
+    regulations often restate the same rule)."""
+    said: set[str] = set()
+    out = []
+    for text in passages:
+        for line in text.splitlines():
+            key = _same(line)
+            if not line.strip() or (key and key in said):
+                continue
+            said.add(key)
+            out.append(_clean(line))
+    return "\n".join(out)
+
+
 def _unnegated(token: str) -> str:
     """ "unpaid" -> "pay": a sentence saying "unpaid" answers "is it paid?" as much as "paid" would."""
     return stem(_NEGATED.sub("", token))
@@ -349,7 +364,7 @@ def answer_question(
             and len(cands[0].chunk.text) + len(cands[1].chunk.text) <= 2 * short_limit
         ):
             used.append(1)
-        text = "\n".join(_clean(x) for i in used for x in cands[i].chunk.text.splitlines() if x.strip())
+        text = _quote_whole([cands[i].chunk.text for i in used])
     cited = [cands[i].to_source() for i in used]
     sources = _dedupe(cited + sources)[: max(3, len(cited))]
     if settings.hrbot_llm_base_url and use_llm:

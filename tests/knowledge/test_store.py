@@ -473,3 +473,25 @@ def test_the_rule_comes_before_its_worked_example(kb, tmp_path: Path) -> None:
     assert ans.sources[0].section == "Credit hours", ans.sources
     example_at = ans.answer.find("You work 8 hours every day")
     assert example_at == -1 or ans.answer.index("24 credit hours") < example_at, ans.answer
+
+
+def test_two_short_sections_quoted_whole_say_a_shared_line_once(kb, tmp_path: Path) -> None:
+    """An overview and a detail section, both short, are quoted as they stand: the line they
+    share is said once, the lines only one of them has are all there."""
+    _write(
+        tmp_path / "d" / "parental.md",
+        "# Parental leave\n\n## Parental leave at a glance\n\n"
+        "* You are entitled to 12 weeks of paid parental leave for the birth or placement of a child.\n"
+        "* Ask HR for the request form.\n\n## Paid parental leave\n\n"
+        "* You are entitled to 12 weeks of paid parental leave for the birth or placement of a child.\n"
+        "* You must use it within a year of the birth or placement.\n\n"
+        "## Sick leave\n\nYou earn four hours of sick leave every pay period.\n",
+    )
+    kb.ingest([tmp_path / "d"], progress=False)
+    ans = kb.answer("how many weeks of paid parental leave do I get?", lang="en")
+    assert ans.confident and {s.section for s in ans.sources[:2]} == {
+        "Parental leave at a glance",
+        "Paid parental leave",
+    }, ans.sources
+    assert ans.answer.count("You are entitled to 12 weeks") == 1, ans.answer
+    assert "within a year" in ans.answer and "request form" in ans.answer, ans.answer
