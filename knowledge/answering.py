@@ -51,8 +51,9 @@ EMBED_AT_MOST = 12
 ANSWER_DEPTH = 6
 #: a negated English word ("unpaid", "non-exempt" gives its parts already); the rest is a word
 _NEGATED = re.compile(r"^(?:un|non)(?=[a-z]{4})")
-#: a worked-example section illustrates a rule, it does not state it
-_EXAMPLE_HEADING = re.compile(r"\bexamples?\b|示例|举例|案例", re.I)
+#: a worked-example section illustrates a rule, it does not state it: "Credit hours example",
+#: "Example:", "举例" (not "Examples of incidents", a list that answers, nor "— example" links)
+_EXAMPLE_HEADING = re.compile(r"^(?:for )?example\b|\w\s+example:?$|\bworked examples?\b|示例|举例", re.I)
 #: a list item: a Markdown bullet, "1." / "a)", or a Chinese enumerator "（一）"
 _ITEM = re.compile(r"^\s*(?:[-*+]\s|\d{1,2}[.)]\s|[a-z][.)]\s|[（(][一二三四五六七八九十\d]{1,3}[)）])")
 

@@ -495,3 +495,27 @@ def test_two_short_sections_quoted_whole_say_a_shared_line_once(kb, tmp_path: Pa
     }, ans.sources
     assert ans.answer.count("You are entitled to 12 weeks") == 1, ans.answer
     assert "within a year" in ans.answer and "request form" in ans.answer, ans.answer
+
+
+def test_a_section_that_only_links_an_example_is_not_a_worked_example(kb, tmp_path: Path) -> None:
+    """Only a worked example ("Credit hours example") gives way to its rule: a short section whose
+    heading links an example post ("Product update — example") states its own rule and is quoted
+    as it stands, like any short section."""
+    _write(
+        tmp_path / "d" / "blogging.md",
+        "# Blog post types\n\nWe publish several kinds of posts. Pick the one that fits your story, "
+        "and ask the editors for a review two weeks before you want to publish it.\n\n"
+        "## Product update — [example](https://blog.example.org/product-update)\n\n"
+        "A product update tells readers what changed in a product and why it matters to them. Keep "
+        "it under 600 words and link to the product.\n\n"
+        "## Retrospective — [example](https://blog.example.org/retro)\n\n"
+        "A retrospective looks back at a project: what worked, what did not, and what you would do "
+        "differently next time.\n",
+    )
+    kb.ingest([tmp_path / "d"], progress=False)
+    ans = kb.answer("how long should a product update blog post be?", lang="en")
+    assert ans.confident and ans.sources[0].section.startswith("Product update"), ans.sources
+    assert ans.answer.splitlines()[0] == (
+        "A product update tells readers what changed in a product and why it matters to them. Keep "
+        "it under 600 words and link to the product."
+    ), ans.answer
