@@ -190,8 +190,9 @@ def select_sentences(
 
     Pooling a few passages fixes the common case "right document, neighbouring section ranked
     first". Sentences scoring at least `KEEP` of the best are kept while the budget allows, a list
-    item with its lead-in ("You can use:", "下列情形之一的："). Returns the text (sentences in
-    passage order, then text order) and the indexes of the passages used.
+    item with its lead-in ("You can use:", "下列情形之一的：") and a lead-in with its whole list
+    (see `_complete_lists`); a worked example comes after the rule it illustrates. Returns the
+    text (sentences in passage order, then text order) and the indexes of the passages used.
     """
     top = cands[:pool]
     best_rel = top[0].relevance
