@@ -357,15 +357,17 @@ def answer_question(
         text, used = select_sentences(question, cands, qvec, retriever, budget)
     if short and used[0] == 0:
         used = [0]
-        # ... and so is a second one in the same language that is about as relevant (two articles
-        # of one statute, the same rule in two regulations), when both together stay short
+        # ... and so is the more relevant of the next two, in the same language, when it is about
+        # as relevant (two articles of one statute, the same rule in two regulations) and both
+        # together stay short
+        second = max((1, 2)[: len(cands) - 1], key=lambda i: cands[i].relevance, default=None)
         if (
-            len(cands) > 1
-            and cands[1].relevance >= NEAR * cands[0].relevance
-            and cands[1].chunk.meta.get("language") == cands[0].chunk.meta.get("language")
-            and len(cands[0].chunk.text) + len(cands[1].chunk.text) <= 2 * short_limit
+            second is not None
+            and cands[second].relevance >= NEAR * cands[0].relevance
+            and cands[second].chunk.meta.get("language") == cands[0].chunk.meta.get("language")
+            and len(cands[0].chunk.text) + len(cands[second].chunk.text) <= 2 * short_limit
         ):
-            used.append(1)
+            used.append(second)
         text = _quote_whole([cands[i].chunk.text for i in used])
     cited = [cands[i].to_source() for i in used]
     sources = _dedupe(cited + sources)[: max(3, len(cited))]
