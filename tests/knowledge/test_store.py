@@ -147,6 +147,15 @@ def test_answer_is_trimmed_and_cited(demo_kb) -> None:
     assert 0 < s.score <= 1 and s.text
 
 
+def test_everyday_words_for_overtime_pay_find_the_rule(demo_kb) -> None:
+    """'加班费' (what employees say) finds the article that says '加班工资' (what the rules say),
+    through the glossary; before, the question was refused on the demo handbook."""
+    for q in ("加班费怎么算？", "加班工资怎么算？"):
+        ans = demo_kb.answer(q)
+        assert ans.confident and "150%" in ans.answer and "300%" in ans.answer, (q, ans)
+        assert ans.sources[0].source == "zh/工作时间与加班.md" and ans.sources[0].section == "第四条"
+
+
 def test_llm_unreachable_falls_back_to_extractive(demo_kb) -> None:
     from knowledge.answering import answer_question
 
