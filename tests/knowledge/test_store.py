@@ -156,6 +156,14 @@ def test_everyday_words_for_overtime_pay_find_the_rule(demo_kb) -> None:
         assert ans.sources[0].source == "zh/工作时间与加班.md" and ans.sources[0].section == "第四条"
 
 
+def test_a_second_article_joins_only_when_it_is_about_the_question(demo_kb) -> None:
+    """'年假有多少天？' is answered by the annual-leave article alone: the maternity-leave article
+    (休假 ... 98天) shares a piece of '年休假' and a number of days, not the topic."""
+    ans = demo_kb.answer("年假有多少天？")
+    assert ans.confident and "年休假5天" in ans.answer, ans.answer
+    assert "产假" not in ans.answer, ans.answer
+
+
 def test_llm_unreachable_falls_back_to_extractive(demo_kb) -> None:
     from knowledge.answering import answer_question
 
