@@ -358,14 +358,13 @@ def answer_question(
     if short and used[0] == 0:
         used = [0]
         # ... and so is the more relevant of the next two, in the same language, when it is about
-        # as relevant (two articles of one statute, the same rule in two regulations) and both
-        # together stay short
+        # as relevant (two articles of one statute, the same rule in two regulations) and short too
         second = max((1, 2)[: len(cands) - 1], key=lambda i: cands[i].strict_relevance, default=None)
         if (
             second is not None
             and cands[second].strict_relevance >= NEAR * cands[0].strict_relevance
             and cands[second].chunk.meta.get("language") == cands[0].chunk.meta.get("language")
-            and len(cands[0].chunk.text) + len(cands[second].chunk.text) <= 2 * short_limit
+            and len(cands[second].chunk.text) <= short_limit
         ):
             used.append(second)
         text = _quote_whole([cands[i].chunk.text for i in used])

@@ -536,3 +536,33 @@ def test_a_section_that_only_links_an_example_is_not_a_worked_example(kb, tmp_pa
         "A product update tells readers what changed in a product and why it matters to them. Keep "
         "it under 600 words and link to the product."
     ), ans.answer
+
+
+def test_a_long_passage_is_never_quoted_whole_beside_a_short_one(kb, tmp_path: Path) -> None:
+    """When the top passage is short and quoted as it stands, a passage joins it whole only if it
+    is short too: a long one about as relevant (a timesheet page that mentions parental leave)
+    would bury the answer. The ranking is set by hand here: on a small corpus the two rarely tie."""
+    from knowledge.answering import answer_question
+
+    _write(
+        tmp_path / "d" / "parental.md",
+        "# Parental leave\n\n## Paid parental leave\n\nYou are entitled to 12 weeks of paid time off "
+        "for the birth or placement of a new child.\n",
+    )
+    _write(
+        tmp_path / "d" / "timesheets.md",
+        "# Timesheets\n\n## Recording paid time off\n\n"
+        + "Record every hour of paid time off in the timesheet in the week you take it. " * 6
+        + "\n\n| Level | Weekly | Bi-weekly |\n|--|--|--|\n| Team | TTS | GSA |\n",
+    )
+    kb.ingest([tmp_path / "d"], progress=False)
+    q = "how much paid time off do I get for a new baby?"
+    cands = kb.retriever.candidates(q, audience="*")
+    short = next(c for c in cands if c.chunk.source == "parental.md")
+    long_ = next(c for c in cands if c.chunk.source == "timesheets.md")
+    assert len(short.chunk.text) < 200 < 420 < len(long_.chunk.text)
+    for c in (short, long_):  # both clearly relevant, tied
+        c.relevance = c.strict_relevance = 0.7
+    ans = answer_question(kb.retriever, kb.settings, q, lang="en", candidates=[short, long_], use_llm=False)
+    assert ans.confident and "12 weeks" in ans.answer, ans.answer
+    assert "| Team |" not in ans.answer and ans.answer.count("Record every hour") <= 1, ans.answer
