@@ -262,14 +262,19 @@ class HybridRetriever:
             c.cosine = cos_by_idx.get(i, 0.0)
             c.bm25 = float(bm[i])
             toks = set(c.chunk.tokens)
-            q_cov = sum(idf[t] for t in q_tokens if covered(toks, t, syn)) / q_total
+            q_hit = strict_hit = 0.0
+            for t in q_tokens:
+                if t in toks:
+                    q_hit += idf[t]
+                    strict_hit += idf[t]
+                elif covered(toks, t, syn):  # through a synonym: graded only here (hot path)
+                    q_hit += idf[t]
+                    strict_hit += idf[t] * covered(toks, t, syn, snap.bm25.idf)
             all_cov = sum(idf[t] * w for t, w in zip(terms, weights, strict=False) if t in toks) / total
-            c.coverage = max(q_cov, all_cov) if q_tokens else 0.0
+            c.coverage = max(q_hit / q_total, all_cov) if q_tokens else 0.0
             c.relevance = (1 - a) * max(c.cosine, 0.0) + a * c.coverage
-            strict_cov = sum(idf[t] * covered(toks, t, syn, snap.bm25.idf) for t in q_tokens) / q_total
-            c.strict_relevance = (1 - a) * max(c.cosine, 0.0) + a * (
-                max(strict_cov, all_cov) if q_tokens else 0.0
-            )
+            strict_cov = max(strict_hit / q_total, all_cov) if q_tokens else 0.0
+            c.strict_relevance = (1 - a) * max(c.cosine, 0.0) + a * strict_cov
             fused = 0.0
             if "dense" in c.ranks:
                 fused += cfg.dense_weight / (cfg.rrf_k + c.ranks["dense"])
