@@ -20,6 +20,8 @@ from knowledge.text import (
     detect_language,
     expected_answer,
     heading_tokens,
+    is_lead_in,
+    is_list_item,
     split_lines_sentences,
     states,
     stem,
@@ -54,8 +56,6 @@ _NEGATED = re.compile(r"^(?:un|non)(?=[a-z]{4})")
 #: a worked-example section illustrates a rule, it does not state it: "Credit hours example",
 #: "Example:", "举例" (not "Examples of incidents", a list that answers, nor "— example" links)
 _EXAMPLE_HEADING = re.compile(r"^(?:for )?example\b|\w\s+example:?$|\bworked examples?\b|示例|举例", re.I)
-#: a list item: a Markdown bullet, "1." / "a)", or a Chinese enumerator "（一）"
-_ITEM = re.compile(r"^\s*(?:[-*+]\s|\d{1,2}[.)]\s|[a-z][.)]\s|[（(][一二三四五六七八九十\d]{1,3}[)）])")
 
 
 def _clean(s: str) -> str:
@@ -148,7 +148,7 @@ def _list_items(sents: list[tuple[int, int, str]], lines: list[int], i: int) -> 
     items: list[int] = []
     j = i + 1
     while j < len(sents) and sents[j][0] == sents[i][0]:
-        if lines[j] != lines[j - 1] and not _ITEM.match(sents[j][2]):
+        if lines[j] != lines[j - 1] and not is_list_item(sents[j][2]):
             break  # a new line that is not an item: the list has ended
         if lines[j] != lines[i]:
             items.append(j)
@@ -164,7 +164,7 @@ def _complete_lists(
     fit, the items picked stay, and a lead-in with none is dropped, as it says nothing alone.
     Changes `keep` in place and returns the characters used."""
     for i in list(keep):
-        if not sents[i][2].rstrip().endswith((":", "：")):
+        if not is_lead_in(sents[i][2]):
             continue
         items = _list_items(sents, lines, i)
         missing = [j for j in items if j not in keep]
@@ -235,7 +235,7 @@ def select_sentences(
             and prev[0] == ci
             and prev[1] == si - 1
             and i - 1 not in keep
-            and prev[2].rstrip().endswith((":", "："))
+            and is_lead_in(prev[2])
             and used + len(prev[2]) <= budget * 1.3
         ):
             keep.append(i - 1)
@@ -244,7 +244,7 @@ def select_sentences(
     lead = sents[order[0]][0]
     keep.sort(key=lambda i: (example[sents[i][0]], sents[i][0] != lead, sents[i][0], sents[i][1]))
     # a lead-in whose list did not fit says nothing on its own
-    while len(keep) > 1 and sents[keep[-1]][2].rstrip().endswith((":", "：")):
+    while len(keep) > 1 and is_lead_in(sents[keep[-1]][2]):
         keep.pop()
     used_passages = list(dict.fromkeys(sents[i][0] for i in keep))
     return "\n".join(_clean(sents[i][2]) for i in keep), used_passages

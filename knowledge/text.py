@@ -272,6 +272,20 @@ def unwrap_lines(text: str) -> list[str]:
     return [x for x in out if x]
 
 
+#: a list item: a Markdown bullet, "1." / "a)", or a Chinese enumerator "（一）"
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]\s|\d{1,2}[.)]\s|[a-z][.)]\s|[（(][一二三四五六七八九十\d]{1,3}[)）])")
+
+
+def is_list_item(line: str) -> bool:
+    """A bullet or numbered item ("- ...", "2. ...", "（三）...")."""
+    return bool(_LIST_ITEM.match(line))
+
+
+def is_lead_in(sentence: str) -> bool:
+    """A sentence that introduces what follows ("You can use:", "下列情形之一的：")."""
+    return sentence.rstrip().endswith((":", "："))
+
+
 _LIST_MARK = re.compile(r"^(?:[-*+]\s*)?(?:\d{1,2}|[a-zA-Z]|[ivxIVX]{1,4})[.)]$")
 _ENUMERATOR = re.compile(r"^[（(](?:[一二三四五六七八九十]{1,3}|\d{1,2}|[a-zA-Z]|[ivxIVX]{1,4})[)）]")
 
