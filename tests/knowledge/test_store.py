@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from knowledge import embeddings
 
 from .conftest import make_kb
@@ -282,15 +284,33 @@ def test_an_answer_says_a_repeated_line_once_and_shows_no_markdown_escapes(kb, t
     assert "\\-" not in ans.answer, ans.answer
 
 
-def test_a_duration_in_words_answers_how_long() -> None:
-    """'within a year' answers "how long do I have?" as '12 weeks' does; 'a yearly review' does not."""
+@pytest.mark.parametrize(
+    ("question", "durations", "not_a_duration"),
+    [
+        # 'within a year' answers "how long do I have?" as '12 weeks' does; 'a yearly review' does not
+        (
+            "How long after the placement do I have to use my leave?",
+            ["You must use the leave within a year of the placement.", "You get an hour of credit."],
+            "Your supervisor holds a yearly review.",
+        ),
+        # the English "a year" rule keeps Chinese durations: "一年内" and "三个月" answer "多久"
+        (
+            "产假结束后多久内要回来上班？",
+            ["职工应当在一年内休完年休假。", "试用期不得超过三个月。"],
+            "第三条 职工享受年休假。",
+        ),
+    ],
+)
+def test_a_duration_in_words_answers_how_long(
+    question: str, durations: list[str], not_a_duration: str
+) -> None:
     from knowledge.text import expected_answer, states
 
-    kind = expected_answer("How long after the placement do I have to use my leave?")
+    kind = expected_answer(question)
     assert kind == "duration"
-    assert states("You must use the leave within a year of the placement.", kind)
-    assert states("You get an hour of credit.", kind)
-    assert not states("Your supervisor holds a yearly review.", kind)
+    for sentence in durations:
+        assert states(sentence, kind), sentence
+    assert not states(not_a_duration, kind)
 
 
 _SCHEDULES = (
@@ -366,17 +386,6 @@ def test_a_glossary_term_added_later_works_without_re_ingesting(tmp_path: Path) 
     reopened = kb_with(tmp_path / "old", after)
     assert [(h.section, round(h.score, 4)) for h in reopened.search(question, k=3)] == expected
     assert expected[0][0] == "第一条"
-
-
-def test_chinese_durations_still_answer_how_long() -> None:
-    """The English "a year" change keeps Chinese durations: "一年内" and "三个月" answer "多久"."""
-    from knowledge.text import expected_answer, states
-
-    kind = expected_answer("产假结束后多久内要回来上班？")
-    assert kind == "duration"
-    assert states("职工应当在一年内休完年休假。", kind)
-    assert states("试用期不得超过三个月。", kind)
-    assert not states("第三条 职工享受年休假。", kind)
 
 
 _ANNUAL_LEAVE = (
