@@ -523,6 +523,26 @@ def test_two_short_sections_quoted_whole_say_a_shared_line_once(kb, tmp_path: Pa
     assert "within a year" in ans.answer and "request form" in ans.answer, ans.answer
 
 
+def test_a_list_of_examples_is_quoted_as_it_stands(kb, tmp_path: Path) -> None:
+    """Only a worked example gives way to its rule: a short section listing examples ("Examples
+    of incidents") answers "does X count?" as it stands, the whole list, not a trimmed part."""
+    _write(
+        tmp_path / "d" / "incidents.md",
+        "# Security incidents\n\n## Reporting an incident\n\n"
+        "Report every security incident to the IT service desk within one hour of noticing it, "
+        "whether it is a lost device, a leaked password or a suspicious email. Include what "
+        "happened, when, and which systems or data may be affected. Do not try to investigate on "
+        "your own, and keep any evidence as it is.\n\n### Examples of incidents\n\n"
+        "* A lost or stolen laptop or phone\n* A password or access token shared in public\n"
+        "* A suspicious email that asked for your login\n",
+    )
+    kb.ingest([tmp_path / "d"], progress=False)
+    ans = kb.answer("Does a stolen laptop count as an incident?", lang="en")
+    assert ans.confident and ans.sources[0].section == "Examples of incidents", ans.sources
+    for item in ("stolen laptop", "access token shared in public", "suspicious email"):
+        assert item in ans.answer, ans.answer
+
+
 def test_a_section_that_only_links_an_example_is_not_a_worked_example(kb, tmp_path: Path) -> None:
     """Only a worked example ("Credit hours example") gives way to its rule: a short section whose
     heading links an example post ("Product update — example") states its own rule and is quoted
