@@ -414,6 +414,31 @@ def test_a_lead_in_comes_with_its_whole_list(kb, tmp_path: Path) -> None:
         assert item in ans.answer, ans.answer
 
 
+def test_a_chinese_article_s_list_is_quoted_whole(kb, tmp_path: Path) -> None:
+    """'有下列情形之一的：' and its items: asked which cases apply, the answer lists them all, not
+    only the one item that shares the question's words."""
+    _write(
+        tmp_path / "d" / "年休假规定.md",
+        "# 年休假规定\n\n第一条 为了维护工作人员休息休假的权利，制定本规定。\n\n"
+        "第二条 工作人员连续工作满12个月以上的，享受带薪年休假。单位应当保证工作人员享受年休假，"
+        "年休假在1个年度内可以集中安排，也可以分段安排。\n\n"
+        "第三条 工作人员有下列情形之一的，不享受当年的年休假：\n"
+        "（一）依法享受寒暑假，其休假天数多于年休假天数的；\n"
+        "（二）请事假累计20天以上且单位按照规定不扣工资的；\n"
+        "（三）累计工作满1年不满10年，请病假累计2个月以上的；\n"
+        "（四）累计工作满10年不满20年，请病假累计3个月以上的；\n"
+        "（五）累计工作满20年以上，请病假累计4个月以上的。\n"
+        "工作人员已享受当年的年休假，年度内又出现前款第（二）、（三）、（四）、（五）项规定情形之一的，"
+        "不享受下一年度的年休假。单位确因工作需要不能安排年休假的，经本人同意，可以跨年度安排。\n\n"
+        "第四条 本规定自发布之日起施行。\n",
+    )
+    kb.ingest([tmp_path / "d"], progress=False)
+    ans = kb.answer("什么情况下不享受当年的年休假？", lang="zh")
+    assert ans.confident and ans.sources[0].section == "第三条", ans.sources
+    for item in ("寒暑假", "请事假累计20天", "病假累计2个月", "病假累计3个月", "病假累计4个月"):
+        assert item in ans.answer, ans.answer
+
+
 _FLEXIBLE_SCHEDULES = (
     "# Work schedules\n\n## Flexible schedules\n\n"
     "On a flexible schedule you choose your start and stop times within limits your supervisor "
