@@ -18,6 +18,9 @@ LeaveStatus = Literal["open", "approved", "rejected", "cancelled"]
 EnrolmentStatus = Literal["enrolled", "waitlisted", "withdrawn", "completed"]
 CaseStatus = Literal["open", "in_progress", "resolved"]
 DayKind = Literal["workday", "weekend", "holiday", "makeup_workday"]
+#: the largest id a client may send: ids are 32-bit database integers (a larger number overflowed
+#: SQLite's INTEGER and answered 500); route paths use the same bound
+MAX_ID = 2**31 - 1
 
 
 class _Out(BaseModel):
@@ -320,7 +323,7 @@ class CourseOut(_Out):
 
 
 class EnrolmentIn(_In):
-    session_id: int
+    session_id: int = Field(ge=1, le=MAX_ID)
     employee_id: str | None = Field(default=None, max_length=20, description="HR admins only")
 
 
