@@ -13,7 +13,7 @@ from personnel.app.services import cases as svc
 from personnel.app.services import idempotency
 
 router = APIRouter(prefix="/cases", tags=["cases"])
-CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+CaseId = Annotated[int, Path(ge=1, le=s.MAX_ID)]
 
 
 @router.post("", status_code=201, response_model=s.CaseOut)

@@ -17,7 +17,7 @@ from personnel.app.services import access, idempotency, training
 from personnel.app.services import leave as svc
 
 router = APIRouter(prefix="/leave", tags=["leave"])
-LeaveId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+LeaveId = Annotated[int, Path(ge=1, le=s.MAX_ID)]
 Year = Annotated[int | None, Query(ge=1950, le=2200)]
 
 

@@ -15,7 +15,7 @@ from personnel.app.services import access, idempotency
 from personnel.app.services import training as svc
 
 router = APIRouter(prefix="/training", tags=["training"])
-IntId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+IntId = Annotated[int, Path(ge=1, le=s.MAX_ID)]
 
 
 @router.get("/courses", response_model=list[s.CourseOut])
