@@ -52,13 +52,35 @@ from personnel.app.schemas import (
     LeavePreviewOut,
     LeaveTypeOut,
     MeOut,
+    SessionOut,
     TrainingProgressOut,
     TrainingRecordOut,
 )
 
 T = TypeVar("T")
 
-__all__ = ["PersonnelClient", "PersonnelError", "PersonnelUnavailable"]
+# The API's types travel with the client: callers import them from here, not from the service.
+__all__ = [
+    "AuditOut",
+    "CaseOut",
+    "ContractOut",
+    "CourseOut",
+    "EmployeeOut",
+    "EnrolmentOut",
+    "EntitlementOut",
+    "JobHistoryOut",
+    "LeaveApplicationOut",
+    "LeaveBalanceOut",
+    "LeavePreviewOut",
+    "LeaveTypeOut",
+    "MeOut",
+    "PersonnelClient",
+    "PersonnelError",
+    "PersonnelUnavailable",
+    "SessionOut",
+    "TrainingProgressOut",
+    "TrainingRecordOut",
+]
 
 
 class PersonnelError(Exception):

@@ -142,7 +142,8 @@ class LeaveRequestIn(_In):
     from_date: date
     to_date: date
     half_day: HalfDay | None = Field(
-        default=None, description="am/pm half day on the start date (or the single day)"
+        default=None,
+        description="am/pm: half of a single day; over several days only pm, the first day from noon",
     )
     reason: str | None = Field(default=None, max_length=2000)
     employee_id: str | None = Field(
@@ -209,6 +210,12 @@ class LeaveApplicationOut(_Out):
     decision_reason: str | None = None
     channel: str | None = None
     created_at: datetime
+    cancellable: bool | None = Field(
+        default=None, description="whether the acting user may cancel it today (on reads; None elsewhere)"
+    )
+    cancel_refusal: str | None = Field(
+        default=None, description="when not cancellable: the error code cancelling would get"
+    )
 
 
 class LeaveDecisionIn(_In):
@@ -340,6 +347,12 @@ class EnrolmentOut(_Out):
     start_date: date
     end_date: date
     created_at: datetime
+    withdrawable: bool | None = Field(
+        default=None, description="whether the acting user may withdraw it today (on reads; None elsewhere)"
+    )
+    withdraw_refusal: str | None = Field(
+        default=None, description="when not withdrawable: the error code withdrawing would get"
+    )
 
 
 # --- cases ------------------------------------------------------------------------------------

@@ -105,7 +105,33 @@ def test_date_rules(api: Api) -> None:
     r = api.post("/leave/applications", json=leave("2026-12-05", "2026-12-06"))  # a weekend
     assert r.json()["error"]["code"] == "no_working_days"
     r = api.post("/leave/applications", json=leave("2026-12-28", "2027-01-05"))
-    assert r.json()["error"]["code"] == "invalid_date_range"
+    err = r.json()["error"]
+    assert err["code"] == "crosses_year_end"
+    assert (err["details"]["year_end"], err["details"]["next_year_start"]) == ("2026-12-31", "2027-01-01")
+
+
+def test_half_days_over_several_days(api: Api) -> None:
+    """half_day counts the first day as half: over several days that means starting at noon."""
+    r = api.post("/leave/preview", json=leave("2026-12-14", "2026-12-15", half_day="pm"))
+    assert r.status_code == 200 and r.json()["working_days"] == 1.5
+    r = api.post("/leave/preview", json=leave("2026-12-14", "2026-12-15", half_day="am"))
+    assert r.status_code == 400 and r.json()["error"]["code"] == "half_day_not_allowed"
+
+
+def test_reads_say_what_can_be_cancelled(api: Api) -> None:
+    """The cancellation rule lives here; every read says what it allows the reader, so the chat
+    offers only that."""
+    future = api.post("/leave/applications", json=leave("2026-12-16", "2026-12-16", "personal")).json()
+    apps = {a["id"]: a for a in api.get("/leave/applications").json()}
+    assert apps[future["id"]]["cancellable"] is True and apps[future["id"]]["cancel_refusal"] is None
+    started = next(a for a in apps.values() if a["status"] == "approved" and a["from_date"] < "2026-11-23")
+    assert started["cancellable"] is False and started["cancel_refusal"] == "leave_started"
+    r = api.post(f"/leave/applications/{started['id']}/cancel")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "leave_started"
+    assert api.get(f"/leave/applications/{future['id']}").json()["cancellable"] is True
+    # the manager reads the same request: not theirs to cancel (they reject instead)
+    as_manager = api.get(f"/leave/applications/{future['id']}", emp="E1002").json()
+    assert as_manager["cancellable"] is False and as_manager["cancel_refusal"] == "forbidden"
 
 
 def test_types_without_balance_and_maximum(api: Api) -> None:

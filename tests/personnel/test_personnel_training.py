@@ -61,8 +61,12 @@ def test_enrol_waitlist_and_promotion(api: Api) -> None:
     assert theirs[seat["id"]]["waitlist_position"] == 1
     audit = api.get(f"/audit?entity=enrolment&entity_id={b['id']}", emp="E1003").json()
     assert audit[0]["action"] == "training.promote_from_waitlist" and audit[0]["actor_id"] == "E1001"
-    # withdrawing again is an invalid state; re-enrolling joins the back of the waitlist
+    # withdrawing again is an invalid state, and reads say so; re-enrolling joins the back of the waitlist
     assert code(api.post(f"/training/enrolments/{a.json()['id']}/withdraw")) == "invalid_state"
+    mine = {e["id"]: e for e in api.get("/training/enrolments").json()}
+    assert mine[a.json()["id"]]["withdrawable"] is False
+    assert mine[a.json()["id"]]["withdraw_refusal"] == "invalid_state"
+    assert any(e["withdrawable"] for e in mine.values() if e["status"] in ("enrolled", "waitlisted"))
     again = api.post("/training/enrolments", json={"session_id": seat["id"]}).json()
     assert again["status"] == "waitlisted" and again["waitlist_position"] == 2
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from personnel.app import schemas as s
 from personnel.app.models import Course, Employee, Enrolment, LeaveApplication, TrainingSession
 from personnel.app.services import training
+from personnel.app.services.errors import AppError
 from personnel.app.services.leave import employee_calendar
 from personnel.app.services.policy import effective_policy
 
@@ -50,7 +51,11 @@ def employee(session: Session, emp: Employee, level: str) -> s.EmployeeOut:
     return out
 
 
-def leave_application(app: LeaveApplication) -> s.LeaveApplicationOut:
+def leave_application(
+    app: LeaveApplication, refusal: AppError | bool | None = False
+) -> s.LeaveApplicationOut:
+    """``refusal``: what cancelling would get (``cancel_refusal``), None when allowed, False when
+    not computed (after a change)."""
     return s.LeaveApplicationOut(
         id=app.id,
         employee_id=app.employee_id,
@@ -69,6 +74,8 @@ def leave_application(app: LeaveApplication) -> s.LeaveApplicationOut:
         decision_reason=app.decision_reason,
         channel=app.channel,
         created_at=app.created_at,
+        cancellable=None if refusal is False else refusal is None,
+        cancel_refusal=refusal.code if isinstance(refusal, AppError) else None,
     )
 
 
@@ -112,7 +119,9 @@ def course(session: Session, c: Course, sessions: list[TrainingSession], today: 
     )
 
 
-def enrolment(session: Session, e: Enrolment) -> s.EnrolmentOut:
+def enrolment(session: Session, e: Enrolment, refusal: AppError | bool | None = False) -> s.EnrolmentOut:
+    """``refusal``: what withdrawing would get (``withdraw_refusal``), None when allowed, False when
+    not computed (after a change)."""
     ts = e.session
     return s.EnrolmentOut(
         id=e.id,
@@ -127,4 +136,6 @@ def enrolment(session: Session, e: Enrolment) -> s.EnrolmentOut:
         start_date=ts.start_date,
         end_date=ts.end_date,
         created_at=e.created_at,
+        withdrawable=None if refusal is False else refusal is None,
+        withdraw_refusal=refusal.code if isinstance(refusal, AppError) else None,
     )

@@ -124,12 +124,23 @@ def quote(session: Session, actor: Actor, req: LeaveRequestIn, today: date, *, l
             to_date=req.to_date.isoformat(),
         )
     if (req.to_date - req.from_date).days >= MAX_SPAN_DAYS or req.from_date.year != req.to_date.year:
+        # balances are per year: a range over the year end is two applications, one per year
         raise AppError(
-            "invalid_date_range",
+            "crosses_year_end",
             "a leave application must stay within one calendar year; split it at the year end",
             400,
             from_date=req.from_date.isoformat(),
             to_date=req.to_date.isoformat(),
+            year_end=date(req.from_date.year, 12, 31).isoformat(),
+            next_year_start=date(req.from_date.year + 1, 1, 1).isoformat(),
+        )
+    if req.half_day == "am" and req.from_date != req.to_date:
+        # half_day counts the start date as half: over several days that is an afternoon start
+        raise AppError(
+            "half_day_not_allowed",
+            "a request over several days can only start with a half day in the afternoon",
+            400,
+            from_date=req.from_date.isoformat(),
         )
     emp = lock_employee(session, target_id) if lock else get_employee(session, target_id)
     if emp.status == "left":
@@ -272,23 +283,36 @@ def decide(
     return app
 
 
-def cancel(session: Session, actor: Actor, leave_id: int, today: date) -> LeaveApplication:
-    """Open or Approved -> Cancelled; once approved leave has started only HR may cancel it."""
-    app = get_application(session, leave_id, lock=True)
+def cancel_refusal(session: Session, actor: Actor, app: LeaveApplication, today: date) -> AppError | None:
+    """Why ``actor`` may not cancel ``app`` today, or None when they may: the one cancellation rule
+    (open, or approved and not yet started; once started only HR), used by ``cancel`` and shown on
+    every application read so that the chat offers only what can be cancelled."""
     me = require_employee(actor)
     if me.id != app.employee_id and not me.is_hr_admin:
         if app.employee_id in all_reports(session, me.id):
-            raise AppError("forbidden", "managers reject leave rather than cancel it", 403)
-        raise AppError("not_your_report", f"leave application {app.id} is not yours", 403)
+            return AppError("forbidden", "managers reject leave rather than cancel it", 403)
+        return AppError("not_your_report", f"leave application {app.id} is not yours", 403)
     if app.status not in ACTIVE:
-        raise AppError("invalid_state", f"leave application {app.id} is {app.status}", 409, status=app.status)
+        return AppError(
+            "invalid_state", f"leave application {app.id} is {app.status}", 409, status=app.status
+        )
     if app.status == "approved" and app.from_date <= today and not me.is_hr_admin:
-        raise AppError(
-            "invalid_state",
+        return AppError(
+            "leave_started",
             "approved leave that has started can only be cancelled by HR",
             409,
             status=app.status,
+            leave_id=app.id,
         )
+    return None
+
+
+def cancel(session: Session, actor: Actor, leave_id: int, today: date) -> LeaveApplication:
+    """Open or Approved -> Cancelled, as ``cancel_refusal`` allows."""
+    app = get_application(session, leave_id, lock=True)
+    refusal = cancel_refusal(session, actor, app, today)
+    if refusal is not None:
+        raise refusal
     before = audit.snapshot(app)
     app.status = "cancelled"
     session.flush()

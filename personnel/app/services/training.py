@@ -259,17 +259,27 @@ def get_enrolment(session: Session, enrolment_id: int) -> Enrolment:
     return e
 
 
+def withdraw_refusal(actor: Actor, e: Enrolment, today: date) -> AppError | None:
+    """Why ``actor`` may not withdraw ``e`` today, or None when they may: the one withdrawal rule
+    (enrolled or waitlisted, and the session not started unless HR), used by ``withdraw`` and shown
+    on every enrolment read so that the chat offers only what can be withdrawn."""
+    if e.status not in ACTIVE:
+        return AppError("invalid_state", f"enrolment {e.id} is {e.status}", 409, status=e.status)
+    if today >= e.session.start_date and not actor.is_hr_admin:
+        return AppError(
+            "session_started", "the session has started; ask HR to withdraw you", 409, status=e.status
+        )
+    return None
+
+
 def withdraw(session: Session, actor: Actor, enrolment_id: int, today: date) -> Enrolment:
     e = get_enrolment(session, enrolment_id)
     require_self_or_hr(session, actor, e.employee_id)
     ts = lock_session(session, e.session_id)
     session.refresh(e)
-    if e.status not in ACTIVE:
-        raise AppError("invalid_state", f"enrolment {e.id} is {e.status}", 409, status=e.status)
-    if today >= ts.start_date and not actor.is_hr_admin:
-        raise AppError(
-            "invalid_state", "the session has started; ask HR to withdraw you", 409, status=e.status
-        )
+    refusal = withdraw_refusal(actor, e, today)
+    if refusal is not None:
+        raise refusal
     before = audit.snapshot(e)
     freed = e.status == "enrolled"
     e.status = "withdrawn"

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from personnel.app import schemas as s
 from personnel.app.api import views
@@ -126,6 +127,7 @@ def apply(
 def list_applications(
     actor: ActorDep,
     session: SessionDep,
+    today: TodayDep,
     employee_id: Annotated[str | None, Query(max_length=20)] = None,
     status: s.LeaveStatus | None = None,
     year: Year = None,
@@ -142,14 +144,22 @@ def list_applications(
         q = q.where(
             LeaveApplication.from_date >= date(year, 1, 1), LeaveApplication.from_date <= date(year, 12, 31)
         )
-    return [views.leave_application(a) for a in session.scalars(q)]
+    return [_with_cancellable(session, actor, a, today) for a in session.scalars(q)]
+
+
+def _with_cancellable(
+    session: Session, actor: access.Actor, app: LeaveApplication, today: date
+) -> s.LeaveApplicationOut:
+    return views.leave_application(app, svc.cancel_refusal(session, actor, app, today))
 
 
 @router.get("/applications/{leave_id}", response_model=s.LeaveApplicationOut)
-def get_application(leave_id: LeaveId, actor: ActorDep, session: SessionDep) -> s.LeaveApplicationOut:
+def get_application(
+    leave_id: LeaveId, actor: ActorDep, session: SessionDep, today: TodayDep
+) -> s.LeaveApplicationOut:
     app = svc.get_application(session, leave_id)
     svc.can_read_application(session, actor, app)
-    return views.leave_application(app)
+    return _with_cancellable(session, actor, app, today)
 
 
 @router.post("/applications/{leave_id}/cancel", response_model=s.LeaveApplicationOut)

@@ -62,10 +62,16 @@ def enrol(
 
 @router.get("/enrolments", response_model=list[s.EnrolmentOut])
 def enrolments(
-    actor: ActorDep, session: SessionDep, employee_id: Annotated[str | None, Query(max_length=20)] = None
+    actor: ActorDep,
+    session: SessionDep,
+    today: TodayDep,
+    employee_id: Annotated[str | None, Query(max_length=20)] = None,
 ) -> list[s.EnrolmentOut]:
     target, _ = access.resolve_target(session, actor, employee_id)
-    return [views.enrolment(session, e) for e in svc.enrolments_of(session, target)]
+    return [
+        views.enrolment(session, e, svc.withdraw_refusal(actor, e, today))
+        for e in svc.enrolments_of(session, target)
+    ]
 
 
 @router.post("/enrolments/{enrolment_id}/withdraw", response_model=s.EnrolmentOut)
