@@ -111,16 +111,19 @@ def rasa_env_vars() -> dict[str, str]:
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env.setdefault("PYTHONWARNINGS", "ignore")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    # Rasa reports usage and crashes to Rasa's servers unless told not to: nothing leaves the
+    # intranet (and offline, its retries fill the log with warnings)
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     return env
 
 
-def ensure_model(force: bool = False) -> bool:
-    """Train the Rasa model only when the config, domain, training data or NLU add-ons changed."""
-    if not force and model_is_current():
-        return False
-    paths.MODELS.mkdir(parents=True, exist_ok=True)
-    # fingerprint what is trained on now: a file edited during the long training must retrain next time
-    trained_on = fingerprint(training_inputs())
+def train_model(
+    out_dir: Path, name: str = paths.MODEL.name.removesuffix(".tar.gz"), log: Path | None = None
+) -> Path:
+    """Train the Rasa model from the config, domain and training data into ``out_dir`` (Rasa's
+    output into ``log`` when given)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    output = {"stdout": log.open("w"), "stderr": subprocess.STDOUT} if log else {}
     _run(
         [
             str(paths.rasa_python()),
@@ -134,11 +137,22 @@ def ensure_model(force: bool = False) -> bool:
             "--data",
             str(paths.DATA),
             "--out",
-            str(paths.MODELS),
+            str(out_dir),
             "--fixed-model-name",
-            paths.MODEL.name.removesuffix(".tar.gz"),
+            name,
         ],
         env=rasa_env_vars(),
+        **output,
     )
+    return out_dir / f"{name}.tar.gz"
+
+
+def ensure_model(force: bool = False) -> bool:
+    """Train the Rasa model only when the config, domain, training data or NLU add-ons changed."""
+    if not force and model_is_current():
+        return False
+    # fingerprint what is trained on now: a file edited during the training must retrain next time
+    trained_on = fingerprint(training_inputs())
+    train_model(paths.MODELS)
     (paths.MODELS / ".fingerprint").write_text(trained_on)
     return True
