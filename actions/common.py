@@ -6,18 +6,24 @@ Identity comes only from the identity assertion that a connector signed after ve
 
 from __future__ import annotations
 
+import re
+from abc import ABC, abstractmethod
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
+from actions.dates import format_date
 from actions.settings import get_settings
 from hrbot.identity import Identity, verify_identity
 from personnel.client import PersonnelClient, PersonnelError, PersonnelUnavailable
 
 LANGUAGES = ("en", "zh")
+BackendErrors = (PersonnelError, PersonnelUnavailable)
 
 
 def hrbot_metadata(tracker: Tracker) -> dict[str, Any]:
@@ -68,7 +74,9 @@ def today(tz_name: str | None = None) -> datetime:
     return now
 
 
-def explain_error(dispatcher: CollectingDispatcher, domain: dict[str, Any], exc: Exception) -> None:
+def explain_error(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any], exc: Exception, lang: str = "en"
+) -> None:
     """Tell the user, in their language, why the backend refused or could not be reached.
 
     Each backend error code has a response ``utter_error_<code>`` in the domain (both languages);
@@ -79,19 +87,101 @@ def explain_error(dispatcher: CollectingDispatcher, domain: dict[str, Any], exc:
     elif isinstance(exc, PersonnelError):
         name = f"utter_error_{exc.code}"
         if name in (domain.get("responses") or {}):
-            dispatcher.utter_message(response=name, **_flat(exc.details))
+            dispatcher.utter_message(response=name, **_flat(exc.details, lang))
         else:
             dispatcher.utter_message(response="utter_error_generic", message=exc.message)
     else:
         raise exc
 
 
-def _flat(details: dict[str, Any]) -> dict[str, Any]:
-    """Template variables for error responses (only simple values; 14.0 days reads as 14)."""
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _flat(details: dict[str, Any], lang: str) -> dict[str, Any]:
+    """Template variables for error responses: simple values only, 14.0 days as 14, dates as the
+    user reads them ("Thu 31 Dec 2026", "2026年12月31日（周四）")."""
     flat: dict[str, Any] = {}
     for key, value in details.items():
         if isinstance(value, float):
             flat[key] = f"{value:g}"
+        elif isinstance(value, str) and _ISO_DATE.match(value):
+            flat[key] = format_date(value, lang)
         elif isinstance(value, str | int):
             flat[key] = value
     return flat
+
+
+def name_of(obj: Any, field: str, lang: str) -> str:
+    """The Chinese or English variant of a bilingual backend field (``name`` -> name_zh/name_en)."""
+    zh, en = getattr(obj, f"{field}_zh", None), getattr(obj, f"{field}_en", None)
+    return (zh or en or "") if lang == "zh" else (en or zh or "")
+
+
+def num(value: float | int | None) -> str:
+    """Days and hours without a useless ".0" (2.5 stays 2.5)."""
+    return "-" if value is None else f"{float(value):g}"
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    """The user's intent, looking past nlu_fallback (a free-text date may be low-confidence)."""
+    return tracker.get_intent_of_latest_message() or (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def typed_text(tracker: Tracker) -> str:
+    """What the user typed in the latest message; empty for a button payload ("/intent{...}")."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    return "" if text.startswith("/") else text
+
+
+def as_int(value: Any) -> int | None:
+    try:
+        return int(str(value).strip().lstrip("#"))
+    except (TypeError, ValueError):
+        return None
+
+
+def picked_id(tracker: Tracker, entity: str) -> int | None:
+    """The record a button picked: buttons carry their record's id as an entity of the payload.
+
+    Typed text is read by ``actions.references`` instead, so that a date ("the 22nd") is never
+    taken for a record number."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    if not text.startswith("/"):
+        return None
+    return as_int(next(tracker.get_latest_entity_values(entity), None))
+
+
+class BackendAction(Action, ABC):
+    """An action for the signed-in employee: identity check, client, and error explanation.
+
+    Subclasses implement ``act``; on a backend refusal or outage the user gets the explanation and
+    ``on_error`` events (by default: nothing half-done is kept).
+    """
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        who = require_identity(dispatcher, tracker)
+        if who is None:
+            return self.on_error(tracker)
+        try:
+            async with personnel_client(who) as pc:
+                return await self.act(pc, who, dispatcher, tracker, domain, language(tracker))
+        except BackendErrors as exc:
+            explain_error(dispatcher, domain, exc, language(tracker))
+            return self.on_error(tracker)
+
+    @abstractmethod
+    async def act(
+        self,
+        pc: PersonnelClient,
+        who: Identity,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        lang: str,
+    ) -> list[EventType]:
+        """Do the work with a client acting as the signed-in employee."""
+
+    def on_error(self, tracker: Tracker) -> list[EventType]:
+        return []

@@ -35,22 +35,27 @@ __all__ = [
 class DateError(ValueError):
     """The text names a date that cannot exist or a range that ends before it starts.
 
-    ``reason`` is one of ``invalid`` (e.g. 30 February), ``end_before_start`` or ``unparsed``.
+    ``reason`` is one of ``invalid`` (e.g. 30 February), ``end_before_start`` or ``unparsed``;
+    for ``invalid``, ``ymd`` is the (year, month, day) that does not exist, so that the reply can
+    say why ("April has only 30 days").
     """
 
-    def __init__(self, reason: str, text: str = "") -> None:
+    def __init__(self, reason: str, text: str = "", ymd: tuple[int | None, int, int] | None = None) -> None:
         super().__init__(f"{reason}: {text}")
         self.reason = reason
         self.text = text
+        self.ymd = ymd
 
 
 @dataclass(frozen=True)
 class DateRange:
-    """A leave range; ``half_day`` ("am"/"pm") when the text said morning/afternoon."""
+    """A leave range. ``half_day`` ("am"/"pm"): the text said morning/afternoon for the single day
+    or the first day of the range; ``end_half_day``: it said so for the last day of a range."""
 
     start: date
     end: date
     half_day: str | None = None
+    end_half_day: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +157,12 @@ _WEEKDAY_NAMES = "|".join(sorted(WEEKDAYS_EN, key=len, reverse=True))
 _ORD = r"(?:st|nd|rd|th)?"
 
 RE_ISO = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?")
+# 12/24, 24/12, 1.19, 19/1/2027: month/day unless the first number cannot be a month
+RE_NUMERIC = re.compile(
+    r"(?<![\d/.])(\d{1,2})[/.](\d{1,2})(?:[/.](\d{4}|\d{2}))?(?![\d/.])(?!\s*(?:天|小时|days?|hours?|h\b))"
+)
+RE_YEAR_WORD = re.compile(r"明年|后年|今年|next year|this year")
+RE_NEXT_MONTH_DAY = re.compile(r"(?:下个?月|next month(?: on)?(?: the)?)\s*(\d{1,2})")
 RE_ZH_MD = re.compile(r"(?:(\d{4})年)?(?:(\d{1,2})月份?)?(\d{1,2})(?:[日号]|$)")
 RE_ZH_WEEKDAY = re.compile(r"(下下个?|下个?|上个?|本|这个?|今)?(?:周|星期|礼拜)([一二三四五六日天1-7])")
 RE_EN_DAY_MONTH = re.compile(rf"\b(\d{{1,2}}){_ORD}\s*(?:of\s+)?({_MONTH_NAMES})\b\.?(?:,?\s*(\d{{4}}))?")
@@ -208,8 +219,25 @@ def split_range(text: str) -> list[str]:
     return [p for p in parts if p] or [text]
 
 
+def _year_word(text: str, today: date) -> int | None:
+    """The year named in words ("明年", "next year"), if any."""
+    m = RE_YEAR_WORD.search(text)
+    if not m:
+        return None
+    word = m.group(0)
+    return today.year + (2 if word == "后年" else 1 if word in ("明年", "next year") else 0)
+
+
 def _read_part(text: str, today: date) -> _Part:
     """Read one side of a range into its components (no date arithmetic yet)."""
+    part = _read_components(text, today)
+    year = _year_word(text, today)
+    if year is not None and part.month is not None and part.year is None:
+        part = replace(part, year=year)
+    return part
+
+
+def _read_components(text: str, today: date) -> _Part:
     for word, days in RELATIVE_ZH.items():
         if word in text:
             return _Part(fixed=today + timedelta(days=days))
@@ -218,6 +246,16 @@ def _read_part(text: str, today: date) -> _Part:
             return _Part(fixed=today + timedelta(days=days))
     if m := RE_ISO.search(text):
         return _Part(year=int(m.group(1)), month=int(m.group(2)), day=int(m.group(3)))
+    if m := RE_NEXT_MONTH_DAY.search(text):
+        nxt = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+        return _Part(year=nxt.year, month=nxt.month, day=int(m.group(1)))
+    if m := RE_NUMERIC.search(text):
+        first, second = int(m.group(1)), int(m.group(2))
+        month, day = (second, first) if first > 12 >= second else (first, second)
+        year = m.group(3)
+        return _Part(
+            year=(int(year) + 2000 if len(year) == 2 else int(year)) if year else None, month=month, day=day
+        )
     if m := RE_ZH_WEEKDAY.search(text):
         prefix = m.group(1) or ""
         offset = (
@@ -278,7 +316,7 @@ def _dateparser(text: str, today: date) -> date | None:
 
 def _make_date(year: int, month: int, day: int, text: str) -> date:
     if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(year, month)[1]:
-        raise DateError("invalid", text)
+        raise DateError("invalid", text, (year, month, day))
     return date(year, month, day)
 
 
@@ -297,7 +335,10 @@ def _resolve(part: _Part, today: date, anchor: date | None, text: str) -> date:
         raise DateError("unparsed", text)
     if part.month is not None:
         year = part.year or (anchor.year if anchor else today.year)
-        value = _make_date(year, part.month, part.day, text)
+        try:
+            value = _make_date(year, part.month, part.day, text)
+        except DateError as err:  # say the year only if the user did
+            raise DateError("invalid", text, (part.year, part.month, part.day)) from err
         if part.year is None and anchor is None and value < today - timedelta(days=60):
             value = _make_date(year + 1, part.month, part.day, text)
         return value
@@ -319,7 +360,6 @@ def parse_leave_dates(text: str, today: date, context: date | None = None) -> Da
     correction. Raises DateError when the text names no date, an impossible date or a backwards
     range.
     """
-    half_day = find_half_day(text)
     sides = split_range(text)
     parts = [_read_part(side, today) for side in sides]
     if all(p.empty() for p in parts):
@@ -328,11 +368,11 @@ def parse_leave_dates(text: str, today: date, context: date | None = None) -> Da
         if parts[0].empty():
             raise DateError("unparsed", text)
         day = _resolve(parts[0], today, context, sides[0])
-        return DateRange(day, day, half_day)
+        return DateRange(day, day, find_half_day(text))
     start_part, end_part = parts
     if start_part.empty():  # "I want to take Friday off": the "to" was not a range
         day = _resolve(end_part, today, context, sides[1])
-        return DateRange(day, day, half_day)
+        return DateRange(day, day, find_half_day(text))
     # The sides lend each other what they lack: "the 3rd to the 5th of March", "3月5日到7日".
     if start_part.day is not None and start_part.month is None and end_part.month is not None:
         start_part = replace(start_part, month=end_part.month, year=start_part.year or end_part.year)
@@ -354,7 +394,9 @@ def parse_leave_dates(text: str, today: date, context: date | None = None) -> Da
         end = _resolve(end_part, today, start, sides[1])
     if end < start:
         raise DateError("end_before_start", text)
-    return DateRange(start, end, half_day if start == end else None)
+    if start == end:
+        return DateRange(start, end, find_half_day(text))
+    return DateRange(start, end, find_half_day(sides[0]), find_half_day(sides[1]))
 
 
 def _month_bounds(year: int, month: int) -> tuple[date, date]:
@@ -408,11 +450,36 @@ def format_date(value: date | str, lang: str) -> str:
     return f"{WEEKDAY_SHORT['en'][d.weekday()]} {d.day} {d.strftime('%b')} {d.year}"
 
 
+MONTH_NAMES_EN = [calendar.month_name[m] for m in range(13)]
+#: a range's half day is its first day's (the backend's rule: half_day applies to the start date)
+RANGE_HALF_DAY = {"en": " (from the {word} of the first day)", "zh": "（首日{word}起）"}
+
+
 def format_period(start: date | str, end: date | str, lang: str, half_day: str | None = None) -> str:
     """A leave period in the user's language, with the half day when there is one."""
     s, e = format_date(start, lang), format_date(end, lang)
     text = s if s == e else (f"{s} 至 {e}" if lang == "zh" else f"{s} to {e}")
     if half_day in ("am", "pm"):
         word = HALF_DAY_WORDS["zh" if lang == "zh" else "en"][half_day]
-        text += word if lang == "zh" else f" ({word})"
+        if s != e:
+            text += RANGE_HALF_DAY["zh" if lang == "zh" else "en"].format(word=word)
+        else:
+            text += word if lang == "zh" else f" ({word})"
     return text
+
+
+def describe_missing_day(ymd: tuple[int | None, int, int], lang: str) -> dict[str, str | int] | None:
+    """What to say about a day that does not exist ("31 April 2027", "April", 30 days; the year only
+    when the user gave one), or None when the month itself does not exist."""
+    year, month, day = ymd
+    if not 1 <= month <= 12:
+        return None
+    days = calendar.monthrange(year or 2027, month)[1]  # a common year when none was given
+    if lang == "zh":
+        return {
+            "date": f"{year}年{month}月{day}日" if year else f"{month}月{day}日",
+            "month": f"{month}月",
+            "days": days,
+        }
+    name = MONTH_NAMES_EN[month]
+    return {"date": f"{day} {name} {year}" if year else f"{day} {name}", "month": name, "days": days}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from abc import ABC, abstractmethod
 from datetime import date
 from typing import Any
 
@@ -21,19 +20,21 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
+    BackendAction,
+    BackendErrors,
     explain_error,
     identity,
     language,
+    latest_intent,
+    name_of,
+    num,
     personnel_client,
-    require_identity,
     today,
+    typed_text,
 )
-from actions.dates import DateError, format_date, format_period, parse_leave_dates
+from actions.dates import DateError, describe_missing_day, format_date, format_period, parse_leave_dates
 from hrbot.identity import Identity
-from personnel.app.schemas import LeaveApplicationOut, LeaveTypeOut
-from personnel.client import PersonnelClient, PersonnelError, PersonnelUnavailable
-
-BackendErrors = (PersonnelError, PersonnelUnavailable)
+from personnel.client import LeaveApplicationOut, LeaveTypeOut, PersonnelClient
 
 # Everything the leave form fills; cleared together so a change of mind leaves nothing behind.
 FORM_SLOTS = ("leave_type", "leave_dates", "leave_start", "leave_end", "leave_half_day", "leave_reason")
@@ -45,9 +46,11 @@ ALL_SLOTS = (*FORM_SLOTS, "leave_awaiting_confirmation", "leave_id", "reject_rea
 ERROR_RESPONSES = (
     "utter_error_already_enrolled",
     "utter_error_backdated_too_far",
+    "utter_error_crosses_year_end",
     "utter_error_enrolment_closed",
     "utter_error_exceeds_maximum",
     "utter_error_forbidden",
+    "utter_error_half_day_not_allowed",
     "utter_error_http_error",
     "utter_error_idempotency_key_reused",
     "utter_error_identity_required",
@@ -56,6 +59,7 @@ ERROR_RESPONSES = (
     "utter_error_invalid_date_range",
     "utter_error_invalid_state",
     "utter_error_leave_clash",
+    "utter_error_leave_started",
     "utter_error_no_working_days",
     "utter_error_not_found",
     "utter_error_not_your_report",
@@ -63,6 +67,7 @@ ERROR_RESPONSES = (
     "utter_error_prerequisite_missing",
     "utter_error_self_approval",
     "utter_error_session_full",
+    "utter_error_session_started",
     "utter_error_unauthorized",
     "utter_error_unknown_employee",
     "utter_error_validation_error",
@@ -100,22 +105,6 @@ START_WORDS = re.compile(r"\bstart|\bfrom\b|\bbegin|从|开始|起", re.I)
 END_WORDS = re.compile(r"\bend|\buntil\b|\btill\b|\bto\b|\bthrough\b|到|结束|截止|为止", re.I)
 
 
-def name_of(obj: Any, field: str, lang: str) -> str:
-    """The Chinese or English variant of a bilingual backend field (``name`` -> name_zh/name_en)."""
-    zh, en = getattr(obj, f"{field}_zh", None), getattr(obj, f"{field}_en", None)
-    return (zh or en or "") if lang == "zh" else (en or zh or "")
-
-
-def num(value: float | int | None) -> str:
-    """Days and hours without a useless ".0" (2.5 stays 2.5)."""
-    return "-" if value is None else f"{float(value):g}"
-
-
-def latest_intent(tracker: Tracker) -> str | None:
-    """The user's intent, looking past nlu_fallback (a free-text date may be low-confidence)."""
-    return tracker.get_intent_of_latest_message() or (tracker.latest_message.get("intent") or {}).get("name")
-
-
 def reset_events(*, deactivate: bool = True) -> list[EventType]:
     """Events that leave nothing of a leave conversation behind."""
     events: list[EventType] = [ActiveLoop(None)] if deactivate else []
@@ -123,43 +112,7 @@ def reset_events(*, deactivate: bool = True) -> list[EventType]:
     return events
 
 
-class BackendAction(Action, ABC):
-    """An action for the signed-in employee: identity check, client, and error explanation.
-
-    Subclasses implement ``act``; on a backend refusal or outage the user gets the explanation and
-    ``on_error`` events (by default: nothing half-done is kept).
-    """
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        who = require_identity(dispatcher, tracker)
-        if who is None:
-            return self.on_error(tracker)
-        try:
-            async with personnel_client(who) as pc:
-                return await self.act(pc, who, dispatcher, tracker, domain, language(tracker))
-        except BackendErrors as exc:
-            explain_error(dispatcher, domain, exc)
-            return self.on_error(tracker)
-
-    @abstractmethod
-    async def act(
-        self,
-        pc: PersonnelClient,
-        who: Identity,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-        lang: str,
-    ) -> list[EventType]:
-        """Do the work with a client acting as the signed-in employee."""
-
-    def on_error(self, tracker: Tracker) -> list[EventType]:
-        return []
-
-
-def _type_names(types: list[LeaveTypeOut], lang: str) -> dict[str, str]:
+def type_names(types: list[LeaveTypeOut], lang: str) -> dict[str, str]:
     return {t.code: name_of(t, "name", lang) for t in types}
 
 
@@ -185,7 +138,7 @@ def match_leave_type(value: str, types: list[LeaveTypeOut]) -> str | None:
     return None
 
 
-def _request_line(app: LeaveApplicationOut, names: dict[str, str], lang: str) -> str:
+def request_line(app: LeaveApplicationOut, names: dict[str, str], lang: str) -> str:
     period = format_period(app.from_date, app.to_date, lang, app.half_day)
     status = STATUS[lang].get(app.status, app.status)
     kind = names.get(app.leave_type, app.leave_type)
@@ -282,11 +235,12 @@ class ValidateLeaveForm(FormValidationAction):
     async def extract_leave_dates(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Dates given with the request itself ("annual leave next Monday to Wednesday"), and a
-        correction at the confirmation step, which reopens the form with every slot still filled."""
+        """Dates given with the request itself ("annual leave next Monday to Wednesday", "2027年4月31日
+        请年假": validated, so an impossible one is explained at once), and a correction at the
+        confirmation step, which reopens the form with every slot still filled."""
         intent = latest_intent(tracker)
-        text = tracker.latest_message.get("text") or ""
-        if text.startswith("/"):
+        text = typed_text(tracker)
+        if not text:
             return {}
         if intent == "correct" and tracker.get_slot("leave_start"):
             return {"leave_dates": text}
@@ -294,8 +248,8 @@ class ValidateLeaveForm(FormValidationAction):
             return {}
         try:
             parse_leave_dates(text, today().date())
-        except DateError:
-            return {}
+        except DateError as err:
+            return {} if err.reason == "unparsed" else {"leave_dates": text}
         return {"leave_dates": text}
 
     async def validate_leave_type(
@@ -309,7 +263,7 @@ class ValidateLeaveForm(FormValidationAction):
             async with personnel_client(who) as pc:
                 types = await pc.leave_types()
         except BackendErrors as exc:
-            explain_error(dispatcher, domain, exc)
+            explain_error(dispatcher, domain, exc, lang)
             return {"leave_type": None}
         code = match_leave_type(str(value), types)
         if code is None:
@@ -326,6 +280,7 @@ class ValidateLeaveForm(FormValidationAction):
         start, end = tracker.get_slot("leave_start"), tracker.get_slot("leave_end")
         is_correction = latest_intent(tracker) == "correct" and bool(start and end)
         context = _iso(start) if is_correction else None
+        refused = {"leave_dates": None, "leave_start": None, "leave_end": None}
         try:
             days = parse_leave_dates(text, today().date(), context=context)
         except DateError as err:
@@ -338,28 +293,34 @@ class ValidateLeaveForm(FormValidationAction):
                 return events
             if err.reason == "unparsed" and latest_intent(tracker) == "correct":
                 return {"leave_dates": None}
-            response = {
-                "invalid": "utter_leave_dates_invalid",
-                "end_before_start": "utter_leave_dates_backwards",
-            }.get(err.reason, "utter_leave_dates_unparsed")
-            # not "text=": that keyword would replace the whole response
-            dispatcher.utter_message(response=response, dates=text)
-            return {"leave_dates": None, "leave_start": None, "leave_end": None}
+            missing = describe_missing_day(err.ymd, lang) if err.reason == "invalid" and err.ymd else None
+            if missing:
+                dispatcher.utter_message(response="utter_leave_dates_invalid", **missing)
+            elif err.reason == "end_before_start":
+                dispatcher.utter_message(response="utter_leave_dates_backwards", dates=text)
+            else:
+                # not "text=": that keyword would replace the whole response
+                dispatcher.utter_message(response="utter_leave_dates_unparsed", dates=text)
+            return refused
         new_start, new_end = days.start, days.end
         if is_correction and days.start == days.end and start != end:
             new_start, new_end = _apply_correction(text, days.start, _iso(start), _iso(end))
             if new_end < new_start:
                 dispatcher.utter_message(response="utter_leave_dates_backwards", dates=text)
                 return {"leave_dates": f"{start}/{end}"}
+        if days.end_half_day and new_start != new_end:
+            dispatcher.utter_message(response="utter_leave_end_half_day")
+            return refused
+        half = days.half_day if new_start == new_end else (days.half_day or "none")
+        if not await self._backend_accepts(dispatcher, tracker, domain, new_start, new_end, days.half_day):
+            return refused
         result: dict[str, Any] = {
             "leave_dates": text,
             "leave_start": new_start.isoformat(),
             "leave_end": new_end.isoformat(),
         }
-        if days.half_day:
-            result["leave_half_day"] = days.half_day
-        elif new_start != new_end:
-            result["leave_half_day"] = "none"
+        if half:
+            result["leave_half_day"] = half
         elif is_correction and start != end:
             result["leave_half_day"] = None  # now a single day: ask whether it is a half day
         if new_start == new_end:
@@ -373,6 +334,31 @@ class ValidateLeaveForm(FormValidationAction):
                 end=format_date(new_end, lang),
             )
         return result
+
+    @staticmethod
+    async def _backend_accepts(
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        start: date,
+        end: date,
+        half_day: str | None,
+    ) -> bool:
+        """Ask the backend about the dates as soon as they are given, so that dates it refuses (in
+        the past, no working days, over the year end, overlapping, beyond the balance) are explained
+        at the question about dates, with the leave type kept, not after the whole form. A single
+        day whose half is not asked yet is checked as a half day: the balance question is only
+        settled by the preview once the form knows it."""
+        who, leave_type = identity(tracker), tracker.get_slot("leave_type")
+        if who is None or not leave_type:
+            return True
+        try:
+            async with personnel_client(who) as pc:
+                await pc.preview_leave(leave_type, start, end, half_day or ("am" if start == end else None))
+        except BackendErrors as exc:
+            explain_error(dispatcher, domain, exc, language(tracker))
+            return False
+        return True
 
     async def validate_leave_half_day(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -445,7 +431,7 @@ class ActionPreviewLeave(BackendAction):
             return reset_events()
         values = _form_values(tracker)
         quote = await pc.preview_leave(**values)
-        names = _type_names(await pc.leave_types(), lang)
+        names = type_names(await pc.leave_types(), lang)
         excluded = []
         for day in quote.excluded:
             label = format_date(day.date, lang)
@@ -522,7 +508,7 @@ class ActionSubmitLeave(BackendAction):
         values = _form_values(tracker)
         created = await pc.apply_leave(**values, idempotency_key=submission_key(tracker, who, values))
         stored = await pc.get_leave(created.id)
-        names = _type_names(await pc.leave_types(), lang)
+        names = type_names(await pc.leave_types(), lang)
         dispatcher.utter_message(
             response="utter_leave_submitted",
             leave_id=stored.id,
@@ -551,221 +537,3 @@ class ActionLeaveReset(Action):
         else:
             dispatcher.utter_message(response="utter_stopped")
         return reset_events()
-
-
-# --- my requests and cancelling ---------------------------------------------------------------
-
-
-class ActionMyLeaveRequests(BackendAction):
-    """The employee's leave requests with their status."""
-
-    def name(self) -> str:
-        return "action_my_leave_requests"
-
-    async def act(
-        self,
-        pc: PersonnelClient,
-        who: Identity,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-        lang: str,
-    ) -> list[EventType]:
-        apps = await pc.list_leave(employee_id=who.employee_id)
-        if not apps:
-            dispatcher.utter_message(response="utter_leave_requests_none")
-            return []
-        names = _type_names(await pc.leave_types(), lang)
-        apps = sorted(apps, key=lambda a: a.from_date, reverse=True)[:15]
-        dispatcher.utter_message(
-            response="utter_leave_requests", lines="\n".join(_request_line(a, names, lang) for a in apps)
-        )
-        return []
-
-
-class ActionCancelLeave(BackendAction):
-    """Cancel the request picked (button) or offer the cancellable ones as buttons."""
-
-    def name(self) -> str:
-        return "action_cancel_leave"
-
-    async def act(
-        self,
-        pc: PersonnelClient,
-        who: Identity,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-        lang: str,
-    ) -> list[EventType]:
-        names = _type_names(await pc.leave_types(), lang)
-        leave_id = _int(next(tracker.get_latest_entity_values("leave_id"), None))
-        if leave_id is not None:
-            app = await pc.cancel_leave(leave_id)
-            dispatcher.utter_message(
-                response="utter_leave_cancelled",
-                leave_id=app.id,
-                leave_type_name=names.get(app.leave_type, app.leave_type),
-                period=format_period(app.from_date, app.to_date, lang, app.half_day),
-            )
-            return [SlotSet("leave_id", None)]
-        now = today().date()
-        apps = [
-            a
-            for a in await pc.list_leave(employee_id=who.employee_id)
-            if a.status == "open" or (a.status == "approved" and a.from_date > now)
-        ]
-        if not apps:
-            dispatcher.utter_message(response="utter_leave_cancel_none")
-            return [SlotSet("leave_id", None)]
-        apps = sorted(apps, key=lambda a: a.from_date)[:8]
-        buttons = [
-            {
-                "title": f"#{a.id} {names.get(a.leave_type, a.leave_type)} {format_date(a.from_date, lang)}",
-                "payload": f'/cancel_leave{{"leave_id":"{a.id}"}}',
-            }
-            for a in apps
-        ]
-        lines = "\n".join(_request_line(a, names, lang) for a in apps)
-        dispatcher.utter_message(response="utter_leave_cancel_pick", lines=lines, buttons=buttons)
-        return [SlotSet("leave_id", None)]
-
-    def on_error(self, tracker: Tracker) -> list[EventType]:
-        return [SlotSet("leave_id", None)]
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(str(value).strip().lstrip("#"))
-    except (TypeError, ValueError):
-        return None
-
-
-# --- approvals (managers) ---------------------------------------------------------------------
-
-
-async def show_pending(pc: PersonnelClient, dispatcher: CollectingDispatcher, lang: str) -> None:
-    """The requests waiting for the acting manager, with approve/reject buttons."""
-    apps = await pc.pending_approvals()
-    if not apps:
-        dispatcher.utter_message(response="utter_approvals_none")
-        return
-    names = _type_names(await pc.leave_types(), lang)
-    apps = sorted(apps, key=lambda a: a.from_date)[:6]
-    lines, buttons = [], []
-    for a in apps:
-        person = name_of(a, "employee_name", lang) or a.employee_id
-        line = _request_line(a, names, lang).replace(f"#{a.id} ", f"#{a.id} {person}: ", 1)
-        if a.reason:
-            line += f"（事由：{a.reason}）" if lang == "zh" else f" (reason: {a.reason})"
-        lines.append(line)
-        approve, reject = ("批准", "驳回") if lang == "zh" else ("Approve", "Reject")
-        buttons.append({"title": f"{approve} #{a.id}", "payload": f'/approve_leave{{"leave_id":"{a.id}"}}'})
-        buttons.append({"title": f"{reject} #{a.id}", "payload": f'/reject_leave{{"leave_id":"{a.id}"}}'})
-    dispatcher.utter_message(response="utter_approvals", lines="\n".join(lines), buttons=buttons)
-
-
-class ActionPendingApprovals(BackendAction):
-    """Managers: the open requests of their reports (the backend decides who is whose manager)."""
-
-    def name(self) -> str:
-        return "action_pending_approvals"
-
-    async def act(
-        self,
-        pc: PersonnelClient,
-        who: Identity,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-        lang: str,
-    ) -> list[EventType]:
-        await show_pending(pc, dispatcher, lang)
-        return []
-
-
-class ActionApproveLeave(BackendAction):
-    """Approve the picked request; without one, show the pending list to pick from."""
-
-    def name(self) -> str:
-        return "action_approve_leave"
-
-    async def act(
-        self,
-        pc: PersonnelClient,
-        who: Identity,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-        lang: str,
-    ) -> list[EventType]:
-        leave_id = _int(tracker.get_slot("leave_id"))
-        if leave_id is None:
-            await show_pending(pc, dispatcher, lang)
-            return [SlotSet("leave_id", None)]
-        app = await pc.decide_leave(leave_id, True)
-        names = _type_names(await pc.leave_types(), lang)
-        dispatcher.utter_message(
-            response="utter_leave_approved",
-            leave_id=app.id,
-            employee_name=name_of(app, "employee_name", lang) or app.employee_id,
-            leave_type_name=names.get(app.leave_type, app.leave_type),
-            period=format_period(app.from_date, app.to_date, lang, app.half_day),
-        )
-        return [SlotSet("leave_id", None)]
-
-    def on_error(self, tracker: Tracker) -> list[EventType]:
-        return [SlotSet("leave_id", None)]
-
-
-class ValidateRejectForm(FormValidationAction):
-    """The reject form only asks for a reason when there is a request to reject and a signed-in user."""
-
-    def name(self) -> str:
-        return "validate_reject_form"
-
-    async def required_slots(
-        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[str]:
-        if identity(tracker) is None or _int(tracker.get_slot("leave_id")) is None:
-            return []
-        return domain_slots
-
-    async def validate_reject_reason(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        text = str(value or "").strip()
-        return {"reject_reason": text[:2000] if text and not text.startswith("/") else None}
-
-
-class ActionRejectLeave(BackendAction):
-    """Reject the picked request with the manager's reason (the employee sees it)."""
-
-    def name(self) -> str:
-        return "action_reject_leave"
-
-    async def act(
-        self,
-        pc: PersonnelClient,
-        who: Identity,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-        lang: str,
-    ) -> list[EventType]:
-        leave_id = _int(tracker.get_slot("leave_id"))
-        reason = tracker.get_slot("reject_reason")
-        if leave_id is None or not reason:
-            await show_pending(pc, dispatcher, lang)
-            return self.on_error(tracker)
-        app = await pc.decide_leave(leave_id, False, reason)
-        dispatcher.utter_message(
-            response="utter_leave_rejected",
-            leave_id=app.id,
-            employee_name=name_of(app, "employee_name", lang) or app.employee_id,
-            reason=app.decision_reason or reason,
-        )
-        return self.on_error(tracker)
-
-    def on_error(self, tracker: Tracker) -> list[EventType]:
-        return [SlotSet("leave_id", None), SlotSet("reject_reason", None)]

@@ -1,5 +1,9 @@
 """Policy questions: answered from the curated knowledge base with citations, or handed off to HR.
 
+Messages that look out of scope come here too: HR curates what the documents cover (a bicycle
+parking permit, the canteen's hours), so the documents are asked first, and only when they do not
+answer is the message declined as outside what the assistant does.
+
 The knowledge base decides whether it is confident (a calibrated threshold, see knowledge/); this
 action only renders the answer in the user's language and keeps the two-stage fallback: the first
 question the documents cannot answer asks the user to rephrase (with an "Ask HR" button), the
@@ -17,7 +21,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import identity, language, personnel_client
+from actions.common import identity, language, latest_intent, personnel_client
 from actions.settings import get_settings
 from personnel.client import PersonnelError, PersonnelUnavailable
 
@@ -96,6 +100,10 @@ class ActionAnswerPolicy(Action):
                 json_message={"citations": _citations(answer.sources)},
             )
             return [SlotSet("policy_misses", 0)]
+        if latest_intent(tracker) == "out_of_scope":
+            # not an HR question after all (a joke, the weather): say what the assistant is for
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return []
         misses = (tracker.get_slot("policy_misses") or 0) + 1
         response = "utter_policy_unknown" if misses < 2 else "utter_policy_offer_handoff"
         dispatcher.utter_message(response=response)

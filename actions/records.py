@@ -15,9 +15,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import today
+from actions.common import BackendAction, name_of, num, today
 from actions.dates import format_date
-from actions.leave import BackendAction, name_of, num
 from hrbot.identity import Identity
 from personnel.client import PersonnelClient
 

@@ -15,12 +15,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import today
+from actions import confirm
+from actions.common import BackendAction, as_int, explain_error, name_of, num, picked_id, today, typed_text
 from actions.dates import format_date, format_period, parse_period
-from actions.leave import BackendAction, _int, name_of, num
+from actions.references import read_reference, resolve
 from hrbot.identity import Identity
-from personnel.app.schemas import CourseOut, EnrolmentOut, SessionOut
-from personnel.client import PersonnelClient
+from personnel.client import CourseOut, EnrolmentOut, PersonnelClient, PersonnelError, SessionOut
 
 DELIVERY = {
     "en": {"online": "online", "in_person": "in person"},
@@ -176,7 +176,7 @@ class ActionCourseDetails(BackendAction):
         domain: DomainDict,
         lang: str,
     ) -> list[EventType]:
-        course_id = _int(tracker.get_slot("course_id"))
+        course_id = as_int(tracker.get_slot("course_id"))
         if course_id is None:
             dispatcher.utter_message(response="utter_enrol_pick_course")
         else:
@@ -211,8 +211,8 @@ class ActionEnrolCourse(BackendAction):
         domain: DomainDict,
         lang: str,
     ) -> list[EventType]:
-        session_id = _int(tracker.get_slot("session_id"))
-        course_id = _int(tracker.get_slot("course_id"))
+        session_id = as_int(tracker.get_slot("session_id"))
+        course_id = as_int(tracker.get_slot("course_id"))
         if session_id is None:
             if course_id is not None:
                 await show_course(pc, course_id, dispatcher, lang)
@@ -282,7 +282,9 @@ class ActionMyEnrolments(BackendAction):
 
 
 class ActionWithdrawCourse(BackendAction):
-    """Withdraw from the picked enrolment, or offer the current ones as buttons."""
+    """Withdraw from the enrolment picked (a button, or a yes to "Withdraw from ...?"); otherwise find
+    the enrolment the message names ("the Python course", "Python那门课", "the one on the 15th") and
+    ask first, or offer the current ones as buttons."""
 
     def name(self) -> str:
         return "action_withdraw_course"
@@ -296,7 +298,7 @@ class ActionWithdrawCourse(BackendAction):
         domain: DomainDict,
         lang: str,
     ) -> list[EventType]:
-        enrolment_id = _int(tracker.get_slot("enrolment_id"))
+        enrolment_id = confirm.confirmed(tracker, "withdraw_course") or picked_id(tracker, "enrolment_id")
         if enrolment_id is not None:
             e = await pc.withdraw(enrolment_id)
             dispatcher.utter_message(
@@ -304,27 +306,46 @@ class ActionWithdrawCourse(BackendAction):
                 title=name_of(e, "title", lang),
                 start_date=format_date(e.start_date, lang),
             )
-            return clear_ids()
+            return self.on_error(tracker)
         rows = sorted(
             (e for e in await pc.my_enrolments() if e.status in ("enrolled", "waitlisted")),
             key=lambda e: e.start_date,
         )
         if not rows:
             dispatcher.utter_message(response="utter_enrolments_none")
-            return clear_ids()
+            return self.on_error(tracker)
+        found = resolve(
+            read_reference(typed_text(tracker), today().date()),
+            rows,
+            record_id=lambda e: e.id,
+            period=lambda e: (e.start_date, e.end_date),
+            names=lambda e: (e.title_en, e.title_zh, e.course_code),
+        )
+        if found.named and len(found.matches) == 1:
+            e = found.matches[0]
+            if e.withdrawable:
+                values = {"title": name_of(e, "title", lang), "start_date": format_date(e.start_date, lang)}
+                return [*clear_ids(), *confirm.ask(dispatcher, "withdraw_course", e.id, **values)]
+            refusal = PersonnelError(e.withdraw_refusal or "invalid_state", "", 409, {"enrolment_id": e.id})
+            explain_error(dispatcher, domain, refusal, lang)
+            return self.on_error(tracker)
+        if found.named and not found.matches:
+            dispatcher.utter_message(response="utter_withdraw_none_matching")
+        pool = (found.matches if found.named and found.matches else rows)[:8]
         buttons: list[dict[str, Any]] = [
             {
                 "title": f"{name_of(e, 'title', lang)} {format_date(e.start_date, lang)}",
                 "payload": f'/withdraw_course{{"enrolment_id":"{e.id}"}}',
             }
-            for e in rows[:8]
+            for e in pool
+            if e.withdrawable
         ]
         dispatcher.utter_message(
             response="utter_withdraw_pick",
             buttons=buttons,
-            lines="\n".join(_enrolment_line(e, lang) for e in rows[:8]),
+            lines="\n".join(_enrolment_line(e, lang) for e in pool),
         )
-        return clear_ids()
+        return self.on_error(tracker)
 
     def on_error(self, tracker: Tracker) -> list[EventType]:
-        return clear_ids()
+        return [*clear_ids(), *confirm.cleared("withdraw_course")]

@@ -38,6 +38,7 @@ def action_settings(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> Iterat
     monkeypatch.setenv("PERSONNEL_SERVICE_TOKEN", TOKEN)
     monkeypatch.setenv("HRBOT_IDENTITY_SECRET", IDENTITY_SECRET)
     monkeypatch.setenv("HRBOT_TIMEZONE", "Asia/Shanghai")
+    monkeypatch.setenv("HRBOT_TODAY", BACKEND_TODAY)  # the actions' "today" is the backend's
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()

@@ -9,18 +9,15 @@ import pytest
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.approvals import ActionApproveLeave, ActionPendingApprovals, ActionRejectLeave
 from actions.leave import (
-    ActionApproveLeave,
-    ActionCancelLeave,
     ActionLeaveBalance,
     ActionLeaveReset,
-    ActionMyLeaveRequests,
-    ActionPendingApprovals,
     ActionPreviewLeave,
-    ActionRejectLeave,
     ActionSubmitLeave,
     ValidateLeaveForm,
 )
+from actions.leave_requests import ActionCancelLeave, ActionMyLeaveRequests
 from tests.actions.helpers import Backend, assertion, make_tracker, responses
 
 pytestmark = pytest.mark.usefixtures("action_settings")
@@ -118,8 +115,10 @@ async def test_preview_shows_what_the_backend_counted_and_asks_to_confirm(
         slots={**leave_slots("2026-12-31", "2027-01-04"), "leave_awaiting_confirmation": None},
     )
     events = await ActionPreviewLeave().run(dispatcher, tracker, domain)
-    # a request across the year end is refused by the backend: explained, nothing kept
-    assert responses(dispatcher) == ["utter_error_invalid_date_range"]
+    # a request across the year end is refused by the backend: explained with where to split it
+    [msg] = dispatcher.messages
+    assert msg["response"] == "utter_error_crosses_year_end"
+    assert (msg["year_end"], msg["next_year_start"]) == ("Thu 31 Dec 2026", "Fri 1 Jan 2027")
     assert slot_events(events)["leave_start"] is None
 
     dispatcher = CollectingDispatcher()
@@ -252,8 +251,12 @@ async def test_cancel_offers_buttons_then_cancels_the_pick(backend: Backend, dom
     assert f'/cancel_leave{{"leave_id":"{target["id"]}"}}' in [b["payload"] for b in msg["buttons"]]
 
     dispatcher = CollectingDispatcher()
+    payload = f'/cancel_leave{{"leave_id":"{target["id"]}"}}'
     pick = make_tracker(
-        lang="zh", intent="cancel_leave", entities=[{"entity": "leave_id", "value": str(target["id"])}]
+        lang="zh",
+        intent="cancel_leave",
+        text=payload,
+        entities=[{"entity": "leave_id", "value": str(target["id"])}],
     )
     events = await ActionCancelLeave().run(dispatcher, pick, domain)
     [msg] = dispatcher.messages
@@ -286,19 +289,39 @@ async def test_manager_approves_and_rejects_with_a_reason(backend: Backend, doma
     assert f'/approve_leave{{"leave_id":"{mine["2026-12-22"]}"}}' in payloads
     assert f'/reject_leave{{"leave_id":"{mine["2026-12-23"]}"}}' in payloads
 
-    # an employee cannot decide their own request: the backend refuses, the bot explains
+    # an employee cannot decide their own request: it is not waiting for her, nothing is approved
     dispatcher = CollectingDispatcher()
     await ActionApproveLeave().run(
         dispatcher,
-        make_tracker(employee="E1001", intent="approve_leave", slots={"leave_id": str(mine["2026-12-22"])}),
+        make_tracker(employee="E1001", intent="approve_leave", text=f"approve #{mine['2026-12-22']}"),
+        domain,
+    )
+    assert responses(dispatcher) == ["utter_approval_not_pending", "utter_approvals_none"]
+    # even a button (a forged payload) is refused by the backend, and explained
+    dispatcher = CollectingDispatcher()
+    forged = f'/approve_leave{{"leave_id":"{mine["2026-12-22"]}"}}'
+    await ActionApproveLeave().run(
+        dispatcher,
+        make_tracker(
+            employee="E1001",
+            intent="approve_leave",
+            text=forged,
+            entities=[{"entity": "leave_id", "value": str(mine["2026-12-22"])}],
+        ),
         domain,
     )
     assert responses(dispatcher)[0] in ("utter_error_self_approval", "utter_error_not_your_report")
 
     dispatcher = CollectingDispatcher()
+    button = f'/approve_leave{{"leave_id":"{mine["2026-12-22"]}"}}'
     await ActionApproveLeave().run(
         dispatcher,
-        make_tracker(employee="E1002", intent="approve_leave", slots={"leave_id": str(mine["2026-12-22"])}),
+        make_tracker(
+            employee="E1002",
+            intent="approve_leave",
+            text=button,
+            entities=[{"entity": "leave_id", "value": str(mine["2026-12-22"])}],
+        ),
         domain,
     )
     assert responses(dispatcher) == ["utter_leave_approved"]
@@ -414,7 +437,31 @@ async def test_dates_given_with_the_request_are_taken(domain: dict[str, Any]) ->
 async def test_refused_dates_are_quoted_inside_the_response_not_instead_of_it(domain: dict[str, Any]) -> None:
     """utter_message(text=...) would replace the response: the variable must have another name."""
     dispatcher = CollectingDispatcher()
-    await ValidateLeaveForm().validate_leave_dates("Feb 30", dispatcher, make_tracker(text="Feb 30"), domain)
+    await ValidateLeaveForm().validate_leave_dates(
+        "whenever", dispatcher, make_tracker(text="whenever"), domain
+    )
     [msg] = dispatcher.messages
-    assert msg["response"] == "utter_leave_dates_invalid" and msg["text"] is None and msg["dates"]
-    assert "{dates}" in domain["responses"]["utter_leave_dates_invalid"][0]["text"]
+    assert msg["response"] == "utter_leave_dates_unparsed" and msg["text"] is None and msg["dates"]
+    assert "{dates}" in domain["responses"]["utter_leave_dates_unparsed"][0]["text"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "said"),
+    [
+        ("Feb 30", "en", {"date": "30 February", "month": "February", "days": 28}),
+        ("April 31, 2027", "en", {"date": "31 April 2027", "month": "April", "days": 30}),
+        ("2027年4月31日请年假", "zh", {"date": "2027年4月31日", "month": "4月", "days": 30}),
+        ("4月31号", "zh", {"date": "4月31日", "month": "4月", "days": 30}),
+    ],
+)
+async def test_a_day_that_does_not_exist_is_explained(
+    domain: dict[str, Any], text: str, lang: str, said: dict[str, Any]
+) -> None:
+    dispatcher = CollectingDispatcher()
+    result = await ValidateLeaveForm().validate_leave_dates(
+        text, dispatcher, make_tracker(lang=lang, text=text), domain
+    )
+    assert result["leave_dates"] is None
+    [msg] = dispatcher.messages
+    assert msg["response"] == "utter_leave_dates_invalid"
+    assert {k: msg[k] for k in said} == said

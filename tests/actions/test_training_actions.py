@@ -67,8 +67,10 @@ async def test_search_details_enrol_withdraw(backend: Backend, domain: dict[str,
     assert f'/withdraw_course{{"enrolment_id":"{enrolment_id}"}}' in [b["payload"] for b in msg["buttons"]]
 
     dispatcher = CollectingDispatcher()
+    button = f'/withdraw_course{{"enrolment_id":"{enrolment_id}"}}'
+    entity = {"entity": "enrolment_id", "value": str(enrolment_id)}
     await ActionWithdrawCourse().run(
-        dispatcher, make_tracker(intent="withdraw_course", slots={"enrolment_id": str(enrolment_id)}), domain
+        dispatcher, make_tracker(intent="withdraw_course", text=button, entities=[entity]), domain
     )
     assert responses(dispatcher) == ["utter_withdrawn"]
     assert (

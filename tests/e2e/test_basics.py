@@ -101,3 +101,28 @@ def test_the_action_server_loads_the_knowledge_base_before_the_first_question(st
         assert time.monotonic() < deadline, stack.logs()
         time.sleep(0.5)
     assert {int(pid) for pid in ready} == serving - {None}, (ready, serving)
+
+
+def test_a_normal_conversation_logs_no_error(stack: Stack) -> None:
+    """Real errors must stand out: a normal conversation (a button with a JSON payload, a leave
+    application, a policy answer, a records question) writes no ERROR line in any process's log.
+    Rasa used to log one from its response interpolator for every such button."""
+    logs = {path: path.stat().st_size for path in stack.workdir.glob("*.log")}
+    who = f"web:E1013:{uuid.uuid4()}"
+    for text in (
+        "I want to apply for sick leave",
+        "next Friday",
+        '/inform{"half_day":"am"}',
+        "doctor's appointment",
+        "no",
+        "how many days of annual leave do I get?",
+        "who is my manager?",
+        '/show_sensitive{"sensitive_field":"salary"}',
+    ):
+        assert stack.say(who, text, employee="E1013"), text
+    for path, size in logs.items():
+        with path.open("rb") as f:
+            f.seek(size)
+            new = f.read().decode("utf-8", "replace")
+        errors = [line for line in new.splitlines() if re.search(r"\bERROR\b|Traceback", line)]
+        assert not errors, f"{path.name}: {errors[:5]}"

@@ -36,12 +36,12 @@ def test_chinese_question_gets_a_cited_answer_in_chinese(stack: Stack) -> None:
 
 def test_unanswerable_questions_are_refused_then_handed_off_to_hr(stack: Stack) -> None:
     sender = f"web:{uuid.uuid4().hex[:6]}"
-    first = stack.say(sender, "who won the office chili cookoff last year?", employee="E1001")
+    first = stack.say(sender, "what is the deductible of the dental plan for 2026?", employee="E1001")
     assert not citations(first)
     assert "couldn't find" in texts(first)
     assert any(b["payload"] == "/request_handoff" for r in first for b in r.get("buttons", []))
 
-    second = stack.say(sender, "which restaurant is the team dinner at next friday?", employee="E1001")
+    second = stack.say(sender, "how much relocation allowance do we get when moving city?", employee="E1001")
     assert "pass your question to HR" in texts(second), texts(second)
 
     done = stack.say(sender, "/request_handoff", employee="E1001")
@@ -49,7 +49,7 @@ def test_unanswerable_questions_are_refused_then_handed_off_to_hr(stack: Stack) 
     assert case_id, texts(done)
     # The HR admin sees the case in the backend, with the conversation and who asked.
     case = stack.backend_get(f"/cases/{case_id.group(1)}", "E1003")
-    assert "team dinner" in case["transcript"] and "chili" in case["transcript"]
+    assert "relocation" in case["transcript"] and "dental" in case["transcript"]
     assert case["employee_id"] == "E1001"
 
 

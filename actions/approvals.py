@@ -1,0 +1,218 @@
+"""Managers' approvals in conversation: what waits for them, approve, reject with a reason.
+
+Who may decide which request is the backend's rule; the actions list what the backend returns as
+pending for the signed-in manager and act on the request picked: a button, a number written as one
+("approve #12"), or a request named by its employee or date ("approve Li Na's leave") after a yes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import confirm
+from actions.common import (
+    BackendAction,
+    as_int,
+    identity,
+    name_of,
+    picked_id,
+    today,
+    typed_text,
+)
+from actions.dates import format_period
+from actions.leave import request_line, type_names
+from actions.leave_requests import period_of
+from actions.references import read_reference, resolve
+from hrbot.identity import Identity
+from personnel.client import LeaveApplicationOut, PersonnelClient
+
+SHOW_AT_MOST = 6
+
+
+def leave_id_of(tracker: Tracker) -> int | None:
+    """The request the reject form is about: a button, a number written as one in the message, or
+    the one it is already rejecting (it asks for the reason the turn after)."""
+    ids = read_reference(typed_text(tracker), today().date()).ids
+    for value in (
+        picked_id(tracker, "leave_id"),
+        ids[0] if ids else None,
+        as_int(tracker.get_slot("leave_id")),
+    ):
+        if value is not None:
+            return value
+    return None
+
+
+def _person(app: LeaveApplicationOut, lang: str) -> str:
+    return name_of(app, "employee_name", lang) or app.employee_id
+
+
+async def show_pending(
+    pc: PersonnelClient,
+    dispatcher: CollectingDispatcher,
+    lang: str,
+    apps: list[LeaveApplicationOut] | None = None,
+) -> None:
+    """The requests waiting for the acting manager, with approve/reject buttons."""
+    apps = await pc.pending_approvals() if apps is None else apps
+    if not apps:
+        dispatcher.utter_message(response="utter_approvals_none")
+        return
+    names = type_names(await pc.leave_types(), lang)
+    apps = sorted(apps, key=lambda a: a.from_date)[:SHOW_AT_MOST]
+    lines, buttons = [], []
+    for a in apps:
+        line = request_line(a, names, lang).replace(f"#{a.id} ", f"#{a.id} {_person(a, lang)}: ", 1)
+        if a.reason:
+            line += f"（事由：{a.reason}）" if lang == "zh" else f" (reason: {a.reason})"
+        lines.append(line)
+        approve, reject = ("批准", "驳回") if lang == "zh" else ("Approve", "Reject")
+        buttons.append({"title": f"{approve} #{a.id}", "payload": f'/approve_leave{{"leave_id":"{a.id}"}}'})
+        buttons.append({"title": f"{reject} #{a.id}", "payload": f'/reject_leave{{"leave_id":"{a.id}"}}'})
+    dispatcher.utter_message(response="utter_approvals", lines="\n".join(lines), buttons=buttons)
+
+
+class ActionPendingApprovals(BackendAction):
+    """Managers: the open requests of their reports (the backend decides who is whose manager)."""
+
+    def name(self) -> str:
+        return "action_pending_approvals"
+
+    async def act(
+        self,
+        pc: PersonnelClient,
+        who: Identity,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        lang: str,
+    ) -> list[EventType]:
+        await show_pending(pc, dispatcher, lang)
+        return []
+
+
+class ActionApproveLeave(BackendAction):
+    """Approve the request picked with a button, or the one named in words (a number written as
+    one, the employee's name, a date) after a yes; otherwise show the pending list to pick from."""
+
+    def name(self) -> str:
+        return "action_approve_leave"
+
+    async def act(
+        self,
+        pc: PersonnelClient,
+        who: Identity,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        lang: str,
+    ) -> list[EventType]:
+        leave_id = confirm.confirmed(tracker, "approve_leave") or picked_id(tracker, "leave_id")
+        if leave_id is None:
+            pending = await pc.pending_approvals()
+            ref = read_reference(typed_text(tracker), today().date())
+            found = resolve(
+                ref,
+                pending,
+                record_id=lambda a: a.id,
+                period=period_of,
+                names=lambda a: (a.employee_name_en or "", a.employee_name_zh or "", a.employee_id),
+            )
+            if found.named and len(found.matches) == 1:
+                app = found.matches[0]
+                names = type_names(await pc.leave_types(), lang)
+                values: dict[str, Any] = {
+                    "leave_id": app.id,
+                    "employee_name": _person(app, lang),
+                    "leave_type_name": names.get(app.leave_type, app.leave_type),
+                    "period": format_period(app.from_date, app.to_date, lang, app.half_day),
+                }
+                return confirm.ask(dispatcher, "approve_leave", app.id, **values)
+            number = ref.ids[0] if ref.ids else ref.ambiguous
+            if number is not None and not found.matches and not found.ask:
+                # a number that is not waiting for this manager
+                dispatcher.utter_message(response="utter_approval_not_pending", leave_id=number)
+            await show_pending(
+                pc, dispatcher, lang, found.matches if found.named and found.matches else pending
+            )
+            return confirm.cleared("approve_leave")
+        app = await pc.decide_leave(leave_id, True)
+        names = type_names(await pc.leave_types(), lang)
+        dispatcher.utter_message(
+            response="utter_leave_approved",
+            leave_id=app.id,
+            employee_name=_person(app, lang),
+            leave_type_name=names.get(app.leave_type, app.leave_type),
+            period=format_period(app.from_date, app.to_date, lang, app.half_day),
+        )
+        return confirm.cleared("approve_leave")
+
+    def on_error(self, tracker: Tracker) -> list[EventType]:
+        return confirm.cleared("approve_leave")
+
+
+class ValidateRejectForm(FormValidationAction):
+    """The reject form only asks for a reason when there is a request to reject and a signed-in user."""
+
+    def name(self) -> str:
+        return "validate_reject_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        events = await super().run(dispatcher, tracker, domain)
+        leave_id = leave_id_of(tracker)
+        if leave_id is not None and as_int(tracker.get_slot("leave_id")) != leave_id:
+            events.insert(0, SlotSet("leave_id", str(leave_id)))  # "reject #12": the number typed
+        return events
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        if identity(tracker) is None or leave_id_of(tracker) is None:
+            return []
+        return domain_slots
+
+    async def validate_reject_reason(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "").strip()
+        return {"reject_reason": text[:2000] if text and not text.startswith("/") else None}
+
+
+class ActionRejectLeave(BackendAction):
+    """Reject the picked request with the manager's reason (the employee sees it)."""
+
+    def name(self) -> str:
+        return "action_reject_leave"
+
+    async def act(
+        self,
+        pc: PersonnelClient,
+        who: Identity,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        lang: str,
+    ) -> list[EventType]:
+        leave_id = as_int(tracker.get_slot("leave_id"))
+        reason = tracker.get_slot("reject_reason")
+        if leave_id is None or not reason:
+            await show_pending(pc, dispatcher, lang)
+            return self.on_error(tracker)
+        app = await pc.decide_leave(leave_id, False, reason)
+        dispatcher.utter_message(
+            response="utter_leave_rejected",
+            leave_id=app.id,
+            employee_name=_person(app, lang),
+            reason=app.decision_reason or reason,
+        )
+        return self.on_error(tracker)
+
+    def on_error(self, tracker: Tracker) -> list[EventType]:
+        return [SlotSet("leave_id", None), SlotSet("reject_reason", None)]

@@ -1,0 +1,70 @@
+"""Asking before a change the user named in words, and acting only on a yes to that question.
+
+"Cancel the leave I booked on the 22nd" names a record; the action found exactly one and asks
+"Cancel request #12 (annual leave, Tue 22 Dec)?". The question sets ``pending_confirmation`` (what
+is waiting) and the record's id slot; the rules send a yes to the action that asked and a no (or
+"stop") to ``action_confirmation_declined``. A yes counts only as the answer to that question, the
+bot's last message: a stray "yes" later in the conversation changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import as_int, latest_intent
+
+PENDING = "pending_confirmation"
+#: what may wait for a yes -> (the question asked, the slot holding the record's id)
+QUESTIONS = {
+    "cancel_leave": ("utter_cancel_confirm", "leave_id"),
+    "approve_leave": ("utter_approve_confirm", "leave_id"),
+    "withdraw_course": ("utter_withdraw_confirm", "enrolment_id"),
+}
+
+
+def ask(dispatcher: CollectingDispatcher, kind: str, record_id: int, **values: Any) -> list[EventType]:
+    """Ask the yes/no question for ``kind`` about one record and remember what waits."""
+    response, slot = QUESTIONS[kind]
+    dispatcher.utter_message(response=response, **values)
+    return [SlotSet(slot, str(record_id)), SlotSet(PENDING, kind)]
+
+
+def _last_bot_response(tracker: Tracker) -> str | None:
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            return (event.get("metadata") or {}).get("utter_action")
+    return None
+
+
+def confirmed(tracker: Tracker, kind: str) -> int | None:
+    """The record id when the latest message is a yes to the ``kind`` question just asked."""
+    response, slot = QUESTIONS[kind]
+    if tracker.get_slot(PENDING) != kind or latest_intent(tracker) != "affirm":
+        return None
+    if _last_bot_response(tracker) != response:
+        return None
+    return as_int(tracker.get_slot(slot))
+
+
+def cleared(kind: str | None = None) -> list[EventType]:
+    """Events forgetting what waited for a yes (all kinds when ``kind`` is None)."""
+    slots = {QUESTIONS[kind][1]} if kind else {slot for _, slot in QUESTIONS.values()}
+    return [SlotSet(PENDING, None), *(SlotSet(slot, None) for slot in sorted(slots))]
+
+
+class ActionConfirmationDeclined(Action):
+    """A no (or "stop") to a pending change: nothing changes, and nothing waits any more."""
+
+    def name(self) -> str:
+        return "action_confirmation_declined"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_nothing_changed")
+        return cleared()
