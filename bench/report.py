@@ -52,6 +52,7 @@ def headline(r: dict[str, Any]) -> dict[str, Any]:
         "ingest_corpus_s": _get(r, "ingest", "cold_s") if corpus else None,
         "reingest_corpus_s": _get(r, "ingest", "rerun_s") if corpus else None,
         "cold_start_s": r.get("cold_start_s"),
+        "train_s": r.get("train_s"),
     }
     h["ratio_transaction_to_floor_p95"] = _ratio(h["transaction_p95_ms"], floor)
     h["ratio_policy_corpus_to_floor_p95"] = _ratio(h["policy_p95_ms_corpus"], floor)
@@ -106,6 +107,19 @@ def targets(h: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
                 None if not rss else rss < 3 * GIB_MIB,
                 f"{rss / GIB_MIB:.2f} GiB RSS ({h['pss_total_mib'] / GIB_MIB:.2f} GiB PSS)" if rss else "-",
             ),
+        )
+    )
+    tr, cold = h["train_s"], h["cold_start_s"]
+    rows.append(
+        (
+            "Rasa model trained from scratch ≤ 5 min (issue 15)",
+            *check(None if tr is None else tr <= 300, f"{tr} s" if tr is not None else "-"),
+        )
+    )
+    rows.append(
+        (
+            "cold start of the whole stack to ready < 60 s (issue 15)",
+            *check(None if cold is None else cold < 60, f"{cold} s" if cold is not None else "-"),
         )
     )
     ing = h["ingest_corpus_s"]

@@ -2,6 +2,7 @@
 
 Phases (each shown with a progress bar):
 
+0. training the Rasa model from scratch (into the run's folder; the served model is untouched);
 1. knowledge: ingest the reference corpus cold, then again unchanged;
 2. cold start of every process to "ready" (health endpoints answer, Rasa's model loaded);
 3. warm-up, and the policy questions that really get a cited answer (dev set);
@@ -37,7 +38,7 @@ from bench import knowledge_bench as kbench
 from bench import machine
 from bench.load import Driver, Result, Scenario, as_dict, scenarios, usable_policy_questions
 from bench.report import write_results
-from hrbot import paths
+from hrbot import environments, paths
 from hrbot.serve import wait_until_ready
 
 console = Console()
@@ -172,6 +173,11 @@ async def measure(args: Any) -> dict[str, Any]:
         sys.exit("No trained Rasa model: run `make bench` (or `.venv/bin/hrbot setup --minimal` first).")
 
     workdir = Path(tempfile.mkdtemp(prefix="hrbot-bench-"))
+    with console.status("training the Rasa model from scratch (NLU and dialogue policies)"):
+        t0 = time.perf_counter()
+        environments.train_model(workdir / "models", log=workdir / "train.log")
+        out["train_s"] = round(time.perf_counter() - t0, 1)
+    console.print(f"model trained in {out['train_s']} s")
     stack = make_stack(args.layout, workdir)
     console.print(f"state and logs of this run: {workdir}" + ("" if args.keep else " (removed at the end)"))
     chroma_url = stack.env.get("KNOWLEDGE_CHROMA_URL") if args.layout == "scaleout" else None
