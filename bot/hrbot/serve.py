@@ -54,7 +54,20 @@ def actions(settings: Settings) -> None:
     env = dict(os.environ)
     env.setdefault("SANIC_HOST", urlparse(settings.actions_url).hostname or "127.0.0.1")
     env.setdefault("HRBOT_WARM_KNOWLEDGE", "1")
-    argv = [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port)]
+    argv = [
+        sys.executable,
+        "-m",
+        "rasa_sdk",
+        "--actions",
+        "actions",
+        "--port",
+        str(settings.actions_port),
+        # no tracing: without this rasa-sdk looks for ./endpoints.yml and logs an ERROR when it is absent
+        "--endpoints",
+        "",
+        "--logging-config_file",
+        str(Path(__file__).with_name("actions-logging.yml")),
+    ]
     _exec(argv, env)
 
 

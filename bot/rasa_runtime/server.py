@@ -15,6 +15,8 @@ Each change keeps Rasa's behaviour and was measured with the benchmark (bench/, 
   in those models. After the first call (traced by Rasa's own code), the same graph is called with
   the same tensors (``ConcreteFunction._call_flat``, what ``tf.function`` itself ends with); inputs
   that do not match the signature take Rasa's path, which raises TensorFlow's error.
+* **Deprecation warnings of Rasa's dependencies are not printed** (``HRBOT_SHOW_DEPRECATIONS=1``
+  prints them): they fill the start-up output with lines nobody can act on.
 * **TED is not run when its prediction cannot be chosen.** Rasa runs every policy for every
   predicted action and then picks the most confident prediction, ties going to the policy of higher
   priority (RulePolicy 6, MemoizationPolicy 3, TEDPolicy 1). When the RulePolicy or the
@@ -30,6 +32,8 @@ Each change keeps Rasa's behaviour and was measured with the benchmark (bench/, 
 
 from __future__ import annotations
 
+import os
+import warnings
 from typing import Any
 
 
@@ -144,7 +148,24 @@ def _skip_ted_when_it_cannot_win() -> None:
     TEDPolicy.predict_action_probabilities = ted_predict_action_probabilities
 
 
+def _quiet_deprecation_warnings() -> None:
+    """Rasa 3.6 and the old libraries it pins warn about their own deprecations at every start
+    (aiogram, imported by Rasa's channels, even turns DeprecationWarning back on for everyone, so
+    PYTHONWARNINGS cannot keep them off). They concern Rasa's dependencies, not this project, and
+    bury the messages that matter; HRBOT_SHOW_DEPRECATIONS=1 shows them again."""
+    if os.environ.get("HRBOT_SHOW_DEPRECATIONS", "").lower() in ("1", "true", "yes"):
+        return
+    show = warnings.showwarning
+
+    def showwarning(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if not issubclass(category, DeprecationWarning | PendingDeprecationWarning):
+            show(message, category, *args, **kwargs)
+
+    warnings.showwarning = showwarning
+
+
 def apply() -> None:
+    _quiet_deprecation_warnings()
     _validate_action_results_with_one_validator()
     _call_traced_models_directly()
     _skip_ted_when_it_cannot_win()

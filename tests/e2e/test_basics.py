@@ -126,3 +126,17 @@ def test_a_normal_conversation_logs_no_error(stack: Stack) -> None:
             new = f.read().decode("utf-8", "replace")
         errors = [line for line in new.splitlines() if re.search(r"\bERROR\b|Traceback", line)]
         assert not errors, f"{path.name}: {errors[:5]}"
+
+
+def test_start_up_output_is_readable(stack: Stack) -> None:
+    """What the processes print when they start is for people: no ERROR (rasa-sdk used to log one
+    for a missing tracing file), no walls of Rasa's dependencies' deprecation warnings, no line per
+    registered action."""
+    for path in stack.workdir.glob("*.log"):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        noise = [
+            line
+            for line in text.splitlines()
+            if re.search(r"\bERROR\b|DeprecationWarning|Registered function for", line)
+        ]
+        assert not noise, f"{path.name}: {noise[:5]}"
