@@ -174,6 +174,7 @@ def test_hr_works_a_case_and_the_employee_sees_and_answers_in_the_widget(
             expect(hr.locator("#thread .m-answer")).to_contain_text("To Shenzhen, in January")
             expect(hr.locator("#case-status")).to_have_text("In progress")
             hr.get_by_role("button", name="Mine").click()
+            expect(hr.locator("#cases tr").filter(has_not_text="Chen Jing (E1003)")).to_have_count(0)
             expect(hr.locator("#cases tr", has_text=subject)).to_contain_text("needs reply")
             hr.screenshot(path=str(shots / "case-inbox.png"), full_page=True)
 

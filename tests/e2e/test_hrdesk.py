@@ -24,6 +24,7 @@ pytestmark = [
 ]
 ARTIFACTS = paths.ROOT / "tests" / "artifacts"
 TIMEOUT_MS = 60_000
+REPLY = "Relocation within China: 5,000 CNY, paid with your next salary."
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 
@@ -69,7 +70,7 @@ def test_handoff_in_the_widget_reply_on_the_desk_answer_back(stack: Stack) -> No
             expect(row).to_contain_text("Web widget")
             row.get_by_role("link").click()
             expect(hr.locator("#transcript")).to_contain_text("dental plan")
-            hr.get_by_label("Your message").fill("Relocation within China: 5,000 CNY, paid with your next salary.")
+            hr.get_by_label("Your message").fill(REPLY)
             hr.get_by_role("button", name="Send").click()
             expect(hr.locator("#case-msg")).to_contain_text("Sent")
 
@@ -96,7 +97,7 @@ def test_handoff_in_the_widget_reply_on_the_desk_answer_back(stack: Stack) -> No
     case = stack.backend_get(f"/cases/{case_id}/detail", "E1003")
     assert case["employee"]["id"] == "E1001" and case["channel"] == "web"
     assert [(m["kind"], m["body"]) for m in case["thread"]] == [
-        ("reply", "Relocation within China: 5,000 CNY, paid with your next salary."),
+        ("reply", REPLY),
         ("answer", "Thanks! Does it cover my family too?"),
     ]
     assert case["thread"][0]["read_at"] is not None
