@@ -90,6 +90,10 @@ def test_hr_works_a_case_and_the_employee_sees_and_answers_in_the_widget(
     )
     assert made.status_code == 201, made.text
     cid = made.json()["id"]
+    # the backend is shared by the session: start with nothing unread for E1001
+    for case in backend(personnel, "GET", "/me/cases", "E1001").json():
+        if case["unread"]:
+            backend(personnel, "POST", f"/me/cases/{case['id']}/read", "E1001")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shots = DOCS if os.environ.get("HRBOT_UPDATE_SCREENSHOTS") == "1" else ARTIFACTS
 
@@ -147,7 +151,7 @@ def test_hr_works_a_case_and_the_employee_sees_and_answers_in_the_widget(
             # the employee: an unread badge arrives live; opening the chat shows the reply
             expect(w.locator(".launcher .badge")).to_have_text("1")
             w.locator(".launcher").click()
-            hr_msg = w.locator(".msg.hr")
+            hr_msg = w.locator(".msg.hr", has_text=f"case #{cid}")
             expect(hr_msg).to_contain_text(f"HR replied · case #{cid}")
             expect(hr_msg).to_contain_text("the allowance is paid with your first salary")
             mine = backend(personnel, "GET", "/me/cases", "E1001").json()
@@ -158,7 +162,7 @@ def test_hr_works_a_case_and_the_employee_sees_and_answers_in_the_widget(
             hr.get_by_label("Send as").select_option("request_info")
             hr.get_by_role("button", name="Send").click()
             expect(hr.locator("#case-status")).to_have_text("Waiting on employee")
-            asked = w.locator(".msg.hr.ask")
+            asked = w.locator(".msg.hr.ask", has_text=f"case #{cid}")
             expect(asked).to_contain_text("Which city are you moving to?")
             asked.get_by_role("button", name="Answer HR").click()
             expect(w.locator(".reply-bar")).to_have_text(re.compile(f"goes to HR \\(case #{cid}\\)"))
