@@ -79,6 +79,8 @@ def test_hr_works_a_case_and_the_employee_sees_and_answers_in_the_widget(
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=20_000)  # a loaded 2-core machine answers slower than expect's 5 s default
+
     subject = "How much relocation allowance do we get?"
     transcript = f"User: {subject}\nUser: call me on 13812345678\nBot: I couldn't find that."
     made = backend(
