@@ -127,6 +127,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Could not add this to case #{case_id}: {reason}",
         "zh": "无法发送到工单 #{case_id}：{reason}",
     },
+    "case_not_yours": {
+        "en": "that case is not one of yours",
+        "zh": "这不是您的工单",
+    },
+    "case_unknown": {"en": "there is no such case", "zh": "没有这个工单"},
     "case_answer_unavailable": {
         "en": "The HR system cannot be reached right now, so your answer was not sent. Try again later.",
         "zh": "暂时无法连接人事系统，您的回复未发送，请稍后再试。",
@@ -331,7 +336,9 @@ async def answer_case(update: Update, context: ContextTypes.DEFAULT_TYPE, case_i
             )
     except PersonnelError as exc:
         log.info("case_answer_refused", case_id=case_id, code=exc.code, employee_id=employee_id)
-        await message.reply_text(tx("case_answer_refused", user, case_id=case_id, reason=exc.message))
+        reason = {"forbidden": "case_not_yours", "not_found": "case_unknown"}.get(exc.code)
+        text = tx(reason, user) if reason else exc.message
+        await message.reply_text(tx("case_answer_refused", user, case_id=case_id, reason=text))
         return True
     except PersonnelUnavailable as exc:
         log.warning("case_answer_unavailable", case_id=case_id, error=str(exc))

@@ -91,7 +91,8 @@ async def test_a_telegram_reply_to_a_case_message_joins_the_case(
         theirs = bot_message(fake_tg, USER, f"HR replied to case #{other}\nhello")
         fake_tg.message(USER, "let me in", reply_to_message=theirs)
         calls = await fake_tg.wait_for("sendMessage", USER, count=3)
-        assert calls[2].params["text"].startswith(f"Could not add this to case #{other}")
+        refused = calls[2].params["text"]
+        assert refused == f"Could not add this to case #{other}: that case is not one of yours"
 
         # an ordinary message (no reply) still goes to the assistant
         fake_tg.message(USER, "How many leave days do I have?")

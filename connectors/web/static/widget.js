@@ -36,7 +36,8 @@
       fromHR: "HR replied · case #{id}", hrAsks: "HR needs information · case #{id}", replyHR: "Reply to HR",
       answerHR: "Answer HR", replying: "Your next message goes to HR (case #{id}).", cancelReply: "Cancel",
       cancelReplyLabel: "Stop replying to HR", replyPlaceholder: "Write your answer to HR…",
-      answerSent: "Sent to HR on case #{id}.", unread: "{n} new from HR", answerFailed: "Could not send your answer to HR: {msg}"
+      answerSent: "Sent to HR on case #{id}.", unread: "{n} new from HR", answerFailed: "Could not send your answer to HR: {msg}",
+      caseNotYours: "this case is not yours", hrUnavailable: "the HR system cannot be reached right now; try again shortly"
     },
     zh: {
       title: "HR 助手", open: "打开 HR 助手对话", close: "关闭对话", guest: "访客",
@@ -54,7 +55,8 @@
       fromHR: "人事部门回复 · 工单 #{id}", hrAsks: "人事部门需要补充信息 · 工单 #{id}", replyHR: "回复人事",
       answerHR: "回答人事", replying: "您的下一条消息将发送给人事部门（工单 #{id}）。", cancelReply: "取消",
       cancelReplyLabel: "不再回复人事部门", replyPlaceholder: "请输入给人事部门的回复……",
-      answerSent: "已发送给人事部门（工单 #{id}）。", unread: "人事部门有 {n} 条新消息", answerFailed: "无法发送给人事部门：{msg}"
+      answerSent: "已发送给人事部门（工单 #{id}）。", unread: "人事部门有 {n} 条新消息", answerFailed: "无法发送给人事部门：{msg}",
+      caseNotYours: "这不是您的工单", hrUnavailable: "暂时无法连接人事系统，请稍后再试"
     }
   };
 
@@ -411,8 +413,9 @@
         applyStrings();
         add({ from: "system", text: fmt(tr("answerSent"), { id: caseId }) });
       } else {
-        var m = (res.data && res.data.error && res.data.error.message) || res.status;
-        add({ from: "system", text: fmt(tr("answerFailed"), { msg: m }), error: true });
+        var err = (res.data && res.data.error) || {};
+        var known = { forbidden: "caseNotYours", personnel_unavailable: "hrUnavailable" }[err.code];
+        add({ from: "system", text: fmt(tr("answerFailed"), { msg: known ? tr(known) : (err.message || res.status) }), error: true });
       }
     }).catch(function () {
       add({ from: "system", text: tr("network"), error: true });
