@@ -70,6 +70,7 @@
   var lang = params.get("lang") || sessionStorage.getItem("hrbot:admin_lang") ||
     ((navigator.language || "en").toLowerCase().indexOf("zh") === 0 ? "zh" : "en");
   if (lang !== "zh") lang = "en";
+  var REFRESH_MS = 30000;
   var token = null, view = "open", query = "", current = null, composeKey = null, me = null;
 
   function $(id) { return document.getElementById(id); }
@@ -267,6 +268,12 @@
       loadList();
       var m = /^#case-(\d+)$/.exec(location.hash);
       if (m) openCase(Number(m[1]));
+      /* new cases and employees' answers show up without a reload (a reply being typed is kept) */
+      setInterval(function () {
+        if (document.hidden) return;
+        loadList();
+        if (current) openCase(current.id, true);
+      }, REFRESH_MS);
     });
   }
 
