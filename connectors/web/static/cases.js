@@ -150,7 +150,10 @@
         var subj = el("td");
         var link = el("a", c.subject);
         link.href = "#case-" + c.id;
-        link.addEventListener("click", function (e) { e.preventDefault(); openCase(c.id); });
+        link.addEventListener("click", function (e) {
+          e.preventDefault();
+          openCase(c.id).then(function () { $("case").focus(); });  /* on phones the case is below the list */
+        });
         subj.appendChild(link);
         if (c.needs_reply) subj.appendChild(el("span", tr("needsReply"), "flag"));
         row.appendChild(subj);
