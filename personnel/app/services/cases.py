@@ -11,6 +11,7 @@ own cases.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -105,9 +106,49 @@ def _person(emp: Employee | None) -> s.PersonRef | None:
     return s.PersonRef(id=emp.id, name_en=emp.name_en, name_zh=emp.name_zh) if emp else None
 
 
-def _summary_fields(session: Session, case: HRCase) -> dict[str, object]:
-    thread = [m for m in case.messages if m.kind != "note"]
-    last = thread[-1] if thread else None
+@dataclass
+class _ThreadStats:
+    """What an inbox row needs from a thread, without loading the messages."""
+
+    count: int = 0
+    last_at: datetime | None = None
+    last_visible_kind: str | None = None  # kind of the newest message that is not a note
+
+
+def _stats(messages: list[CaseMessage]) -> _ThreadStats:
+    visible = [m for m in messages if m.kind != "note"]
+    return _ThreadStats(
+        count=len(messages),
+        last_at=messages[-1].created_at if messages else None,
+        last_visible_kind=visible[-1].kind if visible else None,
+    )
+
+
+def _stats_of(session: Session, case_ids: list[int]) -> dict[int, _ThreadStats]:
+    """Thread statistics of many cases in two grouped queries (the inbox lists up to 500)."""
+    out = {cid: _ThreadStats() for cid in case_ids}
+    if not case_ids:
+        return out
+    rows = session.execute(
+        select(CaseMessage.case_id, func.count(), func.max(CaseMessage.created_at))
+        .where(CaseMessage.case_id.in_(case_ids))
+        .group_by(CaseMessage.case_id)
+    )
+    for cid, count, last_at in rows:
+        out[cid].count, out[cid].last_at = count, last_at
+    newest = (
+        select(func.max(CaseMessage.id))
+        .where(CaseMessage.case_id.in_(case_ids), CaseMessage.kind != "note")
+        .group_by(CaseMessage.case_id)
+    )
+    for cid, kind in session.execute(
+        select(CaseMessage.case_id, CaseMessage.kind).where(CaseMessage.id.in_(newest))
+    ):
+        out[cid].last_visible_kind = kind
+    return out
+
+
+def _summary_fields(session: Session, case: HRCase, stats: _ThreadStats) -> dict[str, object]:
     return {
         "id": case.id,
         "subject": case.subject,
@@ -119,14 +160,10 @@ def _summary_fields(session: Session, case: HRCase) -> dict[str, object]:
         "created_at": case.created_at,
         "updated_at": case.updated_at,
         "resolved_at": case.resolved_at,
-        "messages": len(case.messages),
-        "last_message_at": case.messages[-1].created_at if case.messages else None,
-        "needs_reply": case.status != "resolved" and (last is None or last.kind == "answer"),
+        "messages": stats.count,
+        "last_message_at": stats.last_at,
+        "needs_reply": case.status != "resolved" and stats.last_visible_kind in (None, "answer"),
     }
-
-
-def summary(session: Session, case: HRCase) -> s.CaseSummaryOut:
-    return s.CaseSummaryOut.model_validate(_summary_fields(session, case))
 
 
 def detail(session: Session, actor: Actor, case_id: int) -> s.CaseDetailOut:
@@ -135,7 +172,7 @@ def detail(session: Session, actor: Actor, case_id: int) -> s.CaseDetailOut:
     case = get(session, actor, case_id)
     return s.CaseDetailOut.model_validate(
         {
-            **_summary_fields(session, case),
+            **_summary_fields(session, case, _stats(case.messages)),
             "transcript": case.transcript,
             "thread": [s.CaseMessageOut.model_validate(m) for m in case.messages],
         }
@@ -167,7 +204,7 @@ def desk(
     """The HR inbox: ``open`` (not resolved), ``mine`` (assigned to me), ``unassigned``,
     ``waiting`` (on the employee), ``resolved`` or ``all``; optionally searched. Newest activity first."""
     me = require_hr(actor)
-    query = select(HRCase).options(selectinload(HRCase.messages))
+    query = select(HRCase)
     if view in ("open", "mine", "unassigned"):
         query = query.where(HRCase.status.in_(ACTIVE))
     if view == "mine":
@@ -181,7 +218,11 @@ def desk(
     if q and q.strip():
         query = _search(query, q)
     query = query.order_by(HRCase.updated_at.desc(), HRCase.id.desc()).limit(limit)
-    return [summary(session, c) for c in session.scalars(query)]
+    cases = list(session.scalars(query))
+    people = {c.employee_id for c in cases} | {c.assignee_id for c in cases}
+    session.scalars(select(Employee).where(Employee.id.in_(people - {None}))).all()  # one query, then cached
+    stats = _stats_of(session, [c.id for c in cases])
+    return [s.CaseSummaryOut.model_validate(_summary_fields(session, c, stats[c.id])) for c in cases]
 
 
 # --- HR actions ----------------------------------------------------------------------------------
