@@ -41,6 +41,8 @@ class ConnectorSettings(BaseSettings):
     personnel_service_token: str | None = None
 
     hrbot_admin_max_upload_mb: float = 20.0
+    # How often an open widget's live stream asks the backend whether HR wrote (seconds).
+    hrbot_case_poll_s: float = 2.0
     hrbot_link_database_url: str | None = None
     hrbot_link_code_ttl_s: int = 600
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 import weakref
 from typing import Any
@@ -118,7 +119,28 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "This button has expired; please ask again.",
         "zh": "此按钮已失效，请重新提问。",
     },
+    "case_answer_ok": {
+        "en": "Sent to HR on case #{case_id}.",
+        "zh": "已发送给人事部门（工单 #{case_id}）。",
+    },
+    "case_answer_refused": {
+        "en": "Could not add this to case #{case_id}: {reason}",
+        "zh": "无法发送到工单 #{case_id}：{reason}",
+    },
+    "case_not_yours": {
+        "en": "that case is not one of yours",
+        "zh": "这不是您的工单",
+    },
+    "case_unknown": {"en": "there is no such case", "zh": "没有这个工单"},
+    "case_answer_unavailable": {
+        "en": "The HR system cannot be reached right now, so your answer was not sent. Try again later.",
+        "zh": "暂时无法连接人事系统，您的回复未发送，请稍后再试。",
+    },
 }
+
+# A bot message that names an HR case ("HR replied to case #4", "已为您创建人事工单 #4", ...): a
+# Telegram reply to it is the employee answering HR on that case, not a question for the assistant.
+CASE_REF = re.compile(r"(?:case|工单)\s*#(\d{1,9})", re.IGNORECASE)
 
 
 def user_lang(user: User | None) -> str:
@@ -272,7 +294,59 @@ async def on_unlink(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await ask_rasa(update, context, update.effective_message.text)
+    message = update.effective_message
+    case_id = answered_case(message, context.bot.id)
+    if case_id is not None and await answer_case(update, context, case_id):
+        return
+    await ask_rasa(update, context, message.text)
+
+
+def answered_case(message: Message, bot_id: int) -> int | None:
+    """The HR case a message answers: it is a Telegram reply to one of our messages naming a case."""
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or replied.from_user.id != bot_id:
+        return None
+    found = CASE_REF.search(replied.text or "")
+    return int(found.group(1)) if found else None
+
+
+async def answer_case(update: Update, context: ContextTypes.DEFAULT_TYPE, case_id: int) -> bool:
+    """Add the message to the case's thread as the linked employee's answer (the backend checks the
+    case is theirs). False when this Telegram account is not linked: then it is an ordinary message."""
+    from personnel.client import PersonnelClient, PersonnelError, PersonnelUnavailable
+
+    user, message = update.effective_user, update.effective_message
+    employee_id = _links(context).employee_for(user.id)
+    settings = _settings(context)
+    if not employee_id or not settings.personnel_service_token:
+        return False
+    try:
+        async with PersonnelClient(
+            settings.personnel_url,
+            settings.personnel_service_token,
+            acting_employee=employee_id,
+            channel="telegram",
+            timeout=10.0,
+        ) as client:
+            await client.add_case_message(
+                case_id,
+                message.text,
+                "answer",
+                idempotency_key=f"tg-{message.chat.id}-{message.message_id}",
+            )
+    except PersonnelError as exc:
+        log.info("case_answer_refused", case_id=case_id, code=exc.code, employee_id=employee_id)
+        reason = {"forbidden": "case_not_yours", "not_found": "case_unknown"}.get(exc.code)
+        text = tx(reason, user) if reason else exc.message
+        await message.reply_text(tx("case_answer_refused", user, case_id=case_id, reason=text))
+        return True
+    except PersonnelUnavailable as exc:
+        log.warning("case_answer_unavailable", case_id=case_id, error=str(exc))
+        await message.reply_text(tx("case_answer_unavailable", user))
+        return True
+    log.info("case_answer", case_id=case_id, employee_id=employee_id, channel="telegram")
+    await message.reply_text(tx("case_answer_ok", user, case_id=case_id))
+    return True
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

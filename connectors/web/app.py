@@ -1,9 +1,10 @@
 """The web gateway: ``uvicorn --factory connectors.web.app:create_app``.
 
 Routes: ``POST /api/chat`` (widget → Rasa), ``/`` demo intranet page, ``/widget.js``, ``/admin`` +
-``/api/admin/knowledge/...`` (HR curators), ``POST /api/telegram/link-code``, ``POST /dev/token``
-(dev only), ``/healthz``. The gateway authenticates the user and hands Rasa a signed identity
-assertion; it holds no HR rules.
+``/api/admin/knowledge/...`` (HR curators), ``/admin/cases`` + ``/api/admin/cases`` (the HR desk),
+``/api/cases`` (an employee's cases: HR replies, answers, live events),
+``POST /api/telegram/link-code``, ``POST /dev/token`` (dev only), ``/healthz``. The gateway
+authenticates the user and hands Rasa a signed identity assertion; it holds no HR rules.
 """
 
 from __future__ import annotations
@@ -128,7 +129,7 @@ def create_app(settings: ConnectorSettings | None = None) -> FastAPI:
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
             allow_credentials=True,
         )
 
@@ -256,18 +257,27 @@ def create_app(settings: ConnectorSettings | None = None) -> FastAPI:
     async def admin_page() -> FileResponse:
         return _page("admin.html")
 
+    @app.get("/admin/cases", include_in_schema=False)
+    async def cases_page() -> FileResponse:
+        return _page("cases.html")
+
     for name, media in {
         "widget.js": "text/javascript",
         "widget.css": "text/css",
         "demo.js": "text/javascript",
         "admin.js": "text/javascript",
         "admin.css": "text/css",
+        "cases.js": "text/javascript",
+        "cases.css": "text/css",
     }.items():
         app.add_api_route(f"/{name}", _asset_route(name, media), methods=["GET"], include_in_schema=False)
 
     from connectors.web.admin import router as admin_router
     from connectors.web.admin import source_router
+    from connectors.web.cases import desk_router, employee_router
 
     app.include_router(admin_router)
     app.include_router(source_router)
+    app.include_router(desk_router)
+    app.include_router(employee_router)
     return app

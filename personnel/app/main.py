@@ -111,6 +111,7 @@ def create_app(settings: Settings | None = None, *, seed: bool | None = None) ->
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    app.include_router(cases.me_router)  # before /me/{...} style routes of other modules
     for module in (employees, leave, records, training, cases, audit):
         app.include_router(module.router)
     return app
