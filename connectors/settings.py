@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -28,12 +28,20 @@ class ConnectorSettings(BaseSettings):
     hrbot_jwt_secret: str | None = None
     hrbot_jwt_public_key: str | None = None
     hrbot_jwt_algorithm: Literal["HS256", "RS256"] | None = None
+    # Keys the way intranets publish them: the OIDC issuer (its discovery document names the JWKS) or
+    # the JWKS URL itself; keys are fetched by ``kid``, cached, and refetched when the SSO rotates them.
+    hrbot_oidc_issuer: str | None = None
+    hrbot_jwt_jwks_url: str | None = None
     hrbot_jwt_issuer: str | None = None
     hrbot_jwt_audience: str | None = None
-    hrbot_dev_login: bool = True
+    # Clock difference tolerated on exp/nbf/iat, in seconds (bounded: a token is not valid for long after).
+    hrbot_jwt_leeway_s: int = Field(30, ge=0, le=120)
+    # Demo sign-in page and `hrbot token`: off unless chosen (the generated development .env turns it on).
+    hrbot_dev_login: bool = False
     hrbot_dev_token_ttl_s: int = 8 * 3600
     hrbot_identity_secret: str | None = None
-    hrbot_identity_ttl_s: int = 300
+    # Identity assertions are made per message; a minute covers a slow action server, not a replay.
+    hrbot_identity_ttl_s: int = 60
     # Comma separated origins allowed to embed the widget from another host (empty: same origin only).
     hrbot_cors_origins: str = ""
 
@@ -72,6 +80,31 @@ class ConnectorSettings(BaseSettings):
         if urls:
             self.rasa_url = ",".join(urls)
         return self
+
+    def security_values(self, telegram: bool = False) -> dict[str, object]:
+        """What ``hrbot.security`` checks for the gateway (or, with ``telegram``, the Telegram bot)."""
+        values: dict[str, object] = {
+            "HRBOT_IDENTITY_SECRET": self.hrbot_identity_secret,
+            "HRBOT_IDENTITY_TTL_S": self.hrbot_identity_ttl_s,
+        }
+        if telegram:
+            values.update(
+                TELEGRAM_WEBHOOK_URL=self.telegram_webhook_url,
+                TELEGRAM_WEBHOOK_SECRET=self.telegram_webhook_secret,
+            )
+            return values
+        values.update(
+            HRBOT_DEV_LOGIN=self.hrbot_dev_login,
+            HRBOT_JWT_SECRET=self.hrbot_jwt_secret,
+            HRBOT_JWT_PUBLIC_KEY=self.hrbot_jwt_public_key,
+            HRBOT_JWT_JWKS_URL=self.hrbot_jwt_jwks_url,
+            HRBOT_OIDC_ISSUER=self.hrbot_oidc_issuer,
+            HRBOT_JWT_AUDIENCE=self.hrbot_jwt_audience,
+            HRBOT_JWT_ISSUER=self.hrbot_jwt_issuer or self.hrbot_oidc_issuer,
+            HRBOT_CORS_ORIGINS=self.hrbot_cors_origins,
+            PERSONNEL_SERVICE_TOKEN=self.personnel_service_token,
+        )
+        return values
 
     @property
     def rasa_url_list(self) -> list[str]:

@@ -84,6 +84,64 @@ def token(employee_id: str) -> None:
         raise typer.Exit(2) from exc
 
 
+def configuration_values() -> dict[str, object]:
+    """Every security-relevant setting as each component resolves it (their own settings classes)."""
+    from actions.settings import ActionSettings
+    from connectors.settings import ConnectorSettings
+    from personnel.app.core.config import Settings as PersonnelSettings
+
+    connectors = ConnectorSettings()
+    values: dict[str, object] = {}
+    values.update(PersonnelSettings().security_values())
+    values.update(ActionSettings().security_values())
+    values.update(connectors.security_values())
+    values.update(connectors.security_values(telegram=True))
+    return values
+
+
+@app.command()
+def doctor(
+    ping: Annotated[bool, typer.Option(help="Also check that each process answers.")] = True,
+) -> None:
+    """Check the configuration as production would (the checks every process runs when it starts)."""
+    from hrbot.security import PRODUCTION, UnsafeConfiguration, current_mode, evaluate
+
+    try:
+        mode = current_mode()
+    except UnsafeConfiguration as exc:
+        console.print(f"[red]✗ {exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"mode: [bold]{mode}[/bold] (HRBOT_ENV{'' if mode == PRODUCTION else '=development'})")
+    failed = 0
+    for check, problem in evaluate(configuration_values()):
+        if problem is None:
+            console.print(f"  [green]✓[/green] {check.name}")
+        else:
+            failed += 1
+            style = "red" if mode == PRODUCTION else "yellow"
+            console.print(f"  [{style}]✗ {problem}[/{style}]")
+    if ping:
+        import httpx
+
+        from hrbot.serve import health_urls
+
+        for name, url in health_urls(get_settings()).items():
+            try:
+                up = httpx.get(url, timeout=2.0).status_code < 300
+            except httpx.HTTPError:
+                up = False
+            console.print(
+                f"  {'[green]✓' if up else '[yellow]–'}[/] {name} {'answers' if up else 'not answering'}"
+            )
+    if failed and mode == PRODUCTION:
+        console.print(f"[red]{failed} setting(s) would stop the processes from starting in production.[/red]")
+        raise typer.Exit(1)
+    if failed:
+        console.print(
+            f"[yellow]{failed} setting(s) are fine for a demo but would refuse production.[/yellow]"
+        )
+
+
 def _mount_optional() -> None:
     """Sub-commands that live with their component (knowledge/ owns `knowledge` and `ask`)."""
     try:

@@ -203,8 +203,17 @@ def _identity_for(context: ContextTypes.DEFAULT_TYPE, user: User) -> str | None:
     from hrbot.identity import sign_identity
 
     return sign_identity(
-        employee_id, "telegram", settings.hrbot_identity_secret, ttl_s=settings.hrbot_identity_ttl_s
+        employee_id,
+        "telegram",
+        settings.hrbot_identity_secret,
+        ttl_s=settings.hrbot_identity_ttl_s,
+        sender=telegram_sender(user),
     )
+
+
+def telegram_sender(user: User) -> str:
+    """The Rasa conversation of a Telegram user (identity assertions are bound to it)."""
+    return f"tg:{user.id}"
 
 
 async def _ask_rasa_locked(
@@ -218,7 +227,7 @@ async def _ask_rasa_locked(
         log.debug("send_action_failed", error=str(exc))
     try:
         replies = await _rasa(context).send(
-            f"tg:{user.id}",
+            telegram_sender(user),
             text,
             identity=identity,
             lang=normalise_lang(user.language_code) or lang,
@@ -377,6 +386,10 @@ async def _post_shutdown(app: Application) -> None:
 def build_application(settings: ConnectorSettings | None = None) -> Application:
     """Build (not start) the bot. Needs TELEGRAM_BOT_TOKEN; TELEGRAM_BASE_URL points at another Bot API."""
     settings = settings or get_settings()
+    from hrbot.security import enforce
+
+    # Refuse to run in production with a webhook anyone could post to, or weak secrets (hrbot.security).
+    enforce("Telegram bot", settings.security_values(telegram=True))
     if not settings.telegram_bot_token:
         raise RuntimeError("TELEGRAM_BOT_TOKEN is not set; the Telegram connector is disabled")
     builder = Application.builder().token(settings.telegram_bot_token)

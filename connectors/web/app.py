@@ -96,6 +96,10 @@ def _asset_route(name: str, media_type: str) -> Any:
 def create_app(settings: ConnectorSettings | None = None) -> FastAPI:
     """Build the gateway (an app factory, so nothing happens at import time)."""
     settings = settings or get_settings()
+    from hrbot.security import enforce
+
+    # Refuse to serve in production with a demo convenience on or a weak secret (hrbot.security).
+    enforce("web gateway", settings.security_values())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -129,7 +133,8 @@ def create_app(settings: ConnectorSettings | None = None) -> FastAPI:
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type"],
-            allow_credentials=True,
+            # Bearer tokens travel in a header: no cookies cross origins, so no credentials mode.
+            allow_credentials=False,
         )
 
     @app.middleware("http")
@@ -199,7 +204,11 @@ def create_app(settings: ConnectorSettings | None = None) -> FastAPI:
 
             sender = f"web:{employee_id}"
             identity = sign_identity(
-                employee_id, "web", settings.hrbot_identity_secret, ttl_s=settings.hrbot_identity_ttl_s
+                employee_id,
+                "web",
+                settings.hrbot_identity_secret,
+                ttl_s=settings.hrbot_identity_ttl_s,
+                sender=sender,
             )
         try:
             messages = await request.app.state.rasa.send(
