@@ -34,6 +34,10 @@ class ConnectorSettings(BaseSettings):
     hrbot_jwt_jwks_url: str | None = None
     hrbot_jwt_issuer: str | None = None
     hrbot_jwt_audience: str | None = None
+    # How long the fetched key set is trusted before it is fetched again (a key the SSO retired stops
+    # working after this), and the least time between two fetches forced by an unknown ``kid``.
+    hrbot_jwks_cache_s: float = Field(300.0, gt=0, le=86400)
+    hrbot_jwks_min_refresh_s: float = Field(30.0, ge=0, le=3600)
     # Clock difference tolerated on exp/nbf/iat, in seconds (bounded: a token is not valid for long after).
     hrbot_jwt_leeway_s: int = Field(30, ge=0, le=120)
     # Demo sign-in page and `hrbot token`: off unless chosen (the generated development .env turns it on).
@@ -100,7 +104,7 @@ class ConnectorSettings(BaseSettings):
             HRBOT_JWT_JWKS_URL=self.hrbot_jwt_jwks_url,
             HRBOT_OIDC_ISSUER=self.hrbot_oidc_issuer,
             HRBOT_JWT_AUDIENCE=self.hrbot_jwt_audience,
-            HRBOT_JWT_ISSUER=self.hrbot_jwt_issuer or self.hrbot_oidc_issuer,
+            HRBOT_JWT_ISSUER=self.jwt_issuer,
             HRBOT_CORS_ORIGINS=self.hrbot_cors_origins,
             PERSONNEL_SERVICE_TOKEN=self.personnel_service_token,
         )
@@ -112,11 +116,21 @@ class ConnectorSettings(BaseSettings):
         return _split_urls(self.rasa_url)
 
     @property
+    def jwks_configured(self) -> bool:
+        """Keys come from the SSO's published key set (JWKS URL, or the OIDC discovery document)."""
+        return bool(self.hrbot_jwt_jwks_url or self.hrbot_oidc_issuer)
+
+    @property
+    def jwt_issuer(self) -> str | None:
+        """The ``iss`` every web token must carry: HRBOT_JWT_ISSUER, else the OIDC issuer."""
+        return self.hrbot_jwt_issuer or self.hrbot_oidc_issuer
+
+    @property
     def jwt_algorithm(self) -> str | None:
         """The one algorithm accepted for web tokens; ``None`` means web sign-in is disabled."""
         if self.hrbot_jwt_algorithm:
             return self.hrbot_jwt_algorithm
-        if self.hrbot_jwt_public_key:
+        if self.hrbot_jwt_public_key or self.jwks_configured:
             return "RS256"
         if self.hrbot_jwt_secret:
             return "HS256"
