@@ -55,6 +55,16 @@ class ConnectorSettings(BaseSettings):
     hrbot_admin_max_upload_mb: float = 20.0
     hrbot_link_database_url: str | None = None
     hrbot_link_code_ttl_s: int = 600
+    # Wrong /link codes tolerated per minute from all Telegram users together (each user also gets 5
+    # per 10 minutes): with 31^8 possible codes, guessing a live one stays out of reach.
+    hrbot_link_failures_per_minute: int = Field(30, ge=1)
+
+    # Abuse limits of the gateway (per process; 0 switches one off). Per signed-in user (or anonymous
+    # conversation) and per client address, which an office behind one NAT shares: keep that one high.
+    hrbot_chat_per_minute: int = Field(30, ge=0)
+    hrbot_link_codes_per_hour: int = Field(10, ge=0)
+    hrbot_uploads_per_hour: int = Field(60, ge=0)
+    hrbot_requests_per_minute_per_ip: int = Field(600, ge=0)
 
     telegram_bot_token: str | None = None
     telegram_base_url: str | None = None

@@ -37,13 +37,26 @@ from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from personnel.sensitive import mask_event
+
 # Attribute set on trackers this store loaded or saved: how many of tracker.events are stored.
 STORED = "_hrbot_events_stored"
 
 
+def stored_form(data: dict[str, Any]) -> dict[str, Any]:
+    """An event as it may be kept: sensitive values shown to the employee masked (personnel.sensitive),
+    and the connector's identity assertion dropped (it served its one message; nobody reads it back)."""
+    data = mask_event(data)
+    metadata = data.get("metadata")
+    hrbot = metadata.get("hrbot") if isinstance(metadata, dict) else None
+    if isinstance(hrbot, dict) and hrbot.get("identity"):
+        data = {**data, "metadata": {**metadata, "hrbot": {**hrbot, "identity": "[used]"}}}
+    return data
+
+
 def _row(sender_id: str, event: Event) -> dict[str, Any]:
-    """The row Rasa's SQLTrackerStore.save writes for an event."""
-    data = event.as_dict()
+    """The row Rasa's SQLTrackerStore.save writes for an event, in its stored form."""
+    data = stored_form(event.as_dict())
     return {
         "sender_id": sender_id,
         "type_name": event.type_name,

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 import weakref
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlparse
 
@@ -259,18 +259,22 @@ async def on_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not context.args:
         await message.reply_text(tx("link_usage", user))
         return
-    now = time.monotonic()
-    failures = [f for f in context.user_data.get("link_failures", []) if now - f < LINK_FAILURE_WINDOW_S]
-    if len(failures) >= MAX_LINK_FAILURES:
+    links, settings = _links(context), _settings(context)
+    now = datetime.now(timezone.utc)
+    # Guessing is limited per Telegram user and across everyone (many accounts guessing together);
+    # both counts live in the link database, so a restart of the bot does not reset them.
+    mine = links.failures_since(now - timedelta(seconds=LINK_FAILURE_WINDOW_S), user.id)
+    everyone = links.failures_since(now - timedelta(seconds=60))
+    if mine >= MAX_LINK_FAILURES or everyone >= settings.hrbot_link_failures_per_minute:
+        log.warning("telegram_link_throttled", telegram_user_id=user.id, own=mine, everyone=everyone)
         await message.reply_text(tx("link_locked", user))
         return
-    employee_id = _links(context).link_with_code(user.id, "".join(context.args))
+    employee_id = links.link_with_code(user.id, "".join(context.args))
     if employee_id is None:
-        context.user_data["link_failures"] = [*failures, now]
+        links.record_failure(user.id, now)
         log.info("telegram_link_failed", telegram_user_id=user.id)
         await message.reply_text(tx("link_bad", user))
         return
-    context.user_data["link_failures"] = []
     await message.reply_text(tx("link_ok", user, employee_id=employee_id))
 
 
