@@ -84,6 +84,15 @@ def token(employee_id: str) -> None:
         raise typer.Exit(2) from exc
 
 
+@app.command()
+def purge() -> None:
+    """Delete conversations and HR case transcripts kept longer than the retention settings allow."""
+    from hrbot.retention import purge as run_purge
+
+    settings = get_settings()
+    console.print(str(run_purge(settings)))
+
+
 def configuration_values() -> dict[str, object]:
     """Every security-relevant setting as each component resolves it (their own settings classes)."""
     from actions.settings import ActionSettings

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     timezone: str = Field("Asia/Shanghai", alias="HRBOT_TIMEZONE")
     # Pin "today" (ISO date) for demos and tests; empty means the real date in HRBOT_TIMEZONE.
     today_override: date | None = Field(None, validation_alias=AliasChoices("PERSONNEL_TODAY", "HRBOT_TODAY"))
+    # Transcripts of resolved HR cases are purged this long after resolution (`hrbot purge`).
+    case_transcript_retention_days: float = Field(180, gt=0, alias="PERSONNEL_CASE_TRANSCRIPT_RETENTION_DAYS")
     # Seed the demo organisation into an empty database; unset means: in development only.
     seed_demo: bool | None = Field(None, alias="PERSONNEL_SEED_DEMO")
 

@@ -1,0 +1,126 @@
+"""Retention (issue 17): `hrbot purge` removes conversations past HRBOT_TRACKER_RETENTION_DAYS from
+the tracker store and transcripts of cases resolved longer than PERSONNEL_CASE_TRANSCRIPT_RETENTION_DAYS
+ago (with their copies in the audit log); everything younger, and open cases, stay."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy import select
+
+from hrbot import paths
+from personnel.app.db import make_engine, make_sessionmaker, migrate
+from personnel.app.models import AuditLog, HRCase
+from personnel.app.seed import seed_if_empty
+from personnel.app.services.retention import PURGED
+
+DAY = 86400
+# The columns of Rasa's SQL tracker store table (rasa.core.tracker_store.SQLTrackerStore.SQLEvent).
+EVENTS = (
+    "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, type_name VARCHAR(255) "
+    "NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), action_name VARCHAR(255), data TEXT)"
+)
+
+
+def make_tracker_db(path: Path) -> None:
+    now = time.time()
+    conversations = {
+        "web:E1001:old": [now - 120 * DAY, now - 100 * DAY],
+        "web:E1002:recent": [now - 2 * DAY],
+        "web:E1003:long-running": [now - 200 * DAY, now - 1 * DAY],  # kept whole: still in use
+    }
+    with sqlite3.connect(path) as db:
+        db.execute(EVENTS)
+        for sender, stamps in conversations.items():
+            for ts in stamps:
+                db.execute(
+                    "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, 'user', ?, ?)",
+                    (sender, ts, json.dumps({"event": "user", "text": "hello"})),
+                )
+
+
+def make_personnel_db(path: Path) -> str:
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    migrate(engine)
+    now = datetime.now(timezone.utc)
+    with make_sessionmaker(engine)() as session:
+        seed_if_empty(session)
+        session.query(HRCase).delete()
+        for subject, status, age in [
+            ("old resolved", "resolved", 400),
+            ("old open", "open", 400),
+            ("new", "resolved", 3),
+        ]:
+            case = HRCase(
+                subject=subject,
+                transcript=f"User: my question about {subject}",
+                status=status,
+                employee_id="E1001",
+                channel="web",
+                language="en",
+                created_at=now - timedelta(days=age),
+                updated_at=now - timedelta(days=age),
+            )
+            session.add(case)
+            session.flush()
+            session.add(
+                AuditLog(
+                    action="case.create",
+                    entity="hr_case",
+                    entity_id=str(case.id),
+                    after={"subject": subject, "transcript": case.transcript},
+                )
+            )
+        session.commit()
+    engine.dispose()
+    return url
+
+
+def test_hrbot_purge_applies_both_retention_periods(tmp_path: Path) -> None:
+    make_tracker_db(tmp_path / "tracker.db")
+    url = make_personnel_db(tmp_path / "personnel.db")
+    env = {
+        **os.environ,
+        "HRBOT_DATA_DIR": str(tmp_path),
+        "PERSONNEL_DATABASE_URL": url,
+        "HRBOT_TRACKER_RETENTION_DAYS": "30",
+        "PERSONNEL_CASE_TRANSCRIPT_RETENTION_DAYS": "180",
+    }
+    env.pop("RASA_TRACKER_STORE_URL", None)
+    hrbot = str(Path(sys.executable).parent / "hrbot")
+    done = subprocess.run(
+        [hrbot, "purge"], env=env, cwd=paths.ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "1 conversation(s) removed" in done.stderr and "1 HR case transcript(s) purged" in done.stderr
+
+    with sqlite3.connect(tmp_path / "tracker.db") as db:
+        senders = {row[0] for row in db.execute("SELECT DISTINCT sender_id FROM events")}
+    assert senders == {"web:E1002:recent", "web:E1003:long-running"}
+
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as session:
+        cases = {c.subject: c for c in session.scalars(select(HRCase))}
+        assert cases["old resolved"].transcript == PURGED
+        assert cases["old resolved"].subject == "old resolved", "what HR reports on stays"
+        assert "my question" in cases["old open"].transcript, "a case still being worked keeps its transcript"
+        assert "my question" in cases["new"].transcript
+        trail = session.scalars(
+            select(AuditLog).where(AuditLog.entity_id == str(cases["old resolved"].id))
+        ).all()
+        assert all("my question" not in json.dumps(row.after or {}) for row in trail)
+        assert any(row.action == "case.transcript_purged" for row in trail), "the purge is audited"
+    engine.dispose()
+
+    again = subprocess.run(
+        [hrbot, "purge"], env=env, cwd=paths.ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert "0 conversation(s) removed" in again.stderr and "0 HR case transcript(s) purged" in again.stderr
