@@ -46,12 +46,21 @@ STORED = "_hrbot_events_stored"
 def stored_form(data: dict[str, Any]) -> dict[str, Any]:
     """An event as it may be kept: sensitive values shown to the employee masked (personnel.sensitive),
     and the connector's identity assertion dropped (it served its one message; nobody reads it back)."""
-    data = mask_event(data)
-    metadata = data.get("metadata")
-    hrbot = metadata.get("hrbot") if isinstance(metadata, dict) else None
-    if isinstance(hrbot, dict) and hrbot.get("identity"):
-        data = {**data, "metadata": {**metadata, "hrbot": {**hrbot, "identity": "[used]"}}}
-    return data
+    return _drop_assertions(mask_event(data))
+
+
+def _drop_assertions(value: Any) -> Any:
+    """``{"hrbot": {"identity": ...}}`` wherever Rasa copied the metadata (the user event, the
+    ``session_started_metadata`` slot) keeps everything but the assertion."""
+    if isinstance(value, dict):
+        out = {k: _drop_assertions(v) for k, v in value.items()}
+        hrbot = out.get("hrbot")
+        if isinstance(hrbot, dict) and hrbot.get("identity"):
+            out["hrbot"] = {**hrbot, "identity": "[used]"}
+        return out
+    if isinstance(value, list):
+        return [_drop_assertions(v) for v in value]
+    return value
 
 
 def _row(sender_id: str, event: Event) -> dict[str, Any]:
