@@ -169,3 +169,16 @@ def test_setup_writes_development_mode_for_the_demo(tmp_path: Path) -> None:
     server = tmp_path / "server.env"
     server.write_text("PERSONNEL_SERVICE_TOKEN=a\nHRBOT_IDENTITY_SECRET=b\nHRBOT_JWT_SECRET=c\n")
     assert not ensure_env_file(server) and "HRBOT_ENV" not in server.read_text()
+
+
+def test_doctor_prints_the_same_checks(tmp_path: Path) -> None:
+    env = safe_env(tmp_path)
+    doctor = [HRBOT, "doctor", "--no-ping"]
+    done = subprocess.run(doctor, env=env, cwd=paths.ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "mode: production" in done.stderr and "demo sign-in is off" in done.stderr
+    env.update(HRBOT_DEV_LOGIN="true", PERSONNEL_SERVICE_TOKEN="dev-personnel-token")
+    done = subprocess.run(doctor, env=env, cwd=paths.ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    flat = " ".join(done.stderr.split())
+    assert "HRBOT_DEV_LOGIN" in flat and "PERSONNEL_SERVICE_TOKEN: is a published default value" in flat

@@ -73,7 +73,7 @@ def test_the_widget_shows_the_salary_but_saves_it_masked(stack: Stack) -> None:
             page.set_default_timeout(60_000)
             page.goto(stack.gateway_url + "/")
             w = page.locator("#hrbot-widget")
-            page.get_by_label(re.compile(r"^E1002")).check()
+            page.get_by_label("E1002 — manager / 经理").check()
             w.locator(".launcher").click()
             expect(w.locator(".who")).to_have_text("Signed in as E1002")
             box = w.locator("#hrbot-input")
