@@ -182,3 +182,19 @@ def test_doctor_prints_the_same_checks(tmp_path: Path) -> None:
     assert done.returncode == 1
     flat = " ".join(done.stderr.split())
     assert "HRBOT_DEV_LOGIN" in flat and "PERSONNEL_SERVICE_TOKEN: is a published default value" in flat
+
+
+def test_code_defaults_are_the_safe_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deleting a line from .env must never turn a demo convenience on (the issue's first finding)."""
+    from connectors.settings import ConnectorSettings
+    from personnel.app.core.config import Settings as PersonnelSettings
+
+    for name in ("HRBOT_DEV_LOGIN", "HRBOT_IDENTITY_TTL_S", "PERSONNEL_SERVICE_TOKEN", "PERSONNEL_SEED_DEMO"):
+        monkeypatch.delenv(name, raising=False)
+    gateway = ConnectorSettings(_env_file=None, hrbot_jwt_secret=STRONG)
+    assert not gateway.dev_login_enabled
+    assert gateway.hrbot_identity_ttl_s <= 60
+    backend = PersonnelSettings(_env_file=None).apply_mode(development=False)
+    assert backend.service_token == "" and backend.seed_demo is False, "no fixed token, no demo staff"
+    demo = PersonnelSettings(_env_file=None).apply_mode(development=True)
+    assert demo.service_token == "dev-personnel-token" and demo.seed_demo is True
