@@ -198,3 +198,13 @@ def test_code_defaults_are_the_safe_ones(monkeypatch: pytest.MonkeyPatch) -> Non
     assert backend.service_token == "" and backend.seed_demo is False, "no fixed token, no demo staff"
     demo = PersonnelSettings(_env_file=None).apply_mode(development=True)
     assert demo.service_token == "dev-personnel-token" and demo.seed_demo is True
+
+
+def test_hrbot_token_is_a_demo_sign_in_only(tmp_path: Path) -> None:
+    env = safe_env(tmp_path)  # production, with an HS256 SSO secret an operator may well use
+    done = subprocess.run([HRBOT, "token", "E1003"], env=env, cwd=paths.ROOT, capture_output=True, text=True)
+    assert done.returncode == 2 and not done.stdout, "no token for the HR admin in production"
+    assert "HRBOT_ENV=development" in " ".join(done.stderr.split())
+    env.update(HRBOT_ENV="development", HRBOT_DEV_LOGIN="true")
+    done = subprocess.run([HRBOT, "token", "E1001"], env=env, cwd=paths.ROOT, capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.count(".") == 2, done.stderr

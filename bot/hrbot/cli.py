@@ -73,12 +73,21 @@ def serve(name: Annotated[str, typer.Argument(help=f"One of: {', '.join(PROCESSE
 
 @app.command()
 def token(employee_id: str) -> None:
-    """Print a sign-in token (JWT) for a demo user; only when a development secret is configured."""
+    """Print a sign-in token (JWT) for a demo user; development only (HRBOT_ENV=development and
+    HRBOT_DEV_LOGIN=true), like the demo page's sign-in."""
     from connectors.settings import get_settings as gateway_settings
     from connectors.web.tokens import issue_dev_token
+    from hrbot.security import is_development
 
+    settings = gateway_settings()
+    if not (is_development() and settings.hrbot_dev_login):
+        console.print(
+            "[red]`hrbot token` is a demo sign-in: it needs HRBOT_ENV=development "
+            "and HRBOT_DEV_LOGIN=true.[/red]"
+        )
+        raise typer.Exit(2)
     try:
-        typer.echo(issue_dev_token(employee_id, gateway_settings()))
+        typer.echo(issue_dev_token(employee_id, settings))
     except (RuntimeError, ValueError) as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
