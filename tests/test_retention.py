@@ -124,3 +124,21 @@ def test_hrbot_purge_applies_both_retention_periods(tmp_path: Path) -> None:
         [hrbot, "purge"], env=env, cwd=paths.ROOT, capture_output=True, text=True, timeout=120
     )
     assert "0 conversation(s) removed" in again.stderr and "0 HR case transcript(s) purged" in again.stderr
+
+
+def test_audit_snapshots_keep_sensitive_fields_masked(tmp_path: Path) -> None:
+    """The audit log is a store too: an employee's snapshot there shows that a field is set, not its value."""
+    from personnel.app.models import Employee
+    from personnel.app.services.audit import snapshot
+
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    with make_sessionmaker(engine)() as session:
+        seed_if_empty(session)
+        emp = session.get(Employee, "E1001")
+        shot = json.dumps(snapshot(emp))
+        assert emp.salary is not None and emp.national_id
+        assert str(emp.salary) not in shot and emp.national_id not in shot and emp.home_address not in shot
+        assert emp.national_id[-4:] in shot and emp.name_en in shot, "the rest of the record is kept as is"
+    engine.dispose()
