@@ -10,12 +10,16 @@ import sqlite3
 import subprocess
 import sys
 import time
+import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from hrbot import paths
+from hrbot.retention import purge_conversations, tracker_store_url
+from hrbot.settings import Settings
 from personnel.app.db import make_engine, make_sessionmaker, migrate
 from personnel.app.models import AuditLog, HRCase
 from personnel.app.seed import seed_if_empty
@@ -142,3 +146,37 @@ def test_audit_snapshots_keep_sensitive_fields_masked(tmp_path: Path) -> None:
         assert str(emp.salary) not in shot and emp.national_id not in shot and emp.home_address not in shot
         assert emp.national_id[-4:] in shot and emp.name_en in shot, "the rest of the record is kept as is"
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_purge_on_a_postgresql_tracker_store() -> None:
+    """The same purge on PostgreSQL (RASA_TRACKER_STORE_URL as Rasa takes it: postgresql://...)."""
+    psycopg = pytest.importorskip("psycopg")
+    admin = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+    try:
+        psycopg.connect(admin, connect_timeout=2).close()
+    except psycopg.Error as exc:
+        pytest.skip(f"PostgreSQL is not usable at 127.0.0.1:5432 ({type(exc).__name__})")
+    name = f"hrbot_purge_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        now = time.time()
+        with psycopg.connect(
+            f"host=127.0.0.1 port=5432 user=postgres dbname={name}", autocommit=True
+        ) as conn:
+            conn.execute(EVENTS.replace("id INTEGER PRIMARY KEY", "id SERIAL PRIMARY KEY"))
+            for sender, ts in [("old", now - 100 * DAY), ("old", now - 95 * DAY), ("new", now - DAY)]:
+                conn.execute(
+                    "INSERT INTO events (sender_id, type_name, timestamp) VALUES (%s, 'user', %s)",
+                    (sender, ts),
+                )
+        settings = Settings(
+            _env_file=None, rasa_tracker_store_url=f"postgresql://postgres@127.0.0.1:5432/{name}"
+        )
+        assert purge_conversations(tracker_store_url(settings), 30) == 1
+        with psycopg.connect(f"host=127.0.0.1 port=5432 user=postgres dbname={name}") as conn:
+            assert [r[0] for r in conn.execute("SELECT DISTINCT sender_id FROM events")] == ["new"]
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
