@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-import time
 import weakref
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlparse
 
@@ -225,8 +225,17 @@ def _identity_for(context: ContextTypes.DEFAULT_TYPE, user: User) -> str | None:
     from hrbot.identity import sign_identity
 
     return sign_identity(
-        employee_id, "telegram", settings.hrbot_identity_secret, ttl_s=settings.hrbot_identity_ttl_s
+        employee_id,
+        "telegram",
+        settings.hrbot_identity_secret,
+        ttl_s=settings.hrbot_identity_ttl_s,
+        sender=telegram_sender(user),
     )
+
+
+def telegram_sender(user: User) -> str:
+    """The Rasa conversation of a Telegram user (identity assertions are bound to it)."""
+    return f"tg:{user.id}"
 
 
 async def _ask_rasa_locked(
@@ -240,7 +249,7 @@ async def _ask_rasa_locked(
         log.debug("send_action_failed", error=str(exc))
     try:
         replies = await _rasa(context).send(
-            f"tg:{user.id}",
+            telegram_sender(user),
             text,
             identity=identity,
             lang=normalise_lang(user.language_code) or lang,
@@ -272,18 +281,22 @@ async def on_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not context.args:
         await message.reply_text(tx("link_usage", user))
         return
-    now = time.monotonic()
-    failures = [f for f in context.user_data.get("link_failures", []) if now - f < LINK_FAILURE_WINDOW_S]
-    if len(failures) >= MAX_LINK_FAILURES:
+    links, settings = _links(context), _settings(context)
+    now = datetime.now(timezone.utc)
+    # Guessing is limited per Telegram user and across everyone (many accounts guessing together);
+    # both counts live in the link database, so a restart of the bot does not reset them.
+    mine = links.failures_since(now - timedelta(seconds=LINK_FAILURE_WINDOW_S), user.id)
+    everyone = links.failures_since(now - timedelta(seconds=60))
+    if mine >= MAX_LINK_FAILURES or everyone >= settings.hrbot_link_failures_per_minute:
+        log.warning("telegram_link_throttled", telegram_user_id=user.id, own=mine, everyone=everyone)
         await message.reply_text(tx("link_locked", user))
         return
-    employee_id = _links(context).link_with_code(user.id, "".join(context.args))
+    employee_id = links.link_with_code(user.id, "".join(context.args))
     if employee_id is None:
-        context.user_data["link_failures"] = [*failures, now]
+        links.record_failure(user.id, now)
         log.info("telegram_link_failed", telegram_user_id=user.id)
         await message.reply_text(tx("link_bad", user))
         return
-    context.user_data["link_failures"] = []
     await message.reply_text(tx("link_ok", user, employee_id=employee_id))
 
 
@@ -451,6 +464,10 @@ async def _post_shutdown(app: Application) -> None:
 def build_application(settings: ConnectorSettings | None = None) -> Application:
     """Build (not start) the bot. Needs TELEGRAM_BOT_TOKEN; TELEGRAM_BASE_URL points at another Bot API."""
     settings = settings or get_settings()
+    from hrbot.security import enforce
+
+    # Refuse to run in production with a webhook anyone could post to, or weak secrets (hrbot.security).
+    enforce("Telegram bot", settings.security_values(telegram=True))
     if not settings.telegram_bot_token:
         raise RuntimeError("TELEGRAM_BOT_TOKEN is not set; the Telegram connector is disabled")
     builder = Application.builder().token(settings.telegram_bot_token)

@@ -40,6 +40,11 @@ def _error(status: int, code: str, message: str, details: dict[str, Any] | None 
 def create_app(settings: Settings | None = None, *, seed: bool | None = None) -> FastAPI:
     """Build the app; the database is opened, migrated and seeded in the lifespan, not here."""
     settings = settings or get_settings()
+    from hrbot.security import DEVELOPMENT, enforce
+
+    # Refuse to serve in production with the demo data or a weak service token (hrbot.security).
+    mode = enforce("personnel backend", settings.security_values())
+    settings.apply_mode(development=mode == DEVELOPMENT)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

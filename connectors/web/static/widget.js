@@ -323,7 +323,16 @@
     if (state.transcript[index]) { state.transcript[index].answered = true; saveTranscript(); }
   }
 
-  function saveTranscript() { store("transcript", { who: state.who, entries: state.transcript }); }
+  function saveTranscript() {
+    // A salary or ID shown on request is kept only masked (the reply's masked_text), never as shown.
+    var kept = state.transcript.map(function (e) {
+      if (!e.msg || !e.msg.masked_text) return e;
+      var msg = Object.assign({}, e.msg, { text: e.msg.masked_text });
+      delete msg.masked_text;
+      return Object.assign({}, e, { msg: msg });
+    });
+    store("transcript", { who: state.who, entries: kept });
+  }
 
   function loadTranscript() {
     var saved = store("transcript");
