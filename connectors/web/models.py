@@ -65,11 +65,18 @@ CitationList = list[CitationOut]
 AnyList = list[Any]
 
 
+class FeedbackRef(BaseModel):
+    """A policy answer the user may rate (POST /api/feedback with this id)."""
+
+    answer_id: str
+
+
 class MessageOut(BaseModel):
     text: str = ""
     buttons: ButtonList | None = None
     citations: CitationList | None = None
     list: AnyList | None = None
+    feedback: FeedbackRef | None = None
 
 
 class ChatResponse(BaseModel):
