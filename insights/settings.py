@@ -17,6 +17,8 @@ class InsightsSettings(BaseSettings):
     # Reporting tables and Rasa's event broker table (SQLite in the data dir by default;
     # postgresql+psycopg://... in scale-out, where the Rasa servers write their events there too).
     hrbot_insights_database_url: str | None = None
+    # Rasa streams conversation events to the insights database (false: no event broker at all).
+    hrbot_insights_events: bool = True
     # Events and answers older than this are purged (days).
     hrbot_insights_retention_days: int = 365
     # A breakdown (by channel or department) hides groups with fewer distinct people than this.

@@ -32,7 +32,10 @@
       tooLong: "Your message is too long (max 2000 characters).",
       linkCode: "Your Telegram link code is {code}. Send “/link {code}” to {bot} within 10 minutes. The code works once.",
       theBot: "the HR bot on Telegram", linkFailed: "Could not create a link code: {msg}",
-      signInFirst: "Sign in first to link Telegram.", openTelegram: "Open Telegram and link now", youChose: "You chose"
+      signInFirst: "Sign in first to link Telegram.", openTelegram: "Open Telegram and link now", youChose: "You chose",
+      helpfulQ: "Was this answer helpful?", helpfulYes: "Helpful", helpfulNo: "Not helpful",
+      thanks: "Thanks for your feedback.", commentLabel: "What was missing? (optional)", commentSend: "Send comment",
+      commentSaved: "Comment saved. Thank you.", voteFailed: "Could not save your feedback: {msg}"
     },
     zh: {
       title: "HR 助手", open: "打开 HR 助手对话", close: "关闭对话", guest: "访客",
@@ -46,7 +49,10 @@
       tooLong: "消息过长（最多 2000 个字符）。",
       linkCode: "您的 Telegram 关联码是 {code}。请在 10 分钟内向 {bot} 发送“/link {code}”。关联码只能使用一次。",
       theBot: "Telegram 上的 HR 机器人", linkFailed: "无法生成关联码：{msg}",
-      signInFirst: "请先登录再关联 Telegram。", openTelegram: "打开 Telegram 立即关联", youChose: "您选择了"
+      signInFirst: "请先登录再关联 Telegram。", openTelegram: "打开 Telegram 立即关联", youChose: "您选择了",
+      helpfulQ: "这个回答有帮助吗？", helpfulYes: "有帮助", helpfulNo: "没有帮助",
+      thanks: "感谢您的反馈。", commentLabel: "还缺少什么？（可选）", commentSend: "发送意见",
+      commentSaved: "意见已保存，谢谢。", voteFailed: "反馈未能保存：{msg}"
     }
   };
 
@@ -214,6 +220,7 @@
       cit.appendChild(cl);
       box.appendChild(cit);
     }
+    if (msg.feedback && msg.feedback.answer_id) box.appendChild(renderFeedback(msg.feedback.answer_id, entryIndex));
     if (Array.isArray(msg.buttons) && msg.buttons.length) {
       var group = el("div", { class: "buttons", role: "group" });
       msg.buttons.forEach(function (b) {
@@ -231,6 +238,47 @@
       box.appendChild(group);
     }
     return box;
+  }
+
+  /* Helpful / not helpful on a policy answer; voting again replaces the vote; an optional comment. */
+  function renderFeedback(answerId, entryIndex) {
+    var entry = state.transcript[entryIndex] || {};
+    var wrap = el("div", { class: "feedback", role: "group", "aria-label": tr("helpfulQ") });
+    wrap.appendChild(el("span", { class: "fb-q" }, tr("helpfulQ")));
+    var yes = el("button", { type: "button", class: "fb", "data-vote": "up", "aria-pressed": String(entry.vote === true) }, "👍 " + tr("helpfulYes"));
+    var no = el("button", { type: "button", class: "fb", "data-vote": "down", "aria-pressed": String(entry.vote === false) }, "👎 " + tr("helpfulNo"));
+    var status = el("p", { class: "fb-status", role: "status" }, entry.vote === undefined ? "" : tr("thanks"));
+    var more = el("form", { class: "fb-comment" });
+    more.hidden = entry.vote === undefined || entry.commented === true;
+    var label = el("label", null, tr("commentLabel"));
+    var box = el("input", { type: "text", maxlength: "500", class: "fb-text" });
+    label.appendChild(box);
+    more.appendChild(label);
+    more.appendChild(el("button", { type: "submit", class: "quick" }, tr("commentSend")));
+    function vote(helpful, comment) {
+      var body = { answer_id: answerId, helpful: helpful };
+      if (comment) body.comment = comment;
+      if (!state.token) body.session_id = sessionId();
+      return api("/api/feedback", body).then(function (res) {
+        if (res.status !== 200) throw new Error((res.data && res.data.error && res.data.error.message) || String(res.status));
+        entry.vote = helpful;
+        if (comment) entry.commented = true;
+        saveTranscript();
+        yes.setAttribute("aria-pressed", String(helpful === true));
+        no.setAttribute("aria-pressed", String(helpful === false));
+        status.textContent = comment ? tr("commentSaved") : tr("thanks");
+        more.hidden = entry.commented === true;
+      }).catch(function (e) { status.textContent = fmt(tr("voteFailed"), { msg: e.message || "" }); });
+    }
+    yes.addEventListener("click", function () { vote(true); });
+    no.addEventListener("click", function () { vote(false).then(function () { if (!more.hidden) box.focus(); }); });
+    more.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var text = box.value.trim();
+      if (text && entry.vote !== undefined) vote(entry.vote, text);
+    });
+    wrap.appendChild(yes); wrap.appendChild(no); wrap.appendChild(status); wrap.appendChild(more);
+    return wrap;
   }
 
   function renderEntry(entry, index) {
