@@ -155,6 +155,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # deleted broker rows (raw message texts) are overwritten, not left in free pages
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -107,7 +107,9 @@
 
   function query() {
     var q = new URLSearchParams();
-    q.set("from", $("f-from").value); q.set("to", $("f-to").value);
+    /* no dates until the server said which days it counts in (the users' time zone, not the browser's) */
+    if ($("f-from").value) q.set("from", $("f-from").value);
+    if ($("f-to").value) q.set("to", $("f-to").value);
     if ($("f-channel").value) q.set("channel", $("f-channel").value);
     if ($("f-lang").value) q.set("lang", $("f-lang").value);
     return q.toString();
@@ -269,6 +271,8 @@
       $("apply").disabled = false;
       if (!r.res.ok) { msg("status", tr("failed", { msg: errText(r.res, r.data) }), false); return; }
       data = r.data;
+      $("f-from").value = data.filters.from;
+      $("f-to").value = data.filters.to;
       render();
       document.body.setAttribute("data-loaded", "true");
       return loadGaps();
@@ -422,13 +426,10 @@
     });
   }
 
-  function isoDay(d) { return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0"); }
-
   document.addEventListener("DOMContentLoaded", function () {
     applyStrings();
-    var today = new Date();
-    $("f-to").value = params.get("to") || isoDay(today);
-    $("f-from").value = params.get("from") || isoDay(new Date(today.getTime() - 29 * 86400000));
+    if (params.get("from")) $("f-from").value = params.get("from");
+    if (params.get("to")) $("f-to").value = params.get("to");
     $("filters").addEventListener("submit", function (e) { e.preventDefault(); load(); });
     $("lang-toggle").addEventListener("click", function () {
       lang = lang === "zh" ? "en" : "zh";
