@@ -64,14 +64,24 @@ class ResolveIn(GapQuestionsIn):
     fixed_by: str = Field(min_length=1, max_length=300, description="the document (source) that fixed it")
 
 
-@feedback_router.post("/api/feedback", response_model=FeedbackOut, responses={404: {"model": ErrorResponse}})
+@feedback_router.post(
+    "/api/feedback",
+    response_model=FeedbackOut,
+    responses={401: {"model": ErrorResponse}, 404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
+)
 async def feedback(body: FeedbackIn, employee_id: str | None = Depends(optional_user)) -> FeedbackOut:
     """Helpful / not helpful on a policy answer, with an optional comment. Voting again replaces
     the earlier vote; only the person who got the answer may vote on it."""
     from insights.records import VoteRefused, record_vote
 
     if employee_id is None and body.session_id is None:
-        raise ApiError(422, "validation_error", "session_id is required when not signed in")
+        # nobody to attribute the vote to: sign in, or vote from the anonymous conversation
+        raise ApiError(
+            401,
+            "not_signed_in",
+            "sign in, or send the session_id of the conversation that got the answer",
+            {"WWW-Authenticate": "Bearer"},
+        )
     sender = f"web:{employee_id}" if employee_id else f"web:anon:{body.session_id}"
     try:
         result = await run_in_threadpool(
