@@ -331,3 +331,45 @@ def test_the_page_draws_the_charts_and_tables_in_both_languages(istack: Stack, l
                 page.screenshot(path=str(DOCS_SHOT), full_page=False)
         finally:
             browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Chromium not found at {CHROMIUM}")
+def test_the_widget_votes_and_comments_on_an_answer(istack: Stack) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    before = {r["vote"]: r["answers"] for r in insights(istack).json()["feedback"]}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+            context.add_cookies([{"name": "hrbot_demo_user", "value": "E1001", "url": istack.gateway_url}])
+            page = context.new_page()
+            page.set_default_timeout(60_000)
+            page.goto(istack.gateway_url + "/")
+            w = page.locator("#hrbot-widget")
+            w.locator(".launcher").click()
+            expect(w.locator(".who")).to_have_text("Signed in as E1001")
+            box = w.locator("#hrbot-input")
+            box.fill(ANNUAL)
+            box.press("Enter")
+            feedback = w.locator(".feedback").last
+            expect(feedback).to_be_visible()
+            feedback.get_by_role("button", name="👎 Not helpful").click()
+            expect(feedback.locator(".fb-status")).to_have_text("Thanks for your feedback.")
+            expect(feedback.get_by_role("button", name="👎 Not helpful")).to_have_attribute(
+                "aria-pressed", "true"
+            )
+            feedback.get_by_label("What was missing? (optional)").fill(
+                "the table for part-timers; ring 13912345678"
+            )
+            feedback.get_by_role("button", name="Send comment").click()
+            expect(feedback.locator(".fb-status")).to_have_text("Comment saved. Thank you.")
+        finally:
+            browser.close()
+    data = insights(istack).json()
+    after = {r["vote"]: r["answers"] for r in data["feedback"]}
+    assert after == {"helpful": before["helpful"], "not_helpful": before["not_helpful"] + 1}
+    assert data["feedback_comments"] == 2
