@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,11 +19,30 @@ from insights.importer import import_events, purge
 from insights.report import Filters, summary
 from insights.settings import InsightsSettings
 
+PG = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 
-@pytest.fixture
-def settings(tmp_path: Path) -> InsightsSettings:
+
+def _pg(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG, autocommit=True, connect_timeout=2) as conn:
+        conn.execute(sql)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[InsightsSettings]:
+    """The same tests on the embedded SQLite and on PostgreSQL (a fresh database, dropped after)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'insights.db'}"
+    else:
+        name = f"hrbot_insights_{uuid.uuid4().hex[:10]}"
+        try:
+            _pg(f"CREATE DATABASE {name}")
+        except Exception as exc:
+            pytest.skip(f"no PostgreSQL server at 127.0.0.1:5432 ({exc})")
+        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     s = InsightsSettings(
-        hrbot_insights_database_url=f"sqlite:///{tmp_path / 'insights.db'}",
+        hrbot_insights_database_url=url,
         hrbot_identity_secret="test-secret",
         hrbot_insights_min_group=2,
         hrbot_timezone="UTC",
@@ -29,6 +50,8 @@ def settings(tmp_path: Path) -> InsightsSettings:
     )
     yield s
     db.dispose_all()
+    if request.param == "postgresql":
+        _pg(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def publish(settings: InsightsSettings, sender: str, *events: dict) -> None:
