@@ -61,6 +61,8 @@ answers = sa.Table(
     sa.Column("answer", sa.Text),
     sa.Column("index_version", sa.String(60)),
     sa.Column("gap_id", sa.Integer, nullable=True, index=True),
+    # the question's embedding (float32), computed when it is first grouped as a gap
+    sa.Column("embedding", sa.LargeBinary, nullable=True),
 )
 
 votes = sa.Table(

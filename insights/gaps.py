@@ -34,21 +34,35 @@ def _embed(texts: list[str]) -> np.ndarray:
 def cluster(vectors: np.ndarray, threshold: float) -> list[list[int]]:
     """Greedy centroid grouping of unit vectors, in input order (deterministic)."""
     groups: list[list[int]] = []
-    sums: list[np.ndarray] = []
+    sums = np.zeros((0, vectors.shape[1] if len(vectors) else 0), dtype=np.float64)
+    centroids = sums.copy()
     for i, vec in enumerate(vectors):
-        best, best_sim = -1, threshold
-        for g, total in enumerate(sums):
-            centroid = total / max(np.linalg.norm(total), 1e-9)
-            sim = float(centroid @ vec)
-            if sim >= best_sim:
-                best, best_sim = g, sim
-        if best < 0:
-            groups.append([i])
-            sums.append(vec.astype(np.float64).copy())
-        else:
-            groups[best].append(i)
-            sums[best] += vec
+        if len(groups):
+            sims = centroids @ vec
+            best = int(np.argmax(sims))
+            if sims[best] >= threshold:
+                groups[best].append(i)
+                sums[best] += vec
+                centroids[best] = sums[best] / max(np.linalg.norm(sums[best]), 1e-9)
+                continue
+        groups.append([i])
+        sums = np.vstack([sums, vec.astype(np.float64)])
+        centroids = np.vstack([centroids, vec.astype(np.float64)])
     return groups
+
+
+def _vectors(rows: list[dict[str, Any]], settings: InsightsSettings) -> np.ndarray:
+    """The questions' embeddings, computed once per question and kept with it."""
+    missing = [r for r in rows if not r.get("embedding")]
+    if missing:
+        fresh = _embed([r["question"] for r in missing])
+        with db.engine(settings).begin() as conn:
+            for row, vec in zip(missing, fresh, strict=True):
+                row["embedding"] = vec.astype(np.float32).tobytes()
+                conn.execute(
+                    db.answers.update().where(db.answers.c.id == row["id"]).values(embedding=row["embedding"])
+                )
+    return np.vstack([np.frombuffer(r["embedding"], dtype=np.float32) for r in rows])
 
 
 def _candidates(conn: sa.Connection, f: Filters) -> list[dict[str, Any]]:
@@ -85,7 +99,7 @@ def open_groups(f: Filters, settings: InsightsSettings | None = None) -> list[di
         rows = _candidates(conn, f)
     if not rows:
         return []
-    vectors = _embed([r["question"] for r in rows])
+    vectors = _vectors(rows, settings)
     groups = []
     for members in cluster(vectors, settings.hrbot_insights_gap_similarity):
         items = [rows[i] for i in members]

@@ -1,0 +1,62 @@
+"""Knowledge-gap groups with the knowledge base's real encoder: questions about one topic group
+together (in English and Chinese alike), other topics stay apart, resolved questions leave."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from insights import db
+from insights.gaps import open_groups, resolve
+from insights.records import record_answer
+from insights.report import Filters
+from insights.settings import InsightsSettings
+from knowledge.models import Answer
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Iterator[InsightsSettings]:
+    yield InsightsSettings(
+        hrbot_insights_database_url=f"sqlite:///{tmp_path / 'insights.db'}",
+        hrbot_identity_secret="test-secret",
+        hrbot_timezone="UTC",
+        _env_file=None,
+    )
+    db.dispose_all()
+
+
+def refuse(settings: InsightsSettings, question: str, lang: str, who: str) -> str:
+    return record_answer(
+        question=question,
+        lang=lang,
+        sender_id=f"web:{who}",
+        employee_id=who,
+        channel="web",
+        answer=Answer(answer="I couldn't find that.", confident=False, confidence=0.1),
+        outcome="refused",
+        index_version="index 1",
+        settings=settings,
+    ).id
+
+
+def test_questions_group_by_topic_across_languages_and_leave_when_resolved(settings) -> None:
+    dental = [
+        refuse(settings, "what is the deductible of the dental plan?", "en", "E1"),
+        refuse(settings, "How much is the dental insurance deductible this year?", "en", "E2"),
+        refuse(settings, "牙科保险的免赔额是多少？", "zh", "E3"),
+    ]
+    parking = refuse(settings, "Can I get a parking permit for my bicycle?", "en", "E4")
+    today = db.utcnow().date()
+    groups = open_groups(Filters(start=today, end=today), settings)
+    by_member = {i: g for g in groups for i in g["answer_ids"]}
+    assert by_member[dental[0]] is by_member[dental[1]] is by_member[dental[2]], groups
+    group = by_member[dental[0]]
+    assert parking not in group["answer_ids"]
+    assert group["questions"] == 3 and group["people"] == 3
+    assert group["languages"] == {"en": 2, "zh": 1} and group["reasons"] == {"refused": 3}
+
+    resolve(group["answer_ids"], "dental-plan.md", settings)
+    left = open_groups(Filters(start=today, end=today), settings)
+    assert [g["answer_ids"] for g in left] == [[parking]]
