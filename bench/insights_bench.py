@@ -7,7 +7,8 @@ the insights query time over 1 million stored events. Writes bench/results/insig
 * Import: broker events turned into reporting rows per second (off the chat path: the gateway
   imports every minute).
 * Queries: the page's figures (``insights.report.summary``) over 1,000,000 stored messages spread
-  over a year, with answers, votes, transactions and hand-offs in proportion, on SQLite.
+  over a year (conversations of 1 to 11 messages), with answers, votes, transactions and
+  hand-offs in proportion, on SQLite.
 """
 
 from __future__ import annotations
@@ -136,9 +137,10 @@ def import_rate(tmp: Path, n_turns: int) -> dict[str, Any]:
     }
 
 
-def fill(settings: Any, messages: int, days: int = 365) -> float:
-    """Store ``messages`` messages over ``days`` days (and answers, votes, transactions, hand-offs
-    in proportion) with bulk inserts; returns seconds."""
+def fill(settings: Any, messages: int, days: int = 365) -> tuple[float, int]:
+    """Store ``messages`` messages over ``days`` days, as conversations of 1 to 11 messages (6 on
+    average) by 5,000 people on two channels and in two languages, with answers, votes,
+    transactions and hand-offs in proportion. Returns (seconds, conversation-days stored)."""
     from insights import db
 
     rng = random.Random(19)
@@ -158,25 +160,40 @@ def fill(settings: Any, messages: int, days: int = 365) -> float:
         "cancel_leave",
     ]
     started = time.perf_counter()
+    convs: list[dict[str, Any]] = []
+    counted: dict[tuple, int] = {}
+    total = 0
+    while total < messages:
+        n = min(rng.randint(1, 11), messages - total)
+        day = today - timedelta(days=rng.randrange(days))
+        channel = "web" if rng.random() < 0.7 else "telegram"
+        lang = "en" if rng.random() < 0.5 else "zh"
+        person = f"p{rng.randrange(5000)}"
+        convs.append(
+            {
+                "day": day,
+                "channel": channel,
+                "lang": lang,
+                "conversation": f"c{len(convs)}",
+                "person": person,
+                "messages": n,
+            }
+        )
+        for _ in range(n):
+            key = (day, channel, lang, rng.choice(intents))
+            counted[key] = counted.get(key, 0) + 1
+        total += n
     eng = db.engine(settings)
-    batch = 50_000
     with eng.begin() as conn:
-        for start in range(0, messages, batch):
-            rows = []
-            for _ in range(start, min(start + batch, messages)):
-                day = today - timedelta(days=rng.randrange(days))
-                rows.append(
-                    {
-                        "at": datetime(day.year, day.month, day.day, 9),
-                        "day": day,
-                        "channel": "web" if rng.random() < 0.7 else "telegram",
-                        "lang": "en" if rng.random() < 0.5 else "zh",
-                        "person": f"p{rng.randrange(5000)}",
-                        "conversation": f"c{rng.randrange(20000)}",
-                        "intent": rng.choice(intents),
-                    }
-                )
-            conn.execute(db.messages.insert(), rows)
+        for start in range(0, len(convs), 50_000):
+            conn.execute(db.conversation_days.insert(), convs[start : start + 50_000])
+        conn.execute(
+            db.intent_days.insert(),
+            [
+                {"day": k[0], "channel": k[1], "lang": k[2], "intent": k[3], "messages": v}
+                for k, v in counted.items()
+            ],
+        )
         answers = []
         for i in range(messages // 10):
             day = today - timedelta(days=rng.randrange(days))
@@ -188,7 +205,7 @@ def fill(settings: Any, messages: int, days: int = 365) -> float:
                     "channel": "web",
                     "lang": "en",
                     "person": f"p{rng.randrange(5000)}",
-                    "conversation": f"c{rng.randrange(20000)}",
+                    "conversation": f"c{rng.randrange(len(convs))}",
                     "question": "q",
                     "answer": "a",
                     "outcome": rng.choice(["answered"] * 7 + ["refused", "handed_off", "out_of_scope"]),
@@ -246,16 +263,21 @@ def fill(settings: Any, messages: int, days: int = 365) -> float:
                 for i, a in enumerate(answers[::20])
             ],
         )
-    return time.perf_counter() - started
+    return time.perf_counter() - started, len(convs)
 
 
 def query_times(tmp: Path, messages: int, repeat: int) -> dict[str, Any]:
     from insights.report import Filters, summary
 
     settings = _settings(tmp, "query.db")
-    filled_s = fill(settings, messages)
+    filled_s, conversation_days = fill(settings, messages)
     today = date.today()
-    out: dict[str, Any] = {"messages": messages, "fill_s": round(filled_s, 1)}
+    out: dict[str, Any] = {
+        "messages": messages,
+        "conversation_days": conversation_days,
+        "answers": messages // 10,
+        "fill_s": round(filled_s, 1),
+    }
     for name, f in {
         "last_30_days": Filters.last_days(30, today),
         "last_365_days": Filters.last_days(365, today),

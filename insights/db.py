@@ -29,17 +29,28 @@ broker_events = sa.Table(
     sa.Column("data", sa.Text),
 )
 
-messages = sa.Table(
-    "ins_messages",
+#: messages per day, channel, language and conversation (one row per conversation-day: the page's
+#: figures are sums and distinct counts over these, never over single messages)
+conversation_days = sa.Table(
+    "ins_conversation_days",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("at", sa.DateTime),
-    sa.Column("day", sa.Date),
-    sa.Column("channel", sa.String(20)),
-    sa.Column("lang", sa.String(2)),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("channel", sa.String(20), primary_key=True),
+    sa.Column("lang", sa.String(2), primary_key=True),
+    sa.Column("conversation", sa.String(24), primary_key=True),
     sa.Column("person", sa.String(24)),
-    sa.Column("conversation", sa.String(24)),
-    sa.Column("intent", sa.String(80)),
+    sa.Column("messages", sa.Integer, nullable=False, default=0),
+)
+
+#: messages per day, channel, language and recognised intent ("" when none)
+intent_days = sa.Table(
+    "ins_intent_days",
+    metadata,
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("channel", sa.String(20), primary_key=True),
+    sa.Column("lang", sa.String(2), primary_key=True),
+    sa.Column("intent", sa.String(80), primary_key=True),
+    sa.Column("messages", sa.Integer, nullable=False, default=0),
 )
 
 answers = sa.Table(
@@ -128,17 +139,7 @@ gaps = sa.Table(
     sa.Column("questions", sa.Integer),
 )
 
-# Covering indexes: the report's queries read only these columns, so they never touch the rows
-# (measured in bench/insights_bench.py over 1M messages).
-sa.Index(
-    "ix_ins_messages_report",
-    messages.c.day,
-    messages.c.channel,
-    messages.c.lang,
-    messages.c.conversation,
-    messages.c.person,
-    messages.c.intent,
-)
+# Covering index: the report's queries on answers read only these columns (bench/insights_bench.py).
 sa.Index(
     "ix_ins_answers_report",
     answers.c.day,
@@ -147,6 +148,22 @@ sa.Index(
     answers.c.outcome,
     answers.c.person,
 )
+
+
+def upsert_add(conn: sa.Connection, table: sa.Table, rows: list[dict], add: list[str]) -> None:
+    """Insert rows, or add their ``add`` columns to the existing rows with the same primary key."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(table)
+    keys = [c.name for c in table.primary_key.columns]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys, set_={c: table.c[c] + stmt.excluded[c] for c in add}
+    )
+    conn.execute(stmt, rows)
 
 
 def utcnow() -> datetime:

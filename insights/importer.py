@@ -2,10 +2,11 @@
 
 Rasa publishes every tracker event to the SQL event broker (``broker_events``: id, sender_id, data
 as JSON). This importer reads them in id order, in batches, and keeps only what reporting needs:
-one row per user message (day, channel, language, intent, pseudonymous person and conversation)
-and one row per transaction (started, completed or abandoned). The raw rows, which hold message
-texts and identity assertions, are deleted in the same database transaction, so they live only
-until the next import (the gateway imports every minute and before every insights query).
+message counts per day, channel, language and conversation (with its pseudonymous person) and per
+day, channel, language and intent, and one row per transaction (started, completed or
+abandoned). The raw rows, which hold message texts and identity assertions, are deleted in the
+same database transaction, so they live only until the next import (the gateway imports every
+minute and before every insights query).
 
 Transactions are read from what the assistant said (``utter_action`` of bot events) and from
 forms starting (``active_loop``): e.g. the leave form starting opens a leave application,
@@ -257,8 +258,7 @@ def import_events(settings: InsightsSettings | None = None, batch: int = BATCH) 
                     continue
                 if isinstance(event, dict):
                     _apply(state, row.sender_id or str(event.get("sender_id") or ""), event, message_rows)
-            if message_rows:
-                conn.execute(db.messages.insert(), message_rows)
+            _count_messages(conn, message_rows)
             state.save()
             conn.execute(db.broker_events.delete().where(db.broker_events.c.id <= rows[-1].id))
             total.events += len(rows)
@@ -271,6 +271,26 @@ def import_events(settings: InsightsSettings | None = None, batch: int = BATCH) 
     if total.events:
         log.info("insights_imported", events=total.events, messages=total.messages)
     return total
+
+
+def _count_messages(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    """Add the batch's messages to the per-day counts."""
+    convs: dict[tuple, dict[str, Any]] = {}
+    intents: dict[tuple, dict[str, Any]] = {}
+    for r in rows:
+        base = {"day": r["day"], "channel": r["channel"], "lang": r["lang"]}
+        conv = convs.setdefault(
+            (r["day"], r["channel"], r["lang"], r["conversation"]),
+            {**base, "conversation": r["conversation"], "person": r["person"], "messages": 0},
+        )
+        conv["messages"] += 1
+        intent = r["intent"] or ""
+        counted = intents.setdefault(
+            (r["day"], r["channel"], r["lang"], intent), {**base, "intent": intent, "messages": 0}
+        )
+        counted["messages"] += 1
+    db.upsert_add(conn, db.conversation_days, list(convs.values()), ["messages"])
+    db.upsert_add(conn, db.intent_days, list(intents.values()), ["messages"])
 
 
 def _abandon_idle(settings: InsightsSettings) -> None:
@@ -295,11 +315,12 @@ def purge(settings: InsightsSettings | None = None, now: datetime | None = None)
         ).rowcount
         for name, table in (
             ("answers", db.answers),
-            ("messages", db.messages),
             ("handoffs", db.handoffs),
             ("transactions", db.transactions),
         ):
             removed[name] = conn.execute(table.delete().where(table.c.at < cutoff)).rowcount
+        for name, table in (("messages", db.conversation_days), ("intents", db.intent_days)):
+            removed[name] = conn.execute(table.delete().where(table.c.day < cutoff.date())).rowcount
         removed["conversations"] = conn.execute(
             db.conversations.delete().where(db.conversations.c.last_at < cutoff)
         ).rowcount

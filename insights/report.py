@@ -47,7 +47,7 @@ def _rows(conn: sa.Connection, query: Any) -> list[dict[str, Any]]:
 
 def _people(conn: sa.Connection, f: Filters) -> int:
     """Distinct people behind the filtered messages and answers."""
-    m = sa.select(db.messages.c.person).where(*f.where(db.messages))
+    m = sa.select(db.conversation_days.c.person).where(*f.where(db.conversation_days))
     a = sa.select(db.answers.c.person).where(*f.where(db.answers))
     union = sa.union(m, a).subquery()
     return int(conn.execute(sa.select(sa.func.count()).select_from(union)).scalar() or 0)
@@ -72,7 +72,8 @@ def summary(f: Filters, settings: InsightsSettings | None = None) -> dict[str, A
             # a report about one channel used by fewer than min_group people would describe them
             out["suppressed"] = True
             return out
-        m, a, t, h, v = db.messages, db.answers, db.transactions, db.handoffs, db.votes
+        m, a, t, h, v = db.conversation_days, db.answers, db.transactions, db.handoffs, db.votes
+        i = db.intent_days
 
         daily = {
             r["day"]: r
@@ -80,7 +81,7 @@ def summary(f: Filters, settings: InsightsSettings | None = None) -> dict[str, A
                 conn,
                 sa.select(
                     m.c.day,
-                    sa.func.count().label("messages"),
+                    sa.func.sum(m.c.messages).label("messages"),
                     sa.func.count(sa.distinct(m.c.conversation)).label("conversations"),
                 )
                 .where(*f.where(m))
@@ -89,7 +90,7 @@ def summary(f: Filters, settings: InsightsSettings | None = None) -> dict[str, A
         }
         by_lang = _rows(
             conn,
-            sa.select(m.c.day, m.c.lang, sa.func.count().label("messages"))
+            sa.select(m.c.day, m.c.lang, sa.func.sum(m.c.messages).label("messages"))
             .where(*f.where(m))
             .group_by(m.c.day, m.c.lang),
         )
@@ -115,7 +116,7 @@ def summary(f: Filters, settings: InsightsSettings | None = None) -> dict[str, A
             conn,
             sa.select(
                 m.c.channel,
-                sa.func.count().label("messages"),
+                sa.func.sum(m.c.messages).label("messages"),
                 sa.func.count(sa.distinct(m.c.conversation)).label("conversations"),
                 sa.func.count(sa.distinct(m.c.person)).label("people"),
             )
@@ -138,7 +139,7 @@ def summary(f: Filters, settings: InsightsSettings | None = None) -> dict[str, A
             conn,
             sa.select(
                 m.c.lang,
-                sa.func.count().label("messages"),
+                sa.func.sum(m.c.messages).label("messages"),
                 sa.func.count(sa.distinct(m.c.conversation)).label("conversations"),
             )
             .where(*f.where(m))
@@ -183,10 +184,10 @@ def summary(f: Filters, settings: InsightsSettings | None = None) -> dict[str, A
 
         out["intents"] = _rows(
             conn,
-            sa.select(m.c.intent, sa.func.count().label("messages"))
-            .where(*f.where(m), m.c.intent.is_not(None))
-            .group_by(m.c.intent)
-            .order_by(sa.func.count().desc(), m.c.intent)
+            sa.select(i.c.intent, sa.func.sum(i.c.messages).label("messages"))
+            .where(*f.where(i), i.c.intent != "")
+            .group_by(i.c.intent)
+            .order_by(sa.func.sum(i.c.messages).desc(), i.c.intent)
             .limit(TOP_INTENTS),
         )
 

@@ -223,7 +223,8 @@ def test_personal_data_is_masked_in_every_stored_row(istack: Stack) -> None:
                 for t in (
                     "ins_answers",
                     "ins_votes",
-                    "ins_messages",
+                    "ins_conversation_days",
+                    "ins_intent_days",
                     "ins_handoffs",
                     "ins_transactions",
                     "ins_conversations",

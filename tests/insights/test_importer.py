@@ -138,4 +138,4 @@ def test_data_older_than_the_retention_period_is_purged(settings) -> None:
     removed = purge(settings, now=later)
     assert removed["messages"] == 1 and removed["conversations"] == 1
     with db.engine(settings).connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(db.messages)).scalar() == 0
+        assert conn.execute(sa.select(sa.func.count()).select_from(db.conversation_days)).scalar() == 0
