@@ -40,6 +40,7 @@ conversation_days = sa.Table(
     sa.Column("conversation", sa.String(24), primary_key=True),
     sa.Column("person", sa.String(24)),
     sa.Column("messages", sa.Integer, nullable=False, default=0),
+    sqlite_with_rowid=False,  # the rows live in the primary key's b-tree, in day order
 )
 
 #: messages per day, channel, language and recognised intent ("" when none)
@@ -51,6 +52,7 @@ intent_days = sa.Table(
     sa.Column("lang", sa.String(2), primary_key=True),
     sa.Column("intent", sa.String(80), primary_key=True),
     sa.Column("messages", sa.Integer, nullable=False, default=0),
+    sqlite_with_rowid=False,
 )
 
 answers = sa.Table(
