@@ -326,8 +326,9 @@ def markdown(r: dict[str, Any]) -> str:
         "",
         f"{i['events']} broker events imported in {i['seconds']} s: {i['events_per_s']} events/s.",
         "",
-        f"## Insights queries over {q['messages']:,} stored messages (a year; answers, votes, "
-        "transactions and hand-offs in proportion; SQLite)",
+        f"## Insights queries over {q['messages']:,} stored messages (a year: "
+        f"{q['conversation_days']:,} conversation-days, {q['answers']:,} answers; votes, transactions and "
+        "hand-offs in proportion; SQLite)",
         "",
         "| range | summary() ms |",
         "|---|---|",
