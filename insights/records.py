@@ -117,6 +117,9 @@ def record_handoff(
     now = db.utcnow()
     conversation = db.pseudonym(sender_id, settings, "conversation")
     with db.engine(settings).begin() as conn:
+        seen = conn.execute(sa.select(db.handoffs.c.id).where(db.handoffs.c.case_id == case_id)).first()
+        if seen is not None:
+            return  # the same case again (a second click: the backend returned the case it had opened)
         conn.execute(
             db.handoffs.insert(),
             {

@@ -60,3 +60,36 @@ def test_questions_group_by_topic_across_languages_and_leave_when_resolved(setti
     resolve(group["answer_ids"], "dental-plan.md", settings)
     left = open_groups(Filters(start=today, end=today), settings)
     assert [g["answer_ids"] for g in left] == [[parking]]
+
+
+def test_low_confidence_answers_and_repeated_handoffs(settings) -> None:
+    from insights.records import record_handoff
+    from insights.report import summary
+
+    def answered(confidence: float) -> str:
+        return record_answer(
+            question=f"is overtime paid on holidays ({confidence})?",
+            lang="en",
+            sender_id="web:E9",
+            employee_id="E9",
+            channel="web",
+            answer=Answer(answer="Overtime …", confident=True, confidence=confidence),
+            outcome="answered",
+            index_version="index 1",
+            min_confidence=0.39,
+            settings=settings,
+        ).id
+
+    shaky, sure = answered(0.41), answered(0.8)
+    today = db.utcnow().date()
+    groups = open_groups(Filters(start=today, end=today), settings)
+    members = [i for g in groups for i in g["answer_ids"]]
+    assert shaky in members and sure not in members
+    assert next(g for g in groups if shaky in g["answer_ids"])["reasons"] == {"low_confidence": 1}
+
+    for _ in range(2):  # a double click hands the same case over twice
+        record_handoff(
+            sender_id="web:E9", employee_id="E9", channel="web", lang="en", case_id=7, settings=settings
+        )
+    cases = summary(Filters(start=today, end=today), settings)["handoff_cases"]
+    assert [c["case_id"] for c in cases] == [7]
