@@ -292,38 +292,6 @@ def query_times(tmp: Path, messages: int, repeat: int) -> dict[str, Any]:
     return out
 
 
-def gap_grouping(dev_qa: Path) -> dict[str, Any] | None:
-    """How the gap grouping splits the development questions (../shared/eval/dev_qa.yaml) compared
-    with the documents that answer them: pairwise precision (two questions grouped together are
-    about the same document) and recall (two questions about one document are grouped together).
-    The threshold was set before this was measured and is not tuned on it."""
-    if not dev_qa.exists():
-        return None
-    import itertools
-
-    import yaml
-
-    from insights.gaps import _embed, cluster
-    from insights.settings import InsightsSettings
-
-    items = [q for q in yaml.safe_load(dev_qa.read_text()) if q.get("source")]
-    threshold = InsightsSettings(_env_file=None).hrbot_insights_gap_similarity
-    groups = cluster(_embed([q["question"] for q in items]), threshold)
-    group_of = {i: g for g, members in enumerate(groups) for i in members}
-    pairs = list(itertools.combinations(range(len(items)), 2))
-    same_doc = {(a, b) for a, b in pairs if items[a]["source"] == items[b]["source"]}
-    together = {(a, b) for a, b in pairs if group_of[a] == group_of[b]}
-    hits = len(same_doc & together)
-    return {
-        "questions": len(items),
-        "documents": len({q["source"] for q in items}),
-        "threshold": threshold,
-        "groups": len(groups),
-        "pair_precision": round(hits / len(together), 3) if together else None,
-        "pair_recall": round(hits / len(same_doc), 3) if same_doc else None,
-    }
-
-
 def markdown(r: dict[str, Any]) -> str:
     e, q = r["event_path"], r["queries"]
     floor = r.get("turn_floor_p95_ms")
@@ -368,16 +336,6 @@ def markdown(r: dict[str, Any]) -> str:
         f"| last 365 days | {q['last_365_days_ms']} |",
         f"| last 30 days, Telegram, Chinese | {q['last_30_days_telegram_zh_ms']} |",
     ]
-    g = r.get("gap_grouping")
-    if g:
-        lines += [
-            "",
-            "## Gap grouping on the development questions (not tuned on them)",
-            "",
-            f"{g['questions']} answerable questions about {g['documents']} documents, threshold "
-            f"{g['threshold']}: {g['groups']} groups; pairwise precision {g['pair_precision']} (questions "
-            f"grouped together are about the same document), recall {g['pair_recall']}.",
-        ]
     return "\n".join(lines) + "\n"
 
 
@@ -401,9 +359,6 @@ def main(argv: list[str] | None = None) -> None:
         result["import"] = import_rate(tmp, 2000 if args.quick else 20000)
         print(f"queries over {args.messages:,} messages…", flush=True)
         result["queries"] = query_times(tmp, args.messages, 3 if args.quick else 7)
-    from bench.knowledge_bench import DEFAULT_DEV_QA
-
-    result["gap_grouping"] = gap_grouping(DEFAULT_DEV_QA)
     latest = RESULTS / "latest.json"
     if latest.exists():
         base = json.loads(latest.read_text())

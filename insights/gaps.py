@@ -1,12 +1,15 @@
 """Knowledge gaps: the questions the documents did not answer well, grouped by topic.
 
 A question is a gap candidate when it was refused (or refused and handed to HR), answered with a
-confidence just above the refusal threshold, or voted "not helpful". Candidates are embedded with
-the knowledge base's own encoder (knowledge/embeddings.py: multilingual, so an English and a
-Chinese question about the same thing land together) and grouped: each question joins the group
-whose centroid it is most similar to, when at least HRBOT_INSIGHTS_GAP_SIMILARITY (cosine), else
-starts a group. A curator re-asks a group's questions after uploading a fix and marks the group
-resolved with the document that fixed it; resolved questions leave the open list.
+confidence just above the refusal threshold, or voted "not helpful". Candidates are grouped first by
+the document the knowledge base found closest to them when they were asked (stored with the answer,
+refusals included), then, within one document, by their embeddings from the knowledge base's own
+encoder (knowledge/embeddings.py: multilingual): each question joins the group whose centroid it is
+most similar to, when at least HRBOT_INSIGHTS_GAP_SIMILARITY (cosine), else starts a group. On the
+held-out policy questions this matches "about the same document" far better than embeddings alone
+(README, Insights; bench/insights_gaps_eval.py). A curator re-asks a group's questions after
+uploading a fix and marks the group resolved with the document that fixed it; resolved questions
+leave the open list.
 """
 
 from __future__ import annotations
@@ -49,6 +52,22 @@ def cluster(vectors: np.ndarray, threshold: float) -> list[list[int]]:
         sums = np.vstack([sums, vec.astype(np.float64)])
         centroids = np.vstack([centroids, vec.astype(np.float64)])
     return groups
+
+
+def closest_document(row: dict[str, Any]) -> str:
+    """The document the knowledge base ranked first for the question ("" when it found none)."""
+    sources = row.get("sources") or []
+    return str(sources[0].get("source") or "") if sources else ""
+
+
+def grouped(rows: list[dict[str, Any]], vectors: np.ndarray, threshold: float) -> list[list[int]]:
+    """Indexes of ``rows`` in groups: by closest document, then by embedding within it."""
+    keys = [closest_document(r) for r in rows]
+    out: list[list[int]] = []
+    for key in dict.fromkeys(keys):
+        idx = [i for i, k in enumerate(keys) if k == key]
+        out.extend([idx[j] for j in members] for members in cluster(vectors[idx], threshold))
+    return out
 
 
 def _vectors(rows: list[dict[str, Any]], settings: InsightsSettings) -> np.ndarray:
@@ -101,7 +120,7 @@ def open_groups(f: Filters, settings: InsightsSettings | None = None) -> list[di
         return []
     vectors = _vectors(rows, settings)
     groups = []
-    for members in cluster(vectors, settings.hrbot_insights_gap_similarity):
+    for members in grouped(rows, vectors, settings.hrbot_insights_gap_similarity):
         items = [rows[i] for i in members]
         ids = sorted(r["id"] for r in items)
         latest = items[-1]

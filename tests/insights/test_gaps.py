@@ -13,7 +13,7 @@ from insights.gaps import open_groups, resolve
 from insights.records import record_answer
 from insights.report import Filters
 from insights.settings import InsightsSettings
-from knowledge.models import Answer
+from knowledge.models import Answer, Source
 
 
 @pytest.fixture
@@ -27,14 +27,16 @@ def settings(tmp_path: Path) -> Iterator[InsightsSettings]:
     db.dispose_all()
 
 
-def refuse(settings: InsightsSettings, question: str, lang: str, who: str) -> str:
+def refuse(settings: InsightsSettings, question: str, lang: str, who: str, closest: str) -> str:
+    """A refusal as the policy action records it: the closest passages are kept with it."""
+    near = [Source(source=closest, title=closest, section="")]
     return record_answer(
         question=question,
         lang=lang,
         sender_id=f"web:{who}",
         employee_id=who,
         channel="web",
-        answer=Answer(answer="I couldn't find that.", confident=False, confidence=0.1),
+        answer=Answer(answer="I couldn't find that.", confident=False, confidence=0.1, sources=near),
         outcome="refused",
         index_version="index 1",
         settings=settings,
@@ -43,11 +45,11 @@ def refuse(settings: InsightsSettings, question: str, lang: str, who: str) -> st
 
 def test_questions_group_by_topic_across_languages_and_leave_when_resolved(settings) -> None:
     dental = [
-        refuse(settings, "what is the deductible of the dental plan?", "en", "E1"),
-        refuse(settings, "How much is the dental insurance deductible this year?", "en", "E2"),
-        refuse(settings, "牙科保险的免赔额是多少？", "zh", "E3"),
+        refuse(settings, "what is the deductible of the dental plan?", "en", "E1", "benefits.md"),
+        refuse(settings, "How much is the dental insurance deductible this year?", "en", "E2", "benefits.md"),
+        refuse(settings, "牙科保险的免赔额是多少？", "zh", "E3", "benefits.md"),
     ]
-    parking = refuse(settings, "Can I get a parking permit for my bicycle?", "en", "E4")
+    parking = refuse(settings, "Can I get a parking permit for my bicycle?", "en", "E4", "facilities.md")
     today = db.utcnow().date()
     groups = open_groups(Filters(start=today, end=today), settings)
     by_member = {i: g for g in groups for i in g["answer_ids"]}
