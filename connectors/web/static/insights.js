@@ -369,7 +369,9 @@
             var td = el("td", null, null, { "data-side": i ? "now" : "before", "data-outcome": a.outcome });
             td.appendChild(el("span", label(a.outcome), "tag " + (a.outcome === "answered" ? "ok" : "no")));
             td.appendChild(el("div", a.answer));
-            if (a.sources.length) td.appendChild(el("div", a.sources.map(function (s) { return s.title || s.source; }).join("; "), "note"));
+            var cites = a.sources.map(function (s) { return (s.title || s.source) + (s.section ? " — " + s.section : ""); })
+              .filter(function (c, k, all) { return all.indexOf(c) === k; });
+            if (cites.length) td.appendChild(el("div", cites.join("; "), "note"));
             row.appendChild(td);
           });
           t.appendChild(row);
