@@ -21,12 +21,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import identity, language, latest_intent, personnel_client
+from actions.common import hrbot_metadata, identity, language, latest_intent, personnel_client
 from actions.settings import get_settings
 from personnel.client import PersonnelError, PersonnelUnavailable
 from personnel.sensitive import event_pairs, mask_text
 
 TRANSCRIPT_TURNS = 30
+log = logging.getLogger(__name__)
 
 
 def _citations(sources: list[Any]) -> list[dict[str, str]]:
@@ -52,6 +53,50 @@ async def _audience(tracker: Tracker) -> list[str]:
     except (PersonnelError, PersonnelUnavailable):
         return ["all"]
     return ["all", "hr"] if getattr(me, "is_hr_admin", False) else ["all"]
+
+
+def _record_answer(tracker: Tracker, question: str, lang: str, answer: Any, outcome: str) -> str | None:
+    """Keep the answer for insights (masked; README, Insights); its id lets the user vote on it.
+
+    Runs in a worker thread; a failure is logged and the user still gets the answer."""
+    from insights.records import channel_of, record_answer
+    from knowledge.api import default_kb
+
+    try:
+        kb = default_kb()
+        versions = {s.source: (kb.store.document_hash(s.source) or "")[:12] for s in answer.sources}
+        who = identity(tracker)
+        record = record_answer(
+            question=question,
+            lang=lang,
+            sender_id=tracker.sender_id,
+            employee_id=who.employee_id if who else None,
+            channel=channel_of(tracker.sender_id, hrbot_metadata(tracker).get("channel")),
+            answer=answer,
+            outcome=outcome,
+            index_version=f"index {kb.store.generation()}",
+            versions=versions,
+            min_confidence=kb.settings.min_confidence(lang),
+        )
+        return record.id
+    except Exception:
+        log.warning("insights: could not record the policy answer", exc_info=True)
+        return None
+
+
+def _record_handoff(tracker: Tracker, who: Any, lang: str, case_id: int) -> None:
+    from insights.records import channel_of, record_handoff
+
+    try:
+        record_handoff(
+            sender_id=tracker.sender_id,
+            employee_id=who.employee_id if who else None,
+            channel=channel_of(tracker.sender_id, hrbot_metadata(tracker).get("channel")),
+            lang=lang,
+            case_id=case_id,
+        )
+    except Exception:
+        log.warning("insights: could not record the hand-off", exc_info=True)
 
 
 def _warm_up_knowledge() -> None:
@@ -95,16 +140,20 @@ class ActionAnswerPolicy(Action):
 
         answer = await asyncio.to_thread(default_kb().answer, question, lang, audience)
         if answer.confident:
+            answer_id = await asyncio.to_thread(_record_answer, tracker, question, lang, answer, "answered")
+            custom: dict[str, Any] = {"citations": _citations(answer.sources)}
+            if answer_id:  # the channel shows helpful / not helpful buttons for this answer
+                custom["feedback"] = {"answer_id": answer_id}
             dispatcher.utter_message(
-                response="utter_policy_answer",
-                answer=answer.answer,
-                json_message={"citations": _citations(answer.sources)},
+                response="utter_policy_answer", answer=answer.answer, json_message=custom
             )
             return [SlotSet("policy_misses", 0)]
         if latest_intent(tracker) == "out_of_scope":
             # not an HR question after all (a joke, the weather): say what the assistant is for
+            await asyncio.to_thread(_record_answer, tracker, question, lang, answer, "out_of_scope")
             dispatcher.utter_message(response="utter_out_of_scope")
             return []
+        await asyncio.to_thread(_record_answer, tracker, question, lang, answer, "refused")
         misses = (tracker.get_slot("policy_misses") or 0) + 1
         response = "utter_policy_unknown" if misses < 2 else "utter_policy_offer_handoff"
         dispatcher.utter_message(response=response)
@@ -146,6 +195,7 @@ class ActionHandoffToHR(Action):
         except (PersonnelError, PersonnelUnavailable):
             dispatcher.utter_message(response="utter_handoff_failed")
             return []
+        await asyncio.to_thread(_record_handoff, tracker, who, lang, case.id)
         response = "utter_handoff_created" if who else "utter_handoff_created_anonymous"
         dispatcher.utter_message(response=response, case_id=case.id)
         return [SlotSet("policy_misses", 0)]

@@ -32,6 +32,7 @@ class BotMessage(TypedDict, total=False):
     buttons: list[Button]
     citations: list[dict[str, str]]
     list: list[Any]
+    feedback: dict[str, str]
 
 
 class RasaUnavailable(Exception):
@@ -93,6 +94,9 @@ def normalise_reply(items: Any) -> list[BotMessage]:
                 msg["citations"] = cits
             if isinstance(custom.get("list"), list) and custom["list"]:
                 msg["list"] = custom["list"]
+            feedback = custom.get("feedback")
+            if isinstance(feedback, dict) and isinstance(feedback.get("answer_id"), str):
+                msg["feedback"] = {"answer_id": feedback["answer_id"]}  # helpful / not helpful buttons
             buttons += [
                 {"title": _str(b.get("title")), "payload": _str(b.get("payload"))}
                 for b in custom.get("buttons") or []
@@ -107,6 +111,8 @@ def normalise_reply(items: Any) -> list[BotMessage]:
             for key in ("citations", "list"):
                 if key in msg:
                     prev[key] = [*prev.get(key, []), *msg[key]]  # type: ignore[literal-required]
+            if "feedback" in msg:
+                prev["feedback"] = msg["feedback"]
             continue
         if msg["text"] or len(msg) > 1:
             messages.append(msg)

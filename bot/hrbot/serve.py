@@ -190,7 +190,8 @@ def ready(settings: Settings) -> None:
         url = f"http://{settings.gateway_host}:{settings.gateway_port}"
         console.print(
             f"\n[bold green]The HR assistant is ready.[/bold green] Chat at [bold]{url}[/bold] "
-            f"(demo users E1001, E1002, E1003); knowledge admin at {url}/admin; "
+            f"(demo users E1001, E1002, E1003); knowledge admin at {url}/admin, insights at "
+            f"{url}/admin/insights; "
             f"API docs at {url}/docs. Press Ctrl-C to stop.\n"
         )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -22,6 +22,10 @@ Changes, each measured (README, Benchmarks):
   exactly the rows Rasa writes.
 * **No transaction for a save with nothing new** (Rasa saves every new, still empty conversation
   once before handling its first message).
+* **Events streamed to the event broker without reloading the conversation.** Rasa's
+  ``stream_events`` loads the whole stored conversation again on every save to find the new
+  events; this store knows them already, and hands them to the broker in one call
+  (``publish_many`` of bot/rasa_runtime/event_broker.py) when it has one.
 """
 
 from __future__ import annotations
@@ -113,6 +117,22 @@ class LeanSQLTrackerStore(rasa_store.SQLTrackerStore):
                 session.execute(self.SQLEvent.__table__.insert(), rows)
             session.commit()
         setattr(tracker, STORED, len(tracker.events))
+
+    async def stream_events(self, tracker: DialogueStateTracker) -> None:
+        stored = getattr(tracker, STORED, None)
+        if self.event_broker is None or stored is None:
+            return await super().stream_events(tracker)
+        bodies = [
+            {"sender_id": tracker.sender_id, **event.as_dict()}
+            for event in itertools.islice(tracker.events, stored, len(tracker.events))
+        ]
+        publish_many = getattr(self.event_broker, "publish_many", None)
+        if publish_many is not None:
+            publish_many(bodies)
+        else:
+            for body in bodies:
+                self.event_broker.publish(body)
+        return None
 
     async def create_tracker(self, sender_id: str, append_action_listen: bool = True) -> DialogueStateTracker:
         tracker = self.init_tracker(sender_id)

@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 import structlog
 from telegram import (
     BotCommand,
+    ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -136,11 +137,26 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "The HR system cannot be reached right now, so your answer was not sent. Try again later.",
         "zh": "暂时无法连接人事系统，您的回复未发送，请稍后再试。",
     },
+    "helpful": {"en": "👍 Helpful", "zh": "👍 有帮助"},
+    "not_helpful": {"en": "👎 Not helpful", "zh": "👎 没有帮助"},
+    "feedback_thanks": {"en": "Thanks for your feedback.", "zh": "感谢您的反馈。"},
+    "feedback_ask_comment": {
+        "en": "Thanks. What was missing? Reply to this message if you like (optional).",
+        "zh": "谢谢。还缺少什么？愿意的话可以回复这条消息（可选）。",
+    },
+    "feedback_comment_saved": {"en": "Comment saved. Thank you.", "zh": "意见已保存，谢谢。"},
+    "feedback_failed": {
+        "en": "Sorry, your feedback could not be saved.",
+        "zh": "抱歉，反馈未能保存。",
+    },
 }
 
 # A bot message that names an HR case ("HR replied to case #4", "已为您创建人事工单 #4", ...): a
 # Telegram reply to it is the employee answering HR on that case, not a question for the assistant.
 CASE_REF = re.compile(r"(?:case|工单)\s*#(\d{1,9})", re.IGNORECASE)
+
+#: callback data of the helpful / not helpful buttons: fb:<1|0>:<answer id>
+FEEDBACK_DATA = re.compile(r"^fb:([01]):([0-9a-f]{32})$")
 
 
 def user_lang(user: User | None) -> str:
@@ -164,16 +180,31 @@ def _rasa(context: ContextTypes.DEFAULT_TYPE) -> RasaClient:
     return context.bot_data["rasa"]
 
 
-def keyboard_for(msg: BotMessage, links: LinkStore) -> InlineKeyboardMarkup | None:
-    """Rasa buttons as an inline keyboard; long payloads are replaced by short keys."""
+def feedback_row(answer_id: str, lang: str, chosen: bool | None = None) -> list[InlineKeyboardButton]:
+    """Helpful / not helpful buttons for a policy answer (the chosen one marked with ✓)."""
+    labels = {True: TEXTS["helpful"][lang], False: TEXTS["not_helpful"][lang]}
+    return [
+        InlineKeyboardButton(
+            ("✓ " if chosen is value else "") + labels[value], callback_data=f"fb:{int(value)}:{answer_id}"
+        )
+        for value in (True, False)
+    ]
+
+
+def keyboard_for(msg: BotMessage, links: LinkStore, lang: str = "en") -> InlineKeyboardMarkup | None:
+    """Rasa buttons as an inline keyboard; long payloads are replaced by short keys. A policy
+    answer gets a row of helpful / not helpful buttons."""
     buttons = msg.get("buttons") or []
-    if not buttons:
+    feedback = msg.get("feedback")
+    if not buttons and not feedback:
         return None
     rows = []
     for b in buttons:
         payload = b["payload"]
         data = KEY_PREFIX + links.put_payload(payload) if needs_key(payload) else payload
         rows.append([InlineKeyboardButton(b["title"][:200] or payload[:60], callback_data=data)])
+    if feedback:
+        rows.append(feedback_row(feedback["answer_id"], lang))
     return InlineKeyboardMarkup(rows)
 
 
@@ -183,7 +214,7 @@ async def send_bot_messages(
     """Send Rasa's replies: text split under Telegram's limit, keyboard on the last chunk."""
     for msg in messages:
         chunks = split_text(render_text(msg, lang))
-        markup = keyboard_for(msg, links)
+        markup = keyboard_for(msg, links, lang)
         if not chunks and markup is not None:
             chunks = ["…"]
         for i, chunk in enumerate(chunks):
@@ -308,6 +339,15 @@ async def on_unlink(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
+    replied = message.reply_to_message
+    waiting = context.user_data.get("feedback_prompts", {}) if context.user_data is not None else {}
+    if replied is not None and replied.message_id in waiting:
+        # a reply to "what was missing?": the comment of the vote, not a message for the assistant
+        answer_id, helpful = waiting.pop(replied.message_id)
+        ok = await _vote(context, update.effective_user, answer_id, helpful, message.text)
+        key = "feedback_comment_saved" if ok else "feedback_failed"
+        await message.reply_text(tx(key, update.effective_user))
+        return
     case_id = answered_case(message, context.bot.id)
     if case_id is not None and await answer_case(update, context, case_id):
         return
@@ -360,6 +400,61 @@ async def answer_case(update: Update, context: ContextTypes.DEFAULT_TYPE, case_i
     log.info("case_answer", case_id=case_id, employee_id=employee_id, channel="telegram")
     await message.reply_text(tx("case_answer_ok", user, case_id=case_id))
     return True
+
+
+async def _vote(
+    context: ContextTypes.DEFAULT_TYPE, user: User, answer_id: str, helpful: bool, comment: str | None = None
+) -> bool:
+    """Record the vote for insights (the linked employee or this Telegram user; one per answer)."""
+    from insights.records import VoteRefused, record_vote
+
+    try:
+        await asyncio.to_thread(
+            record_vote,
+            answer_id=answer_id,
+            employee_id=_links(context).employee_for(user.id),
+            sender_id=f"tg:{user.id}",
+            helpful=helpful,
+            comment=comment,
+        )
+    except VoteRefused:
+        return False
+    except Exception:
+        log.warning("feedback_not_saved", exc_info=True)
+        return False
+    return True
+
+
+async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """👍 / 👎 under a policy answer: record it, mark the choice; after 👎 offer a comment."""
+    query = update.callback_query
+    user = update.effective_user
+    match = FEEDBACK_DATA.match(query.data or "")
+    if match is None or user is None:
+        return
+    helpful, answer_id = match.group(1) == "1", match.group(2)
+    if not await _vote(context, user, answer_id, helpful):
+        await query.answer(tx("feedback_failed", user), show_alert=True)
+        return
+    await query.answer(tx("feedback_thanks", user))
+    msg = query.message
+    if isinstance(msg, Message) and msg.reply_markup is not None:
+        rows = [
+            row
+            for row in msg.reply_markup.inline_keyboard
+            if not any(FEEDBACK_DATA.match(b.callback_data or "") for b in row)
+        ]
+        rows.append(feedback_row(answer_id, user_lang(user), chosen=helpful))
+        try:  # the buttons stay: changing one's mind replaces the vote
+            await query.edit_message_reply_markup(InlineKeyboardMarkup(rows))
+        except TelegramError as exc:
+            log.debug("edit_after_feedback_failed", error=str(exc))
+    if not helpful and isinstance(msg, Message):
+        prompt = await msg.chat.send_message(
+            tx("feedback_ask_comment", user), reply_markup=ForceReply(selective=True)
+        )
+        if context.user_data is not None:
+            context.user_data.setdefault("feedback_prompts", {})[prompt.message_id] = (answer_id, helpful)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -484,6 +579,7 @@ def build_application(settings: ConnectorSettings | None = None) -> Application:
     app.add_handler(CommandHandler("help", on_help, filters=private & new_msg))
     app.add_handler(CommandHandler("link", on_link, filters=private & new_msg))
     app.add_handler(CommandHandler("unlink", on_unlink, filters=private & new_msg))
+    app.add_handler(CallbackQueryHandler(on_feedback, pattern=FEEDBACK_DATA))
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_handler(MessageHandler(private & new_msg & filters.COMMAND, on_unknown_command))
     app.add_handler(MessageHandler(private & new_msg & filters.TEXT, on_text))

@@ -111,6 +111,9 @@ def create_app(settings: ConnectorSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.rasa = RasaClient(settings.rasa_url, timeout_s=settings.rasa_timeout_s)
         app.state.links = LinkStore(settings.link_database_url, code_ttl_s=settings.hrbot_link_code_ttl_s)
+        from connectors.web.insights import start_background, stop_background
+
+        start_background(app)  # conversation events into the insights tables, every minute
         log.info(
             "gateway_started",
             rasa_url=settings.rasa_url,
@@ -120,6 +123,7 @@ def create_app(settings: ConnectorSettings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await stop_background(app)
             await app.state.rasa.aclose()
             app.state.links.dispose()
             kb = getattr(app.state, "knowledge", None)
@@ -279,6 +283,10 @@ def create_app(settings: ConnectorSettings | None = None) -> FastAPI:
     async def cases_page() -> FileResponse:
         return _page("cases.html")
 
+    @app.get("/admin/insights", include_in_schema=False)
+    async def insights_page() -> FileResponse:
+        return _page("insights.html")
+
     for name, media in {
         "widget.js": "text/javascript",
         "widget.css": "text/css",
@@ -287,15 +295,22 @@ def create_app(settings: ConnectorSettings | None = None) -> FastAPI:
         "admin.css": "text/css",
         "cases.js": "text/javascript",
         "cases.css": "text/css",
+        "insights.js": "text/javascript",
+        "insights.css": "text/css",
+        "vendor/chart.umd.min.js": "text/javascript",
     }.items():
         app.add_api_route(f"/{name}", _asset_route(name, media), methods=["GET"], include_in_schema=False)
 
     from connectors.web.admin import router as admin_router
     from connectors.web.admin import source_router
     from connectors.web.cases import desk_router, employee_router
+    from connectors.web.insights import feedback_router
+    from connectors.web.insights import router as insights_router
 
     app.include_router(admin_router)
     app.include_router(source_router)
     app.include_router(desk_router)
     app.include_router(employee_router)
+    app.include_router(insights_router)
+    app.include_router(feedback_router)
     return app

@@ -65,6 +65,12 @@ CitationList = list[CitationOut]
 AnyList = list[Any]
 
 
+class FeedbackRef(BaseModel):
+    """A policy answer the user may rate (POST /api/feedback with this id)."""
+
+    answer_id: str
+
+
 class MessageOut(BaseModel):
     text: str = ""
     masked_text: str | None = Field(
@@ -74,6 +80,7 @@ class MessageOut(BaseModel):
     buttons: ButtonList | None = None
     citations: CitationList | None = None
     list: AnyList | None = None
+    feedback: FeedbackRef | None = None
 
 
 class ChatResponse(BaseModel):

@@ -131,7 +131,8 @@ class FakeTelegram:
             "from": self.bot_user(),
             "text": p.get("text", ""),
         }
-        if p.get("reply_markup"):
+        if isinstance(p.get("reply_markup"), dict) and "inline_keyboard" in p["reply_markup"]:
+            # like the real Bot API: a message carries only an inline keyboard (not ForceReply)
             msg["reply_markup"] = p["reply_markup"]
         return msg
 

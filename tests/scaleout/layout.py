@@ -72,7 +72,11 @@ class ScaleoutStack(Stack):
     def __post_init__(self) -> None:
         super().__post_init__()
         tag = secrets.token_hex(4)
-        self.databases = {"personnel": f"hrbot_so_{tag}_personnel", "tracker": f"hrbot_so_{tag}_tracker"}
+        self.databases = {
+            "personnel": f"hrbot_so_{tag}_personnel",
+            "tracker": f"hrbot_so_{tag}_tracker",
+            "insights": f"hrbot_so_{tag}_insights",
+        }
         self.rasa_ports = [self.ports["rasa"], *(free_port() for _ in range(self.rasa_instances - 1))]
         self.ports["chroma"] = free_port()
         pg = f"postgres@{PG_HOST}:{PG_PORT}"
@@ -81,6 +85,8 @@ class ScaleoutStack(Stack):
                 "PERSONNEL_DATABASE_URL": f"postgresql+psycopg://{pg}/{self.databases['personnel']}",
                 "RASA_TRACKER_STORE_URL": f"postgresql://{pg}/{self.databases['tracker']}",
                 "RASA_LOCK_STORE_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/{self.redis_db}",
+                # Rasa servers' event broker, actions' records and the gateway's insights (README, Insights)
+                "HRBOT_INSIGHTS_DATABASE_URL": f"postgresql+psycopg://{pg}/{self.databases['insights']}",
                 "KNOWLEDGE_CHROMA_URL": f"http://127.0.0.1:{self.ports['chroma']}",
                 # rasa-sdk's own setting: Sanic forks this many workers that share the port.
                 "ACTION_SERVER_SANIC_WORKERS": str(self.action_workers),

@@ -98,6 +98,18 @@ def test_a_leave_application_continues_across_rasa_servers_and_is_held_once(scal
     )
     assert request["status"] == "open" and f"#{request['id']}" in submitted, submitted
 
+    # Both Rasa servers streamed their events into the one insights database (PostgreSQL): the
+    # application, begun on one server and finished on the other, is one completed transaction.
+    now = int(time.time())
+    hr = jwt.encode({"sub": "E1003", "iat": now, "exp": now + 600}, scaleout.jwt_secret, algorithm="HS256")
+    figures = httpx.get(
+        f"{scaleout.gateway_url}/api/admin/insights", headers={"Authorization": f"Bearer {hr}"}, timeout=60
+    ).json()
+    assert figures["transactions"] == [
+        {"kind": "leave_apply", "completed": 1, "abandoned": 0, "in_progress": 0}
+    ]
+    assert sum(d["messages"] for d in figures["daily"]) == 4
+
 
 def test_through_the_gateway_the_manager_approves_and_a_lost_server_is_not_noticed(
     scaleout: ScaleoutStack,

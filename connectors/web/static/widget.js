@@ -37,7 +37,10 @@
       answerHR: "Answer HR", replying: "Your next message goes to HR (case #{id}).", cancelReply: "Cancel",
       cancelReplyLabel: "Stop replying to HR", replyPlaceholder: "Write your answer to HR…",
       answerSent: "Sent to HR on case #{id}.", unread: "{n} new from HR", answerFailed: "Could not send your answer to HR: {msg}",
-      caseNotYours: "this case is not yours", hrUnavailable: "the HR system cannot be reached right now; try again shortly"
+      caseNotYours: "this case is not yours", hrUnavailable: "the HR system cannot be reached right now; try again shortly",
+      helpfulQ: "Was this answer helpful?", helpfulYes: "Helpful", helpfulNo: "Not helpful",
+      thanks: "Thanks for your feedback.", commentLabel: "What was missing? (optional)", commentSend: "Send comment",
+      commentSaved: "Comment saved. Thank you.", voteFailed: "Could not save your feedback: {msg}"
     },
     zh: {
       title: "HR 助手", open: "打开 HR 助手对话", close: "关闭对话", guest: "访客",
@@ -56,7 +59,10 @@
       answerHR: "回答人事", replying: "您的下一条消息将发送给人事部门（工单 #{id}）。", cancelReply: "取消",
       cancelReplyLabel: "不再回复人事部门", replyPlaceholder: "请输入给人事部门的回复……",
       answerSent: "已发送给人事部门（工单 #{id}）。", unread: "人事部门有 {n} 条新消息", answerFailed: "无法发送给人事部门：{msg}",
-      caseNotYours: "这不是您的工单", hrUnavailable: "暂时无法连接人事系统，请稍后再试"
+      caseNotYours: "这不是您的工单", hrUnavailable: "暂时无法连接人事系统，请稍后再试",
+      helpfulQ: "这个回答有帮助吗？", helpfulYes: "有帮助", helpfulNo: "没有帮助",
+      thanks: "感谢您的反馈。", commentLabel: "还缺少什么？（可选）", commentSend: "发送意见",
+      commentSaved: "意见已保存，谢谢。", voteFailed: "反馈未能保存：{msg}"
     }
   };
 
@@ -237,6 +243,7 @@
       cit.appendChild(cl);
       box.appendChild(cit);
     }
+    if (msg.feedback && msg.feedback.answer_id) box.appendChild(renderFeedback(msg.feedback.answer_id, entryIndex));
     if (Array.isArray(msg.buttons) && msg.buttons.length) {
       var group = el("div", { class: "buttons", role: "group" });
       msg.buttons.forEach(function (b) {
@@ -273,6 +280,47 @@
     state.replyTo = caseId;
     applyStrings();
     input.focus();
+  }
+
+  /* Helpful / not helpful on a policy answer; voting again replaces the vote; an optional comment. */
+  function renderFeedback(answerId, entryIndex) {
+    var entry = state.transcript[entryIndex] || {};
+    var wrap = el("div", { class: "feedback", role: "group", "aria-label": tr("helpfulQ") });
+    wrap.appendChild(el("span", { class: "fb-q" }, tr("helpfulQ")));
+    var yes = el("button", { type: "button", class: "fb", "data-vote": "up", "aria-pressed": String(entry.vote === true) }, "👍 " + tr("helpfulYes"));
+    var no = el("button", { type: "button", class: "fb", "data-vote": "down", "aria-pressed": String(entry.vote === false) }, "👎 " + tr("helpfulNo"));
+    var status = el("p", { class: "fb-status", role: "status" }, entry.vote === undefined ? "" : tr("thanks"));
+    var more = el("form", { class: "fb-comment" });
+    more.hidden = entry.vote === undefined || entry.commented === true;
+    var label = el("label", null, tr("commentLabel"));
+    var box = el("input", { type: "text", maxlength: "500", class: "fb-text" });
+    label.appendChild(box);
+    more.appendChild(label);
+    more.appendChild(el("button", { type: "submit", class: "quick" }, tr("commentSend")));
+    function vote(helpful, comment) {
+      var body = { answer_id: answerId, helpful: helpful };
+      if (comment) body.comment = comment;
+      if (!state.token) body.session_id = sessionId();
+      return api("/api/feedback", body).then(function (res) {
+        if (res.status !== 200) throw new Error((res.data && res.data.error && res.data.error.message) || String(res.status));
+        entry.vote = helpful;
+        if (comment) entry.commented = true;
+        saveTranscript();
+        yes.setAttribute("aria-pressed", String(helpful === true));
+        no.setAttribute("aria-pressed", String(helpful === false));
+        status.textContent = comment ? tr("commentSaved") : tr("thanks");
+        more.hidden = entry.commented === true;
+      }).catch(function (e) { status.textContent = fmt(tr("voteFailed"), { msg: e.message || "" }); });
+    }
+    yes.addEventListener("click", function () { vote(true); });
+    no.addEventListener("click", function () { vote(false).then(function () { if (!more.hidden) box.focus(); }); });
+    more.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var text = box.value.trim();
+      if (text && entry.vote !== undefined) vote(entry.vote, text);
+    });
+    wrap.appendChild(yes); wrap.appendChild(no); wrap.appendChild(status); wrap.appendChild(more);
+    return wrap;
   }
 
   function renderEntry(entry, index) {
