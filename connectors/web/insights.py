@@ -135,7 +135,7 @@ async def _handoff_times(
     employee_id: str, request: Request, cases: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """Time from each hand-off to HR's first response to the case (the first change HR made to it:
-    taken up, assigned or resolved), read from the backend's audit log as the viewing HR admin."""
+    taken up, replied to, assigned or resolved), read from the backend's audit log as the viewing HR admin."""
     if not cases:
         return []
     from personnel.client import PersonnelClient, PersonnelError, PersonnelUnavailable
@@ -159,7 +159,7 @@ async def _handoff_times(
         ]
     first: dict[str, datetime] = {}
     for entry in audit:
-        if entry.action == "case.update":
+        if entry.action in HR_RESPONSES:
             at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=timezone.utc)
             key = str(entry.entity_id)
             if key not in first or at < first[key]:
@@ -180,6 +180,11 @@ async def _handoff_times(
             }
         )
     return out
+
+
+#: audit actions on a case that are HR responding to it (a reply or a request for information takes
+#: an unassigned case and changes its state, so it shows as case.update too)
+HR_RESPONSES = frozenset({"case.take", "case.update", "case.resolve"})
 
 
 def _iso(at: datetime) -> str:
