@@ -156,7 +156,7 @@ def test_transcripts_and_answers_are_stored_masked(api: Api) -> None:
     assert "[national id]" in stored and "[phone]" in stored and "[amount]" in stored
     api.post(f"/cases/{cid}/messages", "E1001", json={"text": "my card is 6222020200112233445"})
     thread = api.get(f"/cases/{cid}/detail", "E1003").json()["thread"]
-    assert thread[-1]["body"] == "my card is [card number]"
+    assert thread[-1]["body"] == "my card is [number]"
 
 
 def test_a_retried_reply_is_added_once(api: Api) -> None:

@@ -10,7 +10,6 @@ own cases.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,45 +24,20 @@ from personnel.app.services import audit
 from personnel.app.services.access import Actor, require_employee, require_hr
 from personnel.app.services.errors import AppError, not_found
 from personnel.app.services.notifications import notify
+from personnel.sensitive import mask_free_text
 
 ACTIVE = ("open", "in_progress", "waiting_employee")
 TO_EMPLOYEE = ("reply", "request_info")
 HR_KINDS = ("reply", "request_info", "note")
 
 # --- masking ------------------------------------------------------------------------------------
-# Personal data the employee typed or the bot showed (ids, phone numbers, e-mails, card numbers,
-# amounts of pay) is masked before a transcript or an answer is stored. One function, so the shared
-# list of sensitive fields (security work, issue 17) can replace it without touching the desk.
-
-_MASKS: list[tuple[re.Pattern[str], str]] = [
-    # labelled values first (their labels must not be re-masked by the patterns below)
-    (
-        re.compile(
-            r"((?:salary|pay|wage|工资|薪资|薪酬|月薪|年薪)[^\n\d]{0,20})[¥￥$€]?\s?\d[\d,，.]*",
-            re.IGNORECASE,
-        ),
-        r"\1[amount]",
-    ),
-    (
-        re.compile(
-            r"((?:national id|id number|身份证号?码?|home address|住址|家庭住址)[:：]?\s*)[^\n]+",
-            re.IGNORECASE,
-        ),
-        r"\1[masked]",
-    ),
-    (re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)"), "[national id]"),  # PRC resident id
-    (re.compile(r"(?<!\d)\d{15}(?!\d)"), "[national id]"),  # old 15-digit id
-    (re.compile(r"(?<![\d-])\d{16,19}(?![\d-])"), "[card number]"),
-    (re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)"), "[phone]"),
-    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[e-mail]"),
-]
+# Personal data the employee typed or the bot showed is masked before a transcript or an answer is
+# stored, by the project's one list of free-text rules.
 
 
 def mask_transcript(text: str) -> str:
     """The text with personal data replaced by a label saying what was there."""
-    for pattern, repl in _MASKS:
-        text = pattern.sub(repl, text)
-    return text
+    return mask_free_text(text)
 
 
 # --- creating and reading ----------------------------------------------------------------------
