@@ -270,4 +270,7 @@ def create_app(settings: ConnectorSettings | None = None) -> FastAPI:
 
     app.include_router(admin_router)
     app.include_router(source_router)
+    from connectors.web.notices import router as notices_router
+
+    app.include_router(notices_router)
     return app

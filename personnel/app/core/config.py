@@ -27,6 +27,15 @@ class Settings(BaseSettings):
     # Pin "today" (ISO date) for demos and tests; empty means the real date in HRBOT_TIMEZONE.
     today_override: date | None = Field(None, validation_alias=AliasChoices("PERSONNEL_TODAY", "HRBOT_TODAY"))
     seed_demo: bool = Field(True, alias="PERSONNEL_SEED_DEMO")
+    # Notices (personnel/app/services/notifications.py): no push between these local times
+    # ("22:00-08:00"; empty: none), at most this many pushed notices per person and day (0: no cap).
+    notify_quiet_hours: str = Field("22:00-08:00", alias="NOTIFY_QUIET_HOURS")
+    notify_daily_cap: int = Field(5, ge=0, alias="NOTIFY_DAILY_CAP")
+    # Time-based rules (personnel/app/services/reminders.py): the year-end unused-leave and
+    # training-hours reminders start on this day of December; HR hears of contracts ending within
+    # this many days.
+    notify_year_end_from_day: int = Field(1, ge=1, le=31, alias="NOTIFY_YEAR_END_FROM_DAY")
+    notify_contract_end_days: int = Field(60, ge=1, le=366, alias="NOTIFY_CONTRACT_END_DAYS")
 
     def today(self) -> date:
         if self.today_override:
