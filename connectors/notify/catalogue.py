@@ -145,6 +145,26 @@ CATALOGUE: dict[str, Entry] = {
     ),
 }
 
+#: what a kind is called when the employee turns it off ("you will no longer get notices about ...")
+KIND_NAMES: dict[str, dict[str, str]] = {
+    "leave_pending_approval": {"en": "leave requests waiting for your approval", "zh": "待审批的请假申请"},
+    "leave_decided": {"en": "decisions on your leave requests", "zh": "请假审批结果"},
+    "waitlist_promoted": {"en": "seats freed up on training waitlists", "zh": "培训候补转正"},
+    "training_reminder": {"en": "training sessions the day before", "zh": "培训开课前一天提醒"},
+    "leave_unused_year_end": {"en": "unused annual leave at the year end", "zh": "年底未休年假提醒"},
+    "training_hours_short": {"en": "missing training hours", "zh": "培训学时不足提醒"},
+    "contract_ending": {"en": "contracts ending soon", "zh": "合同即将到期提醒"},
+    "case_reply": {"en": "HR replies to your cases", "zh": "HR 工单回复"},
+}
+
+
+def kind_name(kind: str, lang: str | None) -> str:
+    names = KIND_NAMES.get(kind)
+    if names is None:
+        return kind
+    return names["zh" if lang == "zh" else "en"]
+
+
 GENERIC = Entry(
     title={"en": "Notice from HR", "zh": "HR 通知"},
     body={"en": "You have a new notice from HR.", "zh": "您有一条新的 HR 通知。"},
