@@ -47,7 +47,7 @@ CATALOGUE: dict[str, Entry] = {
     "leave_pending_approval": Entry(
         title={"en": "Leave request waiting for you", "zh": "有待您审批的请假申请"},
         body={
-            "en": "{employee} asks for {leave_type} leave from {from_date} to {to_date} ({working_days} "
+            "en": "{employee} asks for {leave_type} from {from_date} to {to_date} ({working_days} "
             "working days), request #{leave_id}. Say “show my approvals” to approve or reject it.",
             "zh": "{employee}申请{leave_type}，{from_date}至{to_date}（{working_days}个工作日），"
             "申请编号 #{leave_id}。说“查看待审批”即可批准或驳回。",
@@ -60,7 +60,7 @@ CATALOGUE: dict[str, Entry] = {
     "leave_decided": Entry(
         title={"en": "Your leave request was {status}", "zh": "您的请假申请已{status}"},
         body={
-            "en": "Your {leave_type} leave from {from_date} to {to_date} (request #{leave_id}) was "
+            "en": "Your {leave_type} from {from_date} to {to_date} (request #{leave_id}) was "
             "{status} by {decided_by}.{reason_line}",
             "zh": "您{from_date}至{to_date}的{leave_type}（申请编号 #{leave_id}）已由{decided_by}{status}。"
             "{reason_line}",
@@ -97,7 +97,7 @@ CATALOGUE: dict[str, Entry] = {
     "leave_unused_year_end": Entry(
         title={"en": "Annual leave left this year", "zh": "您今年还有未休年假"},
         body={
-            "en": "You still have {days_left} days of {leave_type} leave for {year}. Days not taken by "
+            "en": "You still have {days_left} days of {leave_type} for {year}. Days not taken by "
             "{deadline} follow the carry-over rules. To book them, say “apply for annual leave” "
             "(for example “annual leave from 21 to 23 December”).",
             "zh": "您{year}年还有{days_left}天{leave_type}未休（应休未休）。"

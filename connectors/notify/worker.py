@@ -127,9 +127,12 @@ class Notifier:
                 else {}
             )
             session.expunge_all()
+        claimed_at = time.monotonic()
         for notice in batch:
-            if self.stopping.is_set():
-                break  # the lease lapses and another run delivers the rest
+            if self.stopping.is_set() or time.monotonic() - claimed_at > self.settings.lease_s * 0.8:
+                # stopping, or too close to the lease's end (another instance may take these
+                # soon): leave the rest; their lease lapses and they are delivered once, later
+                break
             try:
                 self._deliver(notice, langs.get(notice.employee_id, "en"))
             except ChannelError as exc:
