@@ -47,9 +47,9 @@ CATALOGUE: dict[str, Entry] = {
     "leave_pending_approval": Entry(
         title={"en": "Leave request waiting for you", "zh": "有待您审批的请假申请"},
         body={
-            "en": "{employee} asks for {leave_type} from {from_date} to {to_date} ({working_days} "
+            "en": "{employee} asks for {leave_type} {period} ({working_days} "
             "working days), request #{leave_id}. Say “show my approvals” to approve or reject it.",
-            "zh": "{employee}申请{leave_type}，{from_date}至{to_date}（{working_days}个工作日），"
+            "zh": "{employee}申请{leave_type}，{period}（{working_days}个工作日），"
             "申请编号 #{leave_id}。说“查看待审批”即可批准或驳回。",
         },
         reason={
@@ -60,10 +60,9 @@ CATALOGUE: dict[str, Entry] = {
     "leave_decided": Entry(
         title={"en": "Your leave request was {status}", "zh": "您的请假申请已{status}"},
         body={
-            "en": "Your {leave_type} from {from_date} to {to_date} (request #{leave_id}) was "
+            "en": "Your {leave_type} {period} (request #{leave_id}) was "
             "{status} by {decided_by}.{reason_line}",
-            "zh": "您{from_date}至{to_date}的{leave_type}（申请编号 #{leave_id}）已由{decided_by}{status}。"
-            "{reason_line}",
+            "zh": "您{period}的{leave_type}（申请编号 #{leave_id}）已由{decided_by}{status}。{reason_line}",
         },
         reason={
             "en": "you get this because you applied for this leave.",
@@ -73,9 +72,9 @@ CATALOGUE: dict[str, Entry] = {
     "waitlist_promoted": Entry(
         title={"en": "A seat freed up: you are enrolled", "zh": "候补转正：您已报名成功"},
         body={
-            "en": "A seat freed up in {title} ({start_date} to {end_date}, {place}) and you now have it. "
+            "en": "A seat freed up in {title} ({session_period}, {place}) and you now have it. "
             "If you can no longer attend, say “withdraw from {title}”.",
-            "zh": "{title}（{start_date}至{end_date}，{place}）有人退出，您已从候补转为正式报名。"
+            "zh": "{title}（{session_period}，{place}）有人退出，您已从候补转为正式报名。"
             "如无法参加，请说“退选{title}”。",
         },
         reason={
@@ -175,6 +174,8 @@ STATUS = {
     "approved": {"en": "approved", "zh": "批准"},
     "rejected": {"en": "rejected", "zh": "驳回"},
 }
+PERIOD = {"en": "from {a} to {b}", "zh": "{a}至{b}"}
+ON_DAY = {"en": "on {a}", "zh": "{a}"}
 REASON_LINE = {"en": " Reason: {reason}", "zh": "理由：{reason}"}
 STOP_HINT = {
     "en": "Reply “stop these reminders” to turn this kind of notice off.",
@@ -209,6 +210,14 @@ def _fields(params: dict[str, Any], lang: str) -> _Fields:
         if f"{base}_en" in params or f"{base}_zh" in params:
             en, zh = str(params.get(f"{base}_en") or ""), str(params.get(f"{base}_zh") or "")
             out[base] = (zh or en) if lang == "zh" else (en or zh)
+    if "from_date" in params and "to_date" in params:
+        same = params["from_date"] == params["to_date"]
+        out["period"] = (ON_DAY if same else PERIOD)[lang].format(a=out["from_date"], b=out["to_date"])
+    if "start_date" in params and "end_date" in params:
+        same = params["start_date"] == params["end_date"]
+        out["session_period"] = (ON_DAY if same else PERIOD)[lang].format(
+            a=out["start_date"], b=out["end_date"]
+        )
     status = str(params.get("status", ""))
     if status in STATUS:
         out["status"] = STATUS[status][lang]

@@ -24,7 +24,7 @@ from tests.stack import Stack, texts
 
 pytestmark = pytest.mark.stack
 TOKEN = "424242:e2e-notices-token"
-LI_NA_CHAT, E1004_CHAT = 5101, 5104
+LI_NA_CHAT, EN_CHAT = 5101, 5115
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def notice_stack(
     stack.start()
     links = LinkStore(f"sqlite:///{workdir / 'connectors.db'}")
     links.link(LI_NA_CHAT, "E1001")
-    links.link(E1004_CHAT, "E1004")
+    links.link(EN_CHAT, "E1015")  # E1015 prefers English
     links.dispose()
     stack._spawn("notifier")
     try:
@@ -149,16 +149,16 @@ def test_stop_these_reminders_in_chinese_and_english(notice_stack: Stack, fake_t
     time.sleep(2.0)
     assert len(fake_tg.sent_texts(LI_NA_CHAT)) == already  # turned off: nothing sent
 
-    # English: E1004 gets a decision, then turns that kind off in words
-    leave_id = apply(notice_stack, "E1004", "2026-12-14")
-    approver = backend(notice_stack, "GET", f"/leave/applications/{leave_id}", "E1004")["approver_id"]
+    # English: E1015 gets a decision, then turns that kind off in words
+    leave_id = apply(notice_stack, "E1015", "2026-12-14")
+    approver = backend(notice_stack, "GET", f"/leave/applications/{leave_id}", "E1015")["approver_id"]
     backend(notice_stack, "POST", f"/leave/applications/{leave_id}/decision", approver, {"approve": True})
-    (text,) = wait_for_texts(fake_tg, E1004_CHAT, 1)
-    assert "approved" in text and "stop these reminders" in text
-    reply = texts(conversation(notice_stack, "E1004")("stop these reminders"))
+    (text,) = wait_for_texts(fake_tg, EN_CHAT, 1)
+    assert "approved" in text and "on Mon 14 Dec 2026" in text and "stop these reminders" in text
+    reply = texts(conversation(notice_stack, "E1015")("stop these reminders"))
     assert "decisions on your leave requests" in reply, reply
     prefs = {
-        p["kind"]: p["enabled"] for p in backend(notice_stack, "GET", "/notifications/preferences", "E1004")
+        p["kind"]: p["enabled"] for p in backend(notice_stack, "GET", "/notifications/preferences", "E1015")
     }
     assert prefs["leave_decided"] is False and prefs["training_reminder"] is True
 
