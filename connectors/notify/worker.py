@@ -68,6 +68,12 @@ class Notifier:
 
     def __post_init__(self) -> None:
         self.sessions: sessionmaker[Session] = make_sessionmaker(self.engine)
+        # SQLite: a second engine with deferred BEGIN, so looking for work takes no write lock
+        sqlite = self.engine.dialect.name == "sqlite"
+        self.read_engine = (
+            make_engine(self.personnel.database_url, immediate=False) if sqlite else self.engine
+        )
+        self.read_sessions: sessionmaker[Session] = make_sessionmaker(self.read_engine)
         self.by_name = {c.name: c for c in self.channels}
         self.stopping = threading.Event()
 
@@ -107,6 +113,9 @@ class Notifier:
 
     def deliver_batch(self) -> int:
         """Claim one batch and deliver it; returns how many notices were handled."""
+        with self.read_sessions() as session:
+            if not outbox.has_due(session):
+                return 0
         with self.sessions() as session:
             batch = outbox.claim_due(
                 session,
@@ -188,6 +197,8 @@ class Notifier:
         for channel in self.channels:
             channel.close()
         self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()
 
 
 def _seconds(value: float) -> Any:

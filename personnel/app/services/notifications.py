@@ -316,6 +316,19 @@ def _sent_today(session: Session, employee_id: str, now: datetime, settings: Set
 
 
 # --------------------------------------------------------------------------- claiming and recording
+def _due(now: datetime) -> Any:
+    return (
+        (Notification.status == "pending")
+        & (Notification.next_attempt_at <= now)
+        & or_(Notification.claimed_until.is_(None), Notification.claimed_until < now)
+    )
+
+
+def has_due(session: Session) -> bool:
+    """Whether anything is due: a cheap read, so an idle notifier does not take SQLite's write lock."""
+    return session.scalar(select(Notification.id).where(_due(utcnow())).limit(1)) is not None
+
+
 def claim_due(
     session: Session, *, worker: str, settings: Settings, limit: int = 50, lease_s: float = 60.0
 ) -> list[Notification]:
@@ -329,11 +342,7 @@ def claim_due(
     now = utcnow()
     q = (
         select(Notification)
-        .where(
-            Notification.status == "pending",
-            Notification.next_attempt_at <= now,
-            or_(Notification.claimed_until.is_(None), Notification.claimed_until < now),
-        )
+        .where(_due(now))
         .order_by(Notification.next_attempt_at, Notification.id)
         .limit(limit)
     )
