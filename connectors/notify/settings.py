@@ -18,6 +18,9 @@ class NotifierSettings(BaseSettings):
     # notices leased per claim, and how long a lease lasts before another instance may take them
     batch_size: int = Field(50, ge=1, le=1000, alias="NOTIFY_BATCH_SIZE")
     lease_s: float = Field(60.0, gt=0, alias="NOTIFY_LEASE_S")
+    # notices of a batch sent at the same time (a channel call is mostly waiting for the network);
+    # also how many messages may be on the wire if the process is killed
+    concurrency: int = Field(4, ge=1, le=64, alias="NOTIFY_CONCURRENCY")
     # how often an idle notifier looks for due notices
     poll_s: float = Field(1.0, gt=0, alias="NOTIFY_POLL_S")
     # failed deliveries: tries per notice, and the first wait (doubling up to an hour)

@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,6 +77,7 @@ class Notifier:
         self.read_sessions: sessionmaker[Session] = make_sessionmaker(self.read_engine)
         self.by_name = {c.name: c for c in self.channels}
         self.stopping = threading.Event()
+        self.pool = ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="notify")
 
     # ------------------------------------------------------------------ time-based rules
     def run_rules(self) -> dict[str, int]:
@@ -124,6 +126,10 @@ class Notifier:
                 limit=self.settings.batch_size,
                 lease_s=self.settings.lease_s,
             )
+            session.expunge_all()
+        if not batch:
+            return 0
+        with self.read_sessions() as session:
             langs: dict[str, str] = (
                 dict(
                     session.execute(
@@ -135,33 +141,41 @@ class Notifier:
                 if batch
                 else {}
             )
-            session.expunge_all()
         claimed_at = time.monotonic()
-        for notice in batch:
+
+        def one(notice: Notification) -> None:
             if self.stopping.is_set() or time.monotonic() - claimed_at > self.settings.lease_s * 0.8:
                 # stopping, or too close to the lease's end (another instance may take these
-                # soon): leave the rest; their lease lapses and they are delivered once, later
-                break
+                # soon): leave it; its lease lapses and it is delivered once, later
+                return
             try:
                 self._deliver(notice, langs.get(notice.employee_id, "en"))
             except ChannelError as exc:
-                with self.sessions() as session:
-                    if exc.retry_after is not None:
-                        until = utcnow() + _seconds(exc.retry_after)
-                        outbox.release(session, notice.id, worker=self.worker, until=until, reason=str(exc))
-                        status = "pending"
-                    else:
-                        status = outbox.record_failure(
-                            session,
-                            notice.id,
-                            worker=self.worker,
-                            error=str(exc),
-                            permanent=exc.permanent,
-                            max_attempts=self.settings.max_attempts,
-                            base_s=self.settings.backoff_s,
-                        )
-                log.warning("notice_not_delivered", notice_id=notice.id, error=str(exc), status=status)
+                self._not_delivered(notice, exc)
+            except Exception as exc:  # a bug must not stop the other notices: retried later
+                log.error("notice_failed", notice_id=notice.id, error=repr(exc)[:500])
+                self._not_delivered(notice, ChannelError(f"internal error: {exc!r}"[:500]))
+
+        list(self.pool.map(one, batch))
         return len(batch)
+
+    def _not_delivered(self, notice: Notification, exc: ChannelError) -> None:
+        with self.sessions() as session:
+            if exc.retry_after is not None:
+                until = utcnow() + _seconds(exc.retry_after)
+                outbox.release(session, notice.id, worker=self.worker, until=until, reason=str(exc))
+                status = "pending"
+            else:
+                status = outbox.record_failure(
+                    session,
+                    notice.id,
+                    worker=self.worker,
+                    error=str(exc),
+                    permanent=exc.permanent,
+                    max_attempts=self.settings.max_attempts,
+                    base_s=self.settings.backoff_s,
+                )
+        log.warning("notice_not_delivered", notice_id=notice.id, error=str(exc), status=status)
 
     def drain(self, max_rounds: int = 10_000) -> int:
         """Deliver until nothing is due (``--once`` and tests)."""
@@ -194,6 +208,7 @@ class Notifier:
         log.info("notifier_stopped", worker=self.worker)
 
     def close(self) -> None:
+        self.pool.shutdown(wait=True)
         for channel in self.channels:
             channel.close()
         self.engine.dispose()
