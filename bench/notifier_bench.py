@@ -214,6 +214,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     ap.add_argument("--postgres", action="store_true", help="a fresh database on 127.0.0.1:5432")
     ap.add_argument("--poll-s", type=float, default=1.0, help="NOTIFY_POLL_S of the notifiers")
+    ap.add_argument(
+        "--channel-ms", type=float, default=0.0, help="the fake Bot API answers after this long (network RTT)"
+    )
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args(argv)
     import logging
@@ -237,11 +240,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         else:
             db_url = f"sqlite:///{Path(tmp) / 'personnel.db'}"
         rig = Rig(Path(tmp), db_url, args.poll_s)
+        rig.fake.send_delay_s = args.channel_ms / 1000
         try:
             rig.start_backend()
             chats = rig.link_everyone()
             result = {
                 "database": "postgresql" if args.postgres else "sqlite",
+                "channel_ms": args.channel_ms,
                 "throughput": throughput(rig, chats, args.notices, args.instances),
                 "latency": latency(rig, chats, args.decisions),
             }
@@ -254,7 +259,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     c.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
     t, lat = result["throughput"], result["latency"]
     print(
-        f"| notifier ({result['database']}, {t['instances']} instance(s)) | {t['notices']} notices in "
+        f"| notifier ({result['database']}, {t['instances']} instance(s), channel {args.channel_ms:g} ms) "
+        f"| {t['notices']} notices in "
         f"{t['seconds']} s = **{t['notices_per_s']} notices/s** | change → Telegram call p50 "
         f"{lat['p50_ms']} ms, p95 {lat['p95_ms']} ms (poll {lat['poll_s']} s, {lat['decisions']} decisions) |"
     )

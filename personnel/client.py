@@ -391,7 +391,7 @@ class PersonnelClient:
         return NoticePreferenceOut.model_validate(data)
 
     async def stop_latest_notices(self) -> NoticePreferenceOut:
-        """"Stop these reminders": the backend turns off the kind of the latest notice received."""
+        """ "Stop these reminders": the backend turns off the kind of the latest notice received."""
         return await self._post("/notifications/stop-latest", NoticePreferenceOut)
 
 
