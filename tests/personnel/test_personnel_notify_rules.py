@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from personnel_testkit import Api, headers, make_settings
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from personnel.app.db import make_engine
@@ -204,3 +204,72 @@ def test_before_the_year_end_window_no_unused_leave_notice(db_url: str) -> None:
     with TestClient(create_app(make_settings(db_url, date(2026, 11, 23)))) as client:
         r = client.post("/notifications/rules/run", headers=headers("E1003")).json()
         assert r["queued"]["leave_unused_year_end"] == 0 and r["queued"]["training_hours_short"] == 0
+
+
+def _run_rules(db_url: str, today: date) -> dict[str, int]:
+    with TestClient(create_app(make_settings(db_url, today))) as client:
+        r = client.post("/notifications/rules/run", headers=headers("E1003"))
+        assert r.status_code == 200, r.text
+        return r.json()["queued"]
+
+
+def test_the_day_before_a_session_everyone_enrolled_is_reminded_once(db_url: str) -> None:
+    from personnel.app.models import Enrolment, TrainingSession
+
+    engine = make_engine(db_url, immediate=False)
+    with Session(engine) as s:
+        first = s.scalar(
+            select(func.min(TrainingSession.start_date))
+            .join(Enrolment, Enrolment.session_id == TrainingSession.id)
+            .where(Enrolment.status == "enrolled", TrainingSession.start_date > date(2026, 11, 23))
+        )
+        assert first is not None
+        enrolled = set(
+            s.scalars(
+                select(Enrolment.employee_id)
+                .join(TrainingSession, TrainingSession.id == Enrolment.session_id)
+                .where(TrainingSession.start_date == first, Enrolment.status == "enrolled")
+            )
+        )
+        waitlisted_or_gone = set(
+            s.scalars(
+                select(Enrolment.employee_id)
+                .join(TrainingSession, TrainingSession.id == Enrolment.session_id)
+                .where(TrainingSession.start_date == first, Enrolment.status != "enrolled")
+            )
+        )
+    engine.dispose()
+    eve = first - timedelta(days=1)
+    assert _run_rules(db_url, eve - timedelta(days=1))["training_reminder"] == 0  # two days before
+    assert _run_rules(db_url, eve)["training_reminder"] == len(enrolled)
+    got = notices(db_url, kind="training_reminder")
+    assert {n.employee_id for n in got} == enrolled and not (
+        {n.employee_id for n in got} & waitlisted_or_gone
+    )
+    assert all(n.params["start_date"] == first.isoformat() for n in got)
+    assert _run_rules(db_url, eve)["training_reminder"] == 0
+
+
+def test_hr_hears_of_contracts_ending_within_the_horizon(db_url: str) -> None:
+    from personnel.app.models import Employee
+
+    today = date(2027, 1, 15)
+    engine = make_engine(db_url, immediate=False)
+    with Session(engine) as s:
+        ending = set(
+            s.scalars(
+                select(Employee.id).where(
+                    Employee.contract_end >= today,
+                    Employee.contract_end <= today + timedelta(days=60),
+                    Employee.status != "left",
+                )
+            )
+        )
+        hr = set(s.scalars(select(Employee.id).where(Employee.is_hr_admin.is_(True))))
+    engine.dispose()
+    assert ending and hr
+    assert _run_rules(db_url, date(2026, 11, 23))["contract_ending"] == 0  # still months away
+    assert _run_rules(db_url, today)["contract_ending"] == len(ending) * len(hr)
+    got = notices(db_url, kind="contract_ending")
+    assert {(n.employee_id, n.params["employee_id"]) for n in got} == {(a, e) for a in hr for e in ending}
+    assert _run_rules(db_url, today + timedelta(days=1))["contract_ending"] == 0
