@@ -189,20 +189,23 @@ class Notifier:
 
     def run_forever(self) -> None:
         last_rules = float("-inf")
+        not_ready = 0
         log.info("notifier_started", worker=self.worker, channels=[c.name for c in self.channels])
         while not self.stopping.is_set():
             try:
-                if (
-                    self.settings.rules_interval_s
-                    and time.monotonic() - last_rules >= self.settings.rules_interval_s
-                ):
+                interval = self.settings.rules_interval_s
+                if interval and time.monotonic() - last_rules >= interval:
                     self.run_rules()
                     last_rules = time.monotonic()
                 handled = self.deliver_batch()
+                not_ready = 0
             except (OperationalError, ProgrammingError) as exc:
-                # the backend may still be creating or migrating the database: wait for it
-                log.warning("notifier_database_not_ready", error=str(exc.orig)[:200])
-                handled = 0
+                # the backend may still be creating or migrating the database: wait for it, longer
+                # each time (1, 2, 4 ... 30 s) so a missing database is not a wall of warnings
+                not_ready += 1
+                log.warning("notifier_database_not_ready", error=str(exc.orig)[:200], attempt=not_ready)
+                self.stopping.wait(min(30.0, self.settings.poll_s * 2 ** (not_ready - 1)))
+                continue
             if handled == 0:
                 self.stopping.wait(self.settings.poll_s)
         log.info("notifier_stopped", worker=self.worker)
