@@ -7,7 +7,7 @@ do, why they get it ("you get this because ...") and, for kinds they can turn of
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -36,11 +36,13 @@ def fmt_num(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Entry:
-    """One kind's wording: ``body`` and ``reason`` are format strings over the rendered fields."""
+    """One kind's wording: ``body`` and ``reason`` are format strings over the rendered fields;
+    ``buttons`` are (title, payload) pairs the channel may offer, payloads as the chat's buttons."""
 
     title: dict[str, str]
     body: dict[str, str]
     reason: dict[str, str]
+    buttons: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
 
 CATALOGUE: dict[str, Entry] = {
@@ -55,6 +57,17 @@ CATALOGUE: dict[str, Entry] = {
         reason={
             "en": "you get this because you approve {employee}'s leave.",
             "zh": "您收到此通知，是因为您负责审批{employee}的请假。",
+        },
+        # the same payloads as the approvals list in chat (actions/approvals.py)
+        buttons={
+            "en": (
+                ("Approve #{leave_id}", '/approve_leave{{"leave_id":"{leave_id}"}}'),
+                ("Reject #{leave_id}", '/reject_leave{{"leave_id":"{leave_id}"}}'),
+            ),
+            "zh": (
+                ("批准 #{leave_id}", '/approve_leave{{"leave_id":"{leave_id}"}}'),
+                ("驳回 #{leave_id}", '/reject_leave{{"leave_id":"{leave_id}"}}'),
+            ),
         },
     ),
     "leave_decided": Entry(
@@ -234,6 +247,7 @@ class Rendered:
     body: str
     reason: str
     stop_hint: str | None
+    buttons: tuple[tuple[str, str], ...] = ()
 
     @property
     def text(self) -> str:
@@ -254,4 +268,5 @@ def render(kind: str, params: dict[str, Any], lang: str | None, *, optional: boo
         body=entry.body[lang].format_map(fields),
         reason=REASON_PREFIX[lang] + reason,
         stop_hint=STOP_HINT[lang] if optional and kind != "case_reply" else None,
+        buttons=tuple((t.format_map(fields), p.format_map(fields)) for t, p in entry.buttons.get(lang, ())),
     )

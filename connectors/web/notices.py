@@ -32,6 +32,8 @@ class NoticeView(BaseModel):
     text: str
     sent_at: datetime | None = None
     read: bool
+    #: actions offered with the notice: ``{"title", "payload"}``, payloads as the chat's buttons
+    buttons: list[dict[str, str]] = Field(default_factory=list)
     #: the notice's parameters (e.g. ``case_id`` of an HR reply), for the widget to link to them
     params: dict[str, object]
 
@@ -92,6 +94,7 @@ async def notices(
                 text=r.text,
                 sent_at=n.sent_at,
                 read=n.read_at is not None,
+                buttons=[{"title": t, "payload": p} for t, p in r.buttons],
                 params=n.params,
             )
         )

@@ -166,3 +166,38 @@ def test_stop_these_reminders_in_chinese_and_english(notice_stack: Stack, fake_t
     reply = texts(conversation(notice_stack, "E1005")("stop these reminders"))
     assert "haven't received any reminders" in reply, reply
     assert all(p["enabled"] for p in backend(notice_stack, "GET", "/notifications/preferences", "E1005"))
+
+
+def test_a_manager_approves_from_the_telegram_notice_and_the_employee_hears_once(
+    notice_stack: Stack, fake_tg: FakeTelegram
+) -> None:
+    """The "waiting for you" notice carries Approve/Reject buttons; pressed in Telegram, the real
+    bot sends the payload to Rasa as the linked manager, the backend approves, and the employee gets
+    the decision on her own linked account (E1019 reads English; her manager is E1004)."""
+    manager_chat, employee_chat = 5204, 5219
+    links = LinkStore(f"sqlite:///{notice_stack.workdir / 'connectors.db'}")
+    links.link(manager_chat, "E1004")
+    links.link(employee_chat, "E1019")
+    links.dispose()
+    if "telegram" not in notice_stack.processes:
+        notice_stack._spawn("telegram")
+    leave_id = apply(notice_stack, "E1019", "2026-12-17")
+
+    deadline = time.monotonic() + 30
+    while not (
+        calls := [c for c in fake_tg.calls_of("sendMessage", manager_chat) if c.params.get("reply_markup")]
+    ):
+        assert time.monotonic() < deadline, "no 'waiting for you' notice with buttons"
+        time.sleep(0.1)
+    (waiting,) = calls
+    assert f"#{leave_id}" in waiting.params["text"]
+    keyboard = [b for row in waiting.params["reply_markup"]["inline_keyboard"] for b in row]
+    approve = next(b for b in keyboard if b["text"].startswith(("批准", "Approve")))
+    fake_tg.callback(manager_chat, approve["callback_data"], waiting.result)
+
+    deadline = time.monotonic() + 90
+    while backend(notice_stack, "GET", f"/leave/applications/{leave_id}", "E1019")["status"] != "approved":
+        assert time.monotonic() < deadline, notice_stack.logs()
+        time.sleep(0.3)
+    (text,) = wait_for_texts(fake_tg, employee_chat, 1)
+    assert f"#{leave_id}" in text and "approved" in text

@@ -11,6 +11,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 
 from connectors.linking import LinkStore
 from connectors.notify.channels.base import ChannelError, Outgoing
+from connectors.telegram.format import KEY_PREFIX, needs_key
 
 log = structlog.get_logger(__name__)
 API = "https://api.telegram.org/bot"
@@ -43,7 +44,15 @@ class TelegramChannel:
         return response
 
     def send(self, target: str, notice: Outgoing) -> None:
-        payload = {"chat_id": int(target), "text": notice.rendered.text[:MAX_TEXT]}
+        payload: dict[str, object] = {"chat_id": int(target), "text": notice.rendered.text[:MAX_TEXT]}
+        if notice.rendered.buttons:
+            # pressed, they reach Rasa through the bot exactly like the chat's own buttons
+            payload["reply_markup"] = {
+                "inline_keyboard": [
+                    [{"text": title, "callback_data": self._callback_data(data)}]
+                    for title, data in notice.rendered.buttons
+                ]
+            }
         try:
             for attempt in Retrying(
                 retry=retry_if_exception_type(_Transient),
@@ -67,6 +76,9 @@ class TelegramChannel:
             raise ChannelError(f"telegram rate limit: {description}", retry_after=retry_after)
         # 400 chat not found, 403 bot blocked by the user: retrying sends nothing
         raise ChannelError(f"telegram {response.status_code}: {description}", permanent=True)
+
+    def _callback_data(self, payload: str) -> str:
+        return KEY_PREFIX + self.links.put_payload(payload) if needs_key(payload) else payload
 
     def close(self) -> None:
         self.client.close()
