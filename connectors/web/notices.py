@@ -17,9 +17,13 @@ from pydantic import BaseModel, Field
 from connectors.notify.catalogue import render
 from connectors.settings import ConnectorSettings
 from connectors.web.auth import ApiError, required_user
+from connectors.web.models import ErrorResponse
 
 log = structlog.get_logger(__name__)
-router = APIRouter(prefix="/api/notices", tags=["notices"])
+_ERR: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorResponse} for code in (400, 401, 403, 422, 503)
+}
+router = APIRouter(prefix="/api/notices", tags=["notices"], responses=_ERR)
 
 
 class NoticeView(BaseModel):
