@@ -394,6 +394,10 @@ class PersonnelClient:
         """ "Stop these reminders": the backend turns off the kind of the latest notice received."""
         return await self._post("/notifications/stop-latest", NoticePreferenceOut)
 
+    async def resume_notices(self) -> list[NoticePreferenceOut]:
+        """Turn every kind the acting employee turned off back on; returns those kinds."""
+        return await self._post("/notifications/resume", list[NoticePreferenceOut])
+
 
 def _leave_body(
     leave_type: str,

@@ -3,7 +3,8 @@ notifier processes over HTTP; Telegram is the local FAKE Bot API server (a third
 
 * a manager approves leave in chat → the employee gets exactly one notice, on the Telegram account
   linked to her, in her language, and in the signed-in widget's inbox (GET /api/notices);
-* "不再提醒" / "stop these reminders" in chat turns that kind off; the next decision sends nothing.
+* "不再提醒" / "stop these reminders" in chat turns that kind off; the next decision sends nothing;
+  "恢复提醒" / "turn my reminders back on" turns it on again.
 """
 
 from __future__ import annotations
@@ -148,6 +149,8 @@ def test_stop_these_reminders_in_chinese_and_english(notice_stack: Stack, fake_t
     backend(notice_stack, "POST", f"/leave/applications/{leave_id}/decision", "E1002", {"approve": True})
     time.sleep(2.0)
     assert len(fake_tg.sent_texts(LI_NA_CHAT)) == already  # turned off: nothing sent
+    reply = texts(conversation(notice_stack, "E1001")("恢复提醒"))
+    assert "请假审批结果" in reply and "恢复" in reply, reply
 
     # English: E1015 gets a decision, then turns that kind off in words
     leave_id = apply(notice_stack, "E1015", "2026-12-14")
@@ -161,6 +164,13 @@ def test_stop_these_reminders_in_chinese_and_english(notice_stack: Stack, fake_t
         p["kind"]: p["enabled"] for p in backend(notice_stack, "GET", "/notifications/preferences", "E1015")
     }
     assert prefs["leave_decided"] is False and prefs["training_reminder"] is True
+    # ... and back on
+    reply = texts(conversation(notice_stack, "E1015")("turn my reminders back on"))
+    assert "decisions on your leave requests" in reply, reply
+    prefs = {
+        p["kind"]: p["enabled"] for p in backend(notice_stack, "GET", "/notifications/preferences", "E1015")
+    }
+    assert prefs["leave_decided"] is True
 
     # someone who never received a reminder is told so, and nothing changes
     reply = texts(conversation(notice_stack, "E1005")("stop these reminders"))

@@ -113,6 +113,13 @@ def test_stop_these_reminders_turns_off_the_latest_kind(api: Api) -> None:
         "/notifications/preferences/leave_decided", headers=headers("E1001"), json={"enabled": True}
     )
     assert r.status_code == 200 and r.json()["enabled"] is True
+    # "turn my reminders back on": every kind that was off, and nothing when none is
+    api.client.put(
+        "/notifications/preferences/training_reminder", headers=headers("E1001"), json={"enabled": False}
+    )
+    assert api.post("/notifications/resume").json() == [{"kind": "training_reminder", "enabled": True}]
+    assert api.post("/notifications/resume").json() == []
+    assert all(p["enabled"] for p in api.get("/notifications/preferences").json())
     # an HR reply to the employee's own case cannot be turned off; unknown kinds are refused
     r = api.client.put(
         "/notifications/preferences/case_reply", headers=headers("E1001"), json={"enabled": False}

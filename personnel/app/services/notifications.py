@@ -146,6 +146,22 @@ def stop_latest(session: Session, actor: Actor) -> NotificationPreference:
     return set_preference(session, actor, latest, False)
 
 
+def resume_all(session: Session, actor: Actor) -> list[str]:
+    """ "Turn my reminders back on": every kind the acting employee turned off; returns those kinds."""
+    me = require_employee(actor)
+    off = list(
+        session.scalars(
+            select(NotificationPreference.kind)
+            .where(NotificationPreference.employee_id == me.id, NotificationPreference.enabled.is_(False))
+            .order_by(NotificationPreference.kind)
+        )
+    )
+    for kind in off:
+        if kind in KINDS:
+            set_preference(session, actor, kind, True)
+    return [k for k in off if k in KINDS]
+
+
 # --------------------------------------------------------------------------- queueing
 def notify(
     session: Session,

@@ -73,6 +73,14 @@ def stop_latest(actor: ActorDep, session: SessionDep) -> s.NoticePreferenceOut:
     return s.NoticePreferenceOut(kind=pref.kind, enabled=pref.enabled)
 
 
+@router.post("/resume", response_model=list[s.NoticePreferenceOut])
+def resume(actor: ActorDep, session: SessionDep) -> list[s.NoticePreferenceOut]:
+    """ "Turn my reminders back on": every kind the acting employee turned off (empty: none were)."""
+    kinds = svc.resume_all(session, actor)
+    session.commit()
+    return [s.NoticePreferenceOut(kind=k, enabled=True) for k in kinds]
+
+
 @router.post("/rules/run", response_model=s.NoticeRulesOut)
 def run_rules(
     actor: ActorDep,
