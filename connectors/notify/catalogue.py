@@ -257,14 +257,28 @@ class Rendered:
         return "\n\n".join(p for p in parts if p)
 
 
+ASK_TITLE = {
+    "en": "HR needs more information on case #{case_id}",
+    "zh": "HR 需要您补充信息（工单 #{case_id}）",
+}
+
+
 def render(kind: str, params: dict[str, Any], lang: str | None, *, optional: bool = True) -> Rendered:
-    """The notice in ``lang`` (English unless ``zh``); ``optional`` adds how to turn the kind off."""
+    """The notice in ``lang`` (English unless ``zh``); ``optional`` adds how to turn the kind off.
+
+    A notice that carries its own ``lang`` (an HR case reply: the language the employee asked in)
+    is worded in that language."""
+    if params.get("lang") in ("en", "zh"):
+        lang = params["lang"]
     lang = "zh" if lang == "zh" else "en"
     entry = CATALOGUE.get(kind, GENERIC)
     fields = _fields(params, lang)
     reason = entry.reason[lang].format_map(fields)
+    title = entry.title[lang]
+    if kind == "case_reply" and params.get("ask"):
+        title = ASK_TITLE[lang]
     return Rendered(
-        title=entry.title[lang].format_map(fields),
+        title=title.format_map(fields),
         body=entry.body[lang].format_map(fields),
         reason=REASON_PREFIX[lang] + reason,
         stop_hint=STOP_HINT[lang] if optional and kind != "case_reply" else None,

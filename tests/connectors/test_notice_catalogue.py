@@ -61,3 +61,10 @@ def test_a_decision_names_the_period_the_decider_and_the_reason() -> None:
     zh = render("leave_decided", PARAMS, "zh").text
     assert "2026年12月14日（周一）至2026年12月16日（周三）" in zh and "周健驳回" in zh
     assert "理由：year-end release" in zh and "不再提醒" in zh
+
+
+def test_an_hr_reply_is_worded_in_the_language_of_the_case_and_says_when_hr_asks() -> None:
+    reply = {"case_id": 4, "text": "请带上证明材料。", "lang": "zh", "ask": True}
+    r = render("case_reply", reply, "en", optional=False)  # the employee's profile says English
+    assert r.title == "HR 需要您补充信息（工单 #4）" and r.body == "请带上证明材料。"
+    assert render("case_reply", {**reply, "ask": False, "lang": "en"}, "zh").title == "HR replied to case #4"
