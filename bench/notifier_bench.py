@@ -69,6 +69,8 @@ class Rig:
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_BASE_URL": self.fake.base_url,
             "HRBOT_LINK_DATABASE_URL": f"sqlite:///{workdir / 'connectors.db'}",
+            # the demo configuration, chosen explicitly (production is the default)
+            "HRBOT_ENV": "development",
             "NOTIFY_QUIET_HOURS": "",
             "NOTIFY_DAILY_CAP": "0",
             "NOTIFY_RULES_INTERVAL_S": "0",

@@ -11,6 +11,10 @@ _STRINGS: dict[str, dict[str, str]] = {
         "en": "Sorry, the HR assistant is temporarily unavailable. Please try again in a few minutes.",
         "zh": "抱歉，HR 助手暂时无法使用，请稍后再试。",
     },
+    "rate_limited": {
+        "en": "Too many requests. Please wait {seconds} seconds and try again.",
+        "zh": "请求过于频繁，请 {seconds} 秒后再试。",
+    },
     "empty_reply": {
         "en": "Sorry, I have no answer for that. Try rephrasing, or type 'help'.",
         "zh": "抱歉，我暂时无法回答这个问题。请换个说法，或输入“帮助”。",

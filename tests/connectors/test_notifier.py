@@ -77,6 +77,8 @@ class Backend:
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_BASE_URL": self.fake.base_url,
             "HRBOT_LINK_DATABASE_URL": f"sqlite:///{self.workdir / 'connectors.db'}",
+            # the demo configuration, chosen explicitly (production is the default)
+            "HRBOT_ENV": "development",
             "NOTIFY_QUIET_HOURS": "",
             "NOTIFY_POLL_S": "0.1",
             "NOTIFY_BACKOFF_S": "0.5",

@@ -22,11 +22,15 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     database_url: str = Field("sqlite:///var/personnel.db", alias="PERSONNEL_DATABASE_URL")
-    service_token: str = Field(DEV_TOKEN, alias="PERSONNEL_SERVICE_TOKEN")
+    # No default outside development: production refuses to start without a strong token.
+    service_token: str = Field("", alias="PERSONNEL_SERVICE_TOKEN")
     timezone: str = Field("Asia/Shanghai", alias="HRBOT_TIMEZONE")
     # Pin "today" (ISO date) for demos and tests; empty means the real date in HRBOT_TIMEZONE.
     today_override: date | None = Field(None, validation_alias=AliasChoices("PERSONNEL_TODAY", "HRBOT_TODAY"))
-    seed_demo: bool = Field(True, alias="PERSONNEL_SEED_DEMO")
+    # Transcripts of resolved HR cases are purged this long after resolution (`hrbot purge`).
+    case_transcript_retention_days: float = Field(180, gt=0, alias="PERSONNEL_CASE_TRANSCRIPT_RETENTION_DAYS")
+    # Seed the demo organisation into an empty database; unset means: in development only.
+    seed_demo: bool | None = Field(None, alias="PERSONNEL_SEED_DEMO")
     # Notices (personnel/app/services/notifications.py): no push between these local times
     # ("22:00-08:00"; empty: none), at most this many pushed notices per person and day (0: no cap).
     notify_quiet_hours: str = Field("22:00-08:00", alias="NOTIFY_QUIET_HOURS")
@@ -37,6 +41,20 @@ class Settings(BaseSettings):
     notify_year_end_from_day: int = Field(1, ge=1, le=31, alias="NOTIFY_YEAR_END_FROM_DAY")
     notify_contract_end_days: int = Field(60, ge=1, le=366, alias="NOTIFY_CONTRACT_END_DAYS")
 
+    def security_values(self) -> dict[str, object]:
+        """What ``hrbot.security`` checks before the backend starts."""
+        return {"PERSONNEL_SERVICE_TOKEN": self.service_token, "PERSONNEL_SEED_DEMO": self.seed_demo}
+
+    def apply_mode(self, development: bool) -> Settings:
+        """Development conveniences, only when development was chosen: the fixed service token when
+        none is set, demo data unless PERSONNEL_SEED_DEMO says otherwise."""
+        if development and not self.service_token:
+            log.warning("PERSONNEL_SERVICE_TOKEN is not set: using the development token")
+            self.service_token = DEV_TOKEN
+        if self.seed_demo is None:
+            self.seed_demo = development
+        return self
+
     def today(self) -> date:
         if self.today_override:
             return self.today_override
@@ -45,10 +63,7 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    settings = Settings()
-    if settings.service_token == DEV_TOKEN:
-        log.warning("PERSONNEL_SERVICE_TOKEN is not set: using the development token")
-    return settings
+    return Settings()
 
 
 def sqlite_path(url: str) -> Path | None:
