@@ -175,6 +175,16 @@ class LinkStore:
             row = s.get(TelegramLink, telegram_user_id)
             return row.employee_id if row else None
 
+    def telegram_users_for(self, employee_id: str) -> list[int]:
+        """Every Telegram account linked to ``employee_id`` (the notifier's only Telegram targets)."""
+        with Session(self.engine) as s:
+            rows = s.scalars(
+                select(TelegramLink.telegram_user_id)
+                .where(TelegramLink.employee_id == employee_id)
+                .order_by(TelegramLink.linked_at)
+            )
+            return list(rows)
+
     def put_payload(self, payload: str) -> str:
         """Store a payload too long for Telegram's 64-byte callback_data; returns a short key."""
         key = hashlib.sha256(payload.encode()).hexdigest()[:16]

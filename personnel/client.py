@@ -57,6 +57,8 @@ from personnel.app.schemas import (
     MeOut,
     MyCaseOut,
     MyCasesPulseOut,
+    NoticeInboxOut,
+    NoticePreferenceOut,
     SessionOut,
     TrainingProgressOut,
     TrainingRecordOut,
@@ -415,6 +417,32 @@ class PersonnelClient:
     ) -> list[AuditOut]:
         """HR admins only."""
         return await self._get("/audit", list[AuditOut], entity=entity, entity_id=entity_id, limit=limit)
+
+    # --- notices ------------------------------------------------------------------------------
+
+    async def notices(self, unread: bool = False, limit: int = 50) -> NoticeInboxOut:
+        """The acting employee's delivered notices (the web inbox) and the unread count."""
+        return await self._get("/notifications", NoticeInboxOut, unread=unread, limit=limit)
+
+    async def mark_notices_read(self, ids: list[int] | None = None) -> dict[str, int]:
+        return await self._post("/notifications/read", dict[str, int], {"ids": ids})
+
+    async def notice_preferences(self) -> list[NoticePreferenceOut]:
+        return await self._get("/notifications/preferences", list[NoticePreferenceOut])
+
+    async def set_notice_preference(self, kind: str, enabled: bool) -> NoticePreferenceOut:
+        data = await self._send(
+            "PUT", f"/notifications/preferences/{kind}", json={"enabled": enabled}, retry=True
+        )
+        return NoticePreferenceOut.model_validate(data)
+
+    async def stop_latest_notices(self) -> NoticePreferenceOut:
+        """ "Stop these reminders": the backend turns off the kind of the latest notice received."""
+        return await self._post("/notifications/stop-latest", NoticePreferenceOut)
+
+    async def resume_notices(self) -> list[NoticePreferenceOut]:
+        """Turn every kind the acting employee turned off back on; returns those kinds."""
+        return await self._post("/notifications/resume", list[NoticePreferenceOut])
 
 
 def _leave_body(

@@ -55,7 +55,7 @@ def run() -> None:
     setup(minimal=False)
     get_settings.cache_clear()
     settings = get_settings()
-    names = ["personnel", "actions", "rasa", "gateway", "ready"]
+    names = ["personnel", "actions", "rasa", "gateway", "notifier", "ready"]
     if settings.telegram_bot_token:
         names.insert(4, "telegram")
     honcho = str(paths.VENV / "bin" / "honcho") if (paths.VENV / "bin" / "honcho").exists() else "honcho"

@@ -151,6 +151,12 @@ def telegram(settings: Settings) -> None:
     _exec([sys.executable, "-c", "from connectors.telegram.bot import main; main()"])
 
 
+def notifier(settings: Settings) -> None:
+    """Delivers queued notices to Telegram and the web inbox and runs the time-based rules
+    (connectors/notify/worker.py); several instances may share a PostgreSQL backend."""
+    _exec([sys.executable, "-m", "connectors.notify"])
+
+
 def health_urls(settings: Settings) -> dict[str, str]:
     """What answers once each service is ready to take a message."""
     urls = {
@@ -206,6 +212,7 @@ PROCESSES = {
     "gateway": gateway,
     "chroma": chroma,
     "telegram": telegram,
+    "notifier": notifier,
     "ready": ready,
 }
 

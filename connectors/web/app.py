@@ -306,6 +306,7 @@ def create_app(settings: ConnectorSettings | None = None) -> FastAPI:
     from connectors.web.cases import desk_router, employee_router
     from connectors.web.insights import feedback_router
     from connectors.web.insights import router as insights_router
+    from connectors.web.notices import router as notices_router
 
     app.include_router(admin_router)
     app.include_router(source_router)
@@ -313,4 +314,5 @@ def create_app(settings: ConnectorSettings | None = None) -> FastAPI:
     app.include_router(employee_router)
     app.include_router(insights_router)
     app.include_router(feedback_router)
+    app.include_router(notices_router)
     return app

@@ -472,3 +472,44 @@ class AuditOut(_Out):
     entity_id: str
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
+
+
+# --- notices (issue 18) -------------------------------------------------------------------------
+
+
+class NoticeOut(_Out):
+    """A delivered notice: the kind and its parameters; the channels word it (message catalogue)."""
+
+    id: int
+    kind: str
+    params: dict[str, Any]
+    #: the employee may turn this kind off ("stop these reminders")
+    optional: bool = True
+    language: Language = "en"
+    sent_at: datetime | None = None
+    read_at: datetime | None = None
+    channel: str | None = None
+
+
+class NoticeInboxOut(BaseModel):
+    unread: int
+    notices: list[NoticeOut]
+
+
+class NoticeReadIn(BaseModel):
+    #: the notices to mark read; omitted: all of them
+    ids: list[int] | None = Field(None, max_length=500)
+
+
+class NoticePreferenceOut(BaseModel):
+    kind: str
+    enabled: bool
+
+
+class NoticePreferenceIn(BaseModel):
+    enabled: bool
+
+
+class NoticeRulesOut(BaseModel):
+    today: date
+    queued: dict[str, int]

@@ -53,6 +53,9 @@ class FakeTelegram:
         self._updates: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._update_ids = itertools.count(1)
+        # notifier tests: each sendMessage takes this long; queued statuses answer the next sends
+        self.send_delay_s = 0.0
+        self.fail_sends: list[int] = []
         self._message_ids = itertools.count(1000)
         self.app = Starlette(routes=[Route("/bot{token}/{method}", self._dispatch, methods=["GET", "POST"])])
         self.server = ServerThread(self.app)
@@ -84,6 +87,14 @@ class FakeTelegram:
         if request.path_params["token"] != self.token:
             return JSONResponse({"ok": False, "error_code": 401, "description": "Unauthorized"}, 401)
         params = await self._params(request)
+        if method == "sendMessage" and self.fail_sends:
+            with self._lock:
+                status = self.fail_sends.pop(0) if self.fail_sends else 0
+            if status:
+                body: dict[str, Any] = {"ok": False, "error_code": status, "description": f"fake {status}"}
+                if status == 429:
+                    body["parameters"] = {"retry_after": 1}
+                return JSONResponse(body, status)
         handler = getattr(self, f"_m_{method}", None)
         result = await handler(params) if handler is not None else None
         if method != "getUpdates":
@@ -139,6 +150,8 @@ class FakeTelegram:
     async def _m_sendMessage(self, p: dict[str, Any]) -> dict[str, Any]:
         if len(p.get("text", "")) > 4096:  # the real API refuses these
             raise AssertionError("sendMessage text over 4096 characters")
+        if self.send_delay_s:
+            await asyncio.sleep(self.send_delay_s)
         return self._message(p)
 
     async def _m_editMessageText(self, p: dict[str, Any]) -> dict[str, Any]:

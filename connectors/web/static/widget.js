@@ -36,7 +36,7 @@
       fromHR: "HR replied · case #{id}", hrAsks: "HR needs information · case #{id}", replyHR: "Reply to HR",
       answerHR: "Answer HR", replying: "Your next message goes to HR (case #{id}).", cancelReply: "Cancel",
       cancelReplyLabel: "Stop replying to HR", replyPlaceholder: "Write your answer to HR…",
-      answerSent: "Sent to HR on case #{id}.", unread: "{n} new from HR", answerFailed: "Could not send your answer to HR: {msg}",
+      answerSent: "Sent to HR on case #{id}.", unread: "{n} new from HR", unreadAll: "{n} new", answerFailed: "Could not send your answer to HR: {msg}",
       caseNotYours: "this case is not yours", hrUnavailable: "the HR system cannot be reached right now; try again shortly",
       helpfulQ: "Was this answer helpful?", helpfulYes: "Helpful", helpfulNo: "Not helpful",
       thanks: "Thanks for your feedback.", commentLabel: "What was missing? (optional)", commentSend: "Send comment",
@@ -58,7 +58,7 @@
       fromHR: "人事部门回复 · 工单 #{id}", hrAsks: "人事部门需要补充信息 · 工单 #{id}", replyHR: "回复人事",
       answerHR: "回答人事", replying: "您的下一条消息将发送给人事部门（工单 #{id}）。", cancelReply: "取消",
       cancelReplyLabel: "不再回复人事部门", replyPlaceholder: "请输入给人事部门的回复……",
-      answerSent: "已发送给人事部门（工单 #{id}）。", unread: "人事部门有 {n} 条新消息", answerFailed: "无法发送给人事部门：{msg}",
+      answerSent: "已发送给人事部门（工单 #{id}）。", unread: "人事部门有 {n} 条新消息", unreadAll: "{n} 条新消息", answerFailed: "无法发送给人事部门：{msg}",
       caseNotYours: "这不是您的工单", hrUnavailable: "暂时无法连接人事系统，请稍后再试",
       helpfulQ: "这个回答有帮助吗？", helpfulYes: "有帮助", helpfulNo: "没有帮助",
       thanks: "感谢您的反馈。", commentLabel: "还缺少什么？（可选）", commentSend: "发送意见",
@@ -172,9 +172,10 @@
 
   function applyStrings() {
     host.setAttribute("lang", state.lang === "zh" ? "zh-CN" : "en");
-    launcher.setAttribute("aria-label", tr("open") + (state.unread ? " (" + fmt(tr("unread"), { n: state.unread }) + ")" : ""));
-    launcherBadge.textContent = state.unread ? String(state.unread) : "";
-    launcherBadge.hidden = !state.unread;
+    var unread = state.unread + (state.notices || 0);
+    launcher.setAttribute("aria-label", tr("open") + (unread ? " (" + fmt(tr("unreadAll"), { n: unread }) + ")" : ""));
+    launcherBadge.textContent = unread ? String(unread) : "";
+    launcherBadge.hidden = !unread;
     launcherText.textContent = tr("title");
     title.textContent = tr("title");
     who.textContent = state.employeeId ? fmt(tr("signedIn"), { id: state.employeeId }) : tr("guest");
@@ -203,7 +204,7 @@
     launcher.hidden = open;
     launcher.setAttribute("aria-expanded", String(open));
     if (focus !== false) (open ? input : launcher).focus();
-    if (open) { scrollDown(); syncCases(); }
+    if (open) { scrollDown(); syncCases(); syncNotices(); }
   }
 
   function scrollDown() { log.scrollTop = log.scrollHeight; }
@@ -323,6 +324,32 @@
     return wrap;
   }
 
+  /* A notice the assistant sent without being asked (GET /api/notices): what happened, why the
+   * employee gets it, and its actions (e.g. Approve / Reject), sent like the chat's own buttons. */
+  function renderNotice(entry, index) {
+    var box = el("div", { class: "msg notice" });
+    box.appendChild(el("p", { class: "notice-title" }, entry.title));
+    box.appendChild(el("p", { class: "text" }, entry.body));
+    box.appendChild(el("p", { class: "notice-reason" }, entry.reason));
+    if (entry.stopHint) box.appendChild(el("p", { class: "notice-reason" }, entry.stopHint));
+    if (Array.isArray(entry.buttons) && entry.buttons.length) {
+      var group = el("div", { class: "buttons", role: "group" });
+      entry.buttons.forEach(function (b) {
+        var btn = el("button", { type: "button", class: "quick" }, b.title);
+        if (entry.answered) btn.disabled = true;
+        btn.addEventListener("click", function () {
+          if (state.busy) return;
+          markAnswered(index);
+          Array.prototype.forEach.call(group.querySelectorAll("button"), function (x) { x.disabled = true; });
+          send(String(b.payload), String(b.title));
+        });
+        group.appendChild(btn);
+      });
+      box.appendChild(group);
+    }
+    return box;
+  }
+
   function renderEntry(entry, index) {
     var node;
     if (entry.from === "user") {
@@ -340,6 +367,8 @@
       }
     } else if (entry.from === "hr") {
       node = renderHrMessage(entry);
+    } else if (entry.from === "notice") {
+      node = renderNotice(entry, index);
     } else {
       node = renderBotMessage(entry.msg || {}, index, entry.answered);
     }
@@ -415,14 +444,18 @@
       state.who = state.employeeId || "guest";
       state.replyTo = null;
       state.unread = 0;
+      state.notices = 0;
       loadTranscript();
       applyStrings();
       renderAll();
       state.busy = false;
       sendBtn.disabled = false;
       startLive();
+      syncNotices();
     });
   }
+  /* notices have no event stream: look for new ones now and then (the notifier polls too) */
+  setInterval(function () { if (state.token && !document.hidden) syncNotices(); }, 30000);
 
   /* ---------------------------------------------------------------- HR cases
    * Replies from HR on the employee's cases: an unread badge on the launcher while the chat is
@@ -458,6 +491,31 @@
       }
       applyStrings();
     }).catch(function () { /* offline: the next event or opening the chat tries again */ });
+  }
+
+  /* Notices other than HR's case replies (those arrive with the cases above): counted on the badge
+   * while the chat is closed, shown in the conversation when it is open, then marked read. */
+  function syncNotices() {
+    if (!state.token) return Promise.resolve();
+    var me = state.who;
+    return api("/api/notices?unread=true", null, false, "GET").then(function (res) {
+      if (res.status !== 200 || !res.data || state.who !== me) return;
+      var notices = (res.data.notices || []).filter(function (n) { return n.kind !== "case_reply"; }).reverse();
+      state.notices = notices.length;
+      if (state.open && notices.length) {
+        var shown = {};
+        state.transcript.forEach(function (e) { if (e.from === "notice") shown[e.noticeId] = true; });
+        notices.forEach(function (n) {
+          if (!shown[n.id]) {
+            add({ from: "notice", noticeId: n.id, title: n.title, body: n.body, reason: n.reason,
+                  stopHint: n.stop_hint, buttons: n.buttons || [] });
+          }
+        });
+        api("/api/notices/read", { ids: notices.map(function (n) { return n.id; }) });
+        state.notices = 0;
+      }
+      applyStrings();
+    }).catch(function () { /* offline: the next poll tries again */ });
   }
 
   function answerHR(caseId, text) {

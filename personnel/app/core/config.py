@@ -31,6 +31,15 @@ class Settings(BaseSettings):
     case_transcript_retention_days: float = Field(180, gt=0, alias="PERSONNEL_CASE_TRANSCRIPT_RETENTION_DAYS")
     # Seed the demo organisation into an empty database; unset means: in development only.
     seed_demo: bool | None = Field(None, alias="PERSONNEL_SEED_DEMO")
+    # Notices (personnel/app/services/notifications.py): no push between these local times
+    # ("22:00-08:00"; empty: none), at most this many pushed notices per person and day (0: no cap).
+    notify_quiet_hours: str = Field("22:00-08:00", alias="NOTIFY_QUIET_HOURS")
+    notify_daily_cap: int = Field(5, ge=0, alias="NOTIFY_DAILY_CAP")
+    # Time-based rules (personnel/app/services/reminders.py): the year-end unused-leave and
+    # training-hours reminders start on this day of December; HR hears of contracts ending within
+    # this many days.
+    notify_year_end_from_day: int = Field(1, ge=1, le=31, alias="NOTIFY_YEAR_END_FROM_DAY")
+    notify_contract_end_days: int = Field(60, ge=1, le=366, alias="NOTIFY_CONTRACT_END_DAYS")
 
     def security_values(self) -> dict[str, object]:
         """What ``hrbot.security`` checks before the backend starts."""

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from personnel.app.models import Employee, LeaveAllocation, LeaveApplication, LeaveType
 from personnel.app.schemas import LeaveRequestIn
-from personnel.app.services import audit
+from personnel.app.services import audit, notifications
 from personnel.app.services.access import (
     Actor,
     all_reports,
@@ -236,6 +236,7 @@ def apply(session: Session, actor: Actor, req: LeaveRequestIn, today: date) -> L
     session.add(app)
     session.flush()
     audit.record(session, actor, "leave.apply", "leave_application", app.id, None, audit.snapshot(app))
+    notifications.leave_submitted(session, app)
     return app
 
 
@@ -280,6 +281,7 @@ def decide(
         before,
         audit.snapshot(app),
     )
+    notifications.leave_decided(session, app, actor.employee)
     return app
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from personnel.app.models import Course, Employee, Enrolment, LeaveApplication, TrainingSession
-from personnel.app.services import audit
+from personnel.app.services import audit, notifications
 from personnel.app.services.access import Actor, require_employee, require_hr, require_self_or_hr
 from personnel.app.services.errors import AppError, not_found
 from personnel.app.services.policy import effective_policy
@@ -308,6 +308,7 @@ def promote_waitlist(session: Session, actor: Actor, ts: TrainingSession) -> lis
         audit.record(
             session, actor, "training.promote_from_waitlist", "enrolment", nxt.id, before, audit.snapshot(nxt)
         )
+        notifications.waitlist_promoted(session, nxt)
         promoted.append(nxt)
     return promoted
 

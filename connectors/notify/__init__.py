@@ -1,0 +1,1 @@
+"""The notifier: delivers queued notices (the backend's outbox) to each employee's linked channels."""
