@@ -45,6 +45,10 @@ ALL_SLOTS = (*FORM_SLOTS, "leave_awaiting_confirmation", "leave_id", "reject_rea
 # the backend's code and the domain.
 ERROR_RESPONSES = (
     "utter_error_already_enrolled",
+    "utter_error_already_resolved",
+    "utter_error_anonymous_case",
+    "utter_error_case_resolved",
+    "utter_error_not_resolved",
     "utter_error_backdated_too_far",
     "utter_error_crosses_year_end",
     "utter_error_enrolment_closed",
