@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from personnel.app.api.routes import audit, cases, employees, leave, records, training
+from personnel.app.api.routes import audit, cases, employees, imports, leave, records, training
 from personnel.app.core.config import Settings, get_settings
 from personnel.app.services.errors import AppError
 
@@ -111,7 +111,7 @@ def create_app(settings: Settings | None = None, *, seed: bool | None = None) ->
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (employees, leave, records, training, cases, audit):
+    for module in (employees, leave, records, training, cases, audit, imports):
         app.include_router(module.router)
     return app
 

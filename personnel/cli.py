@@ -1,0 +1,173 @@
+"""``hrbot personnel ...``: import an organisation, write the import template, publish calendars.
+
+The commands call the backend's services directly on PERSONNEL_DATABASE_URL (migrating it first),
+in one transaction, so a large import does not go through HTTP; the API (``POST /imports``) and the
+admin page run the very same service.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Import and maintain personnel data.")
+console = Console(stderr=True)
+
+PHASES = {
+    "en": {
+        "read": "reading",
+        "check": "checking",
+        "write": "writing",
+        "employees": "employees",
+        "contracts": "contracts",
+        "leave_allocations": "leave balances",
+        "training_records": "training",
+        "audit": "audit trail",
+    },
+    "zh": {
+        "read": "读取",
+        "check": "校验",
+        "write": "写入",
+        "employees": "员工",
+        "contracts": "合同",
+        "leave_allocations": "假期额度",
+        "training_records": "培训记录",
+        "audit": "审计记录",
+    },
+}
+
+
+def _lang(lang: str | None) -> str:
+    if lang:
+        return "zh" if lang.lower().startswith("zh") else "en"
+    env = os.environ.get("LANG", "")
+    return "zh" if env.lower().startswith("zh") else "en"
+
+
+def _database_url(url: str | None) -> str:
+    from personnel.app.core.config import get_settings
+
+    return url or get_settings().database_url
+
+
+@app.command("import")
+def import_command(
+    files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX files")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what would change; write nothing.")
+    ] = False,
+    partial: Annotated[
+        bool, typer.Option("--partial", help="Write the valid rows even when some rows have errors.")
+    ] = False,
+    lang: Annotated[
+        str | None, typer.Option(help="Language of the report: en or zh (default: $LANG).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    database_url: Annotated[str | None, typer.Option(help="Default: PERSONNEL_DATABASE_URL.")] = None,
+) -> None:
+    """Import departments, employees, balances, courses, sessions and training records.
+
+    Nothing is written unless every row is valid (or --partial); re-importing a file changes nothing.
+    """
+    from personnel.app.core.config import get_settings
+    from personnel.app.db import make_engine, make_sessionmaker, migrate
+    from personnel.app.services.access import Actor
+    from personnel.app.services.importer import Source, run_import
+
+    language = _lang(lang)
+    engine = make_engine(_database_url(database_url))
+    migrate(engine)
+    sources = [Source(f.name, f.read_bytes()) for f in files]
+    names = PHASES[language]
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=as_json,
+    ) as bar:
+        task = bar.add_task(names["read"], total=None)
+
+        def progress(phase: str, done: int, total: int) -> None:
+            bar.update(task, description=names.get(phase, phase), completed=done, total=total or None)
+
+        with make_sessionmaker(engine)() as session:
+            report = run_import(
+                session,
+                sources,
+                Actor(None, "cli"),
+                today=get_settings().today(),
+                dry_run=dry_run,
+                partial=partial,
+                lang=language,
+                progress=progress,
+            )
+            if report.written:
+                session.commit()
+            else:
+                session.rollback()
+    engine.dispose()
+    data = report.as_dict()
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        _print_report(data, language)
+    if report.has_errors and not (partial and report.written):
+        raise typer.Exit(1)
+
+
+HEAD = {
+    "en": ("kind", "created", "updated", "unchanged", "rejected"),
+    "zh": ("类别", "新增", "更新", "未变", "拒绝"),
+}
+ERR_HEAD = {"en": ("file", "sheet", "row", "column", "reason"), "zh": ("文件", "工作表", "行", "列", "原因")}
+
+
+def _print_report(data: dict, lang: str) -> None:
+    from rich.table import Table
+
+    out = Console()
+    t = Table(*HEAD[lang])
+    for kind, c in data["counts"].items():
+        t.add_row(kind, *(str(c[k]) for k in ("created", "updated", "unchanged", "rejected")))
+    out.print(t)
+    problems = data["errors"] + data["warnings"]
+    if problems:
+        e = Table(*ERR_HEAD[lang])
+        for err in problems[:200]:
+            e.add_row(err["file"], err["sheet"], str(err["row"]), err["column"], err["message"])
+        out.print(e)
+        if len(problems) > 200:
+            out.print(f"... {len(problems) - 200}")
+    out.print(data["summary"])
+
+
+@app.command()
+def template(
+    out: Annotated[Path, typer.Argument(help="An .xlsx file, or a folder for one CSV per sheet.")] = Path(
+        "organisation-template.xlsx"
+    ),
+    lang: Annotated[str, typer.Option(help="Header language: en or zh.")] = "en",
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print the column reference instead.")] = False,
+) -> None:
+    """Write the import template: a sheet per kind of record, headers in English or Chinese."""
+    from personnel.app.services import import_template as tpl
+
+    if markdown:
+        typer.echo(tpl.markdown())
+        return
+    language = _lang(lang)
+    if out.suffix.lower() == ".xlsx":
+        tpl.write_xlsx(out, language)
+        console.print(f"wrote {out}")
+    else:
+        for p in tpl.write_csvs(out, language):
+            console.print(f"wrote {p}")
