@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 from pathlib import PurePath
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from personnel.app.models import (
@@ -313,6 +313,8 @@ def _to_date(v: Any) -> date:
     if isinstance(v, date):
         return v
     s = str(v).strip().split(" ")[0].split("T")[0]
+    if len(s) == 10 and s[4] == "-" and s[7] == "-":  # the common case, without strptime's cost
+        return date.fromisoformat(s)
     for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(s, fmt).date()
@@ -1105,10 +1107,20 @@ COURSE_COLUMNS = {c.key: c.key for c in SHEET_COLS["courses"]}
 def _bulk_insert(
     session: Session, model: type, rows: list[dict[str, Any]], progress: Progress | None, phase: str
 ) -> None:
-    for i in range(0, len(rows), BATCH):
-        session.execute(insert(model), rows[i : i + BATCH])
-        if progress:
-            progress(phase, min(i + BATCH, len(rows)), len(rows))
+    """Core executemany (no RETURNING, no ORM bookkeeping): rows grouped by their set of keys, since
+    one statement binds the same columns for every row; column defaults still apply."""
+    table = model.__table__  # type: ignore[attr-defined]
+    shapes: dict[frozenset[str], list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        shapes[frozenset(r)].append(r)
+    done = 0
+    for group in shapes.values():
+        for i in range(0, len(group), BATCH):
+            chunk = group[i : i + BATCH]
+            session.execute(table.insert(), chunk)
+            done += len(chunk)
+            if progress:
+                progress(phase, done, len(rows))
 
 
 def _bulk_update(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
