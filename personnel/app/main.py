@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from personnel.app.api.routes import audit, cases, employees, imports, leave, records, training
+from personnel.app.api.routes import audit, calendars, cases, employees, imports, leave, records, training
 from personnel.app.core.config import Settings, get_settings
 from personnel.app.services.errors import AppError
 
@@ -56,6 +56,11 @@ def create_app(settings: Settings | None = None, *, seed: bool | None = None) ->
         # SQLite has one writer at a time: queue writers of this process on a lock instead of
         # letting them poll the database's busy handler (BEGIN IMMEDIATE still guards other processes)
         app.state.write_lock = threading.Lock() if sqlite else None
+        from personnel.app.services.calendar_publish import ensure_shipped
+
+        with app.state.sessionmaker() as session:  # shipped holiday years the database lacks
+            ensure_shipped(session)
+            session.commit()
         if settings.seed_demo if seed is None else seed:
             with app.state.sessionmaker() as session:
                 seed_if_empty(session, today=settings.today())
@@ -111,7 +116,7 @@ def create_app(settings: Settings | None = None, *, seed: bool | None = None) ->
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (employees, leave, records, training, cases, audit, imports):
+    for module in (employees, leave, records, training, cases, audit, imports, calendars):
         app.include_router(module.router)
     return app
 
