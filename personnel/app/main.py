@@ -112,12 +112,22 @@ def create_app(settings: Settings | None = None, *, seed: bool | None = None) ->
         log.warning("database unavailable: %s", exc.orig)
         return _error(503, "database_unavailable", "the database is busy or unreachable; retry")
 
+    from personnel.app.api.routes.scim import ScimError
+    from personnel.app.api.routes.scim import error_response as scim_error_response
+
+    @app.exception_handler(ScimError)
+    async def scim_error(_: Request, exc: ScimError) -> JSONResponse:
+        return scim_error_response(exc)
+
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
     for module in (employees, leave, records, training, cases, audit, imports, calendars):
         app.include_router(module.router)
+    from personnel.app.api.routes import scim
+
+    app.include_router(scim.router)
     return app
 
 

@@ -403,3 +403,18 @@ class CalendarDay(Base):
     kind: Mapped[str] = mapped_column(String(20))
     name_en: Mapped[str] = mapped_column(String(200))
     name_zh: Mapped[str] = mapped_column(String(200))
+
+
+class ScimExternalId(Base):
+    """The identity provider's id (SCIM ``externalId``) of an employee (User) or department (Group)."""
+
+    __tablename__ = "scim_external_ids"
+    __table_args__ = (
+        UniqueConstraint("resource", "local_id", name="uq_scim_external_ids_resource_local"),
+        UniqueConstraint("resource", "external_id", name="uq_scim_external_ids_resource_external"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resource: Mapped[str] = mapped_column(String(10))
+    local_id: Mapped[str] = mapped_column(String(40))
+    external_id: Mapped[str] = mapped_column(String(200))

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     # Pin "today" (ISO date) for demos and tests; empty means the real date in HRBOT_TIMEZONE.
     today_override: date | None = Field(None, validation_alias=AliasChoices("PERSONNEL_TODAY", "HRBOT_TODAY"))
     seed_demo: bool = Field(True, alias="PERSONNEL_SEED_DEMO")
+    # The identity provider's bearer token for /scim/v2; empty disables the SCIM endpoints.
+    scim_token: str = Field("", alias="PERSONNEL_SCIM_TOKEN")
 
     def today(self) -> date:
         if self.today_override:
