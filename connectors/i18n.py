@@ -11,6 +11,10 @@ _STRINGS: dict[str, dict[str, str]] = {
         "en": "Sorry, the HR assistant is temporarily unavailable. Please try again in a few minutes.",
         "zh": "抱歉，HR 助手暂时无法使用，请稍后再试。",
     },
+    "account_inactive": {
+        "en": "Your account is no longer active, so the HR assistant cannot serve you. Please contact HR.",
+        "zh": "您的账号已停用，HR 助手无法继续为您服务。如有疑问请联系 HR。",
+    },
     "empty_reply": {
         "en": "Sorry, I have no answer for that. Try rephrasing, or type 'help'.",
         "zh": "抱歉，我暂时无法回答这个问题。请换个说法，或输入“帮助”。",

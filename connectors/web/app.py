@@ -195,8 +195,11 @@ def create_app(settings: ConnectorSettings | None = None) -> FastAPI:
             if not settings.hrbot_identity_secret:
                 log.error("identity_secret_missing")
                 return _error(503, "misconfigured", "HRBOT_IDENTITY_SECRET is not configured on the gateway")
+            from connectors.web.roles import is_active_employee
             from hrbot.identity import sign_identity
 
+            if not await is_active_employee(employee_id, settings):
+                return _error(403, "account_inactive", t("account_inactive", lang))
             sender = f"web:{employee_id}"
             identity = sign_identity(
                 employee_id, "web", settings.hrbot_identity_secret, ttl_s=settings.hrbot_identity_ttl_s
