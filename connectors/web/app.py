@@ -265,6 +265,7 @@ def create_app(settings: ConnectorSettings | None = None) -> FastAPI:
         "demo.js": "text/javascript",
         "admin.js": "text/javascript",
         "admin.css": "text/css",
+        "import.js": "text/javascript",
     }.items():
         app.add_api_route(f"/{name}", _asset_route(name, media), methods=["GET"], include_in_schema=False)
 
@@ -273,4 +274,7 @@ def create_app(settings: ConnectorSettings | None = None) -> FastAPI:
 
     app.include_router(admin_router)
     app.include_router(source_router)
+    from connectors.web.org_admin import router as org_admin_router
+
+    app.include_router(org_admin_router)
     return app
