@@ -367,8 +367,8 @@ def convert(col: Column, v: Any) -> tuple[Any, str | None, dict[str, Any]]:
 def read(sources: list[Source], report: Report, progress: Progress | None = None) -> list[Table]:
     tables: list[Table] = []
     for src in sources:
-        try:
-            raw = list(_raw_tables(src))
+        try:  # materialised here so that any reading error is this file's error, not a crash
+            raw = [(name, header, list(body)) for name, header, body in _raw_tables(src)]
         except UnicodeDecodeError:
             report.errors.append(RowError(src.name, "", 0, "", "bad_encoding"))
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePath
 from typing import Annotated, Any
 
@@ -103,11 +104,22 @@ def parse_file(name: str, data: bytes, code: str | None) -> pub.CalendarFile:
     if PurePath(name).suffix.lower() in (".ics", ".ical", ".ifb"):
         if not code:
             raise AppError("invalid_calendar", "an iCalendar file needs the calendar code", 400)
-        return pub.parse_ical(data, code)
+        try:
+            return pub.parse_ical(data, code)
+        except AppError:
+            raise
+        except Exception as exc:  # icalendar raises many types on malformed input
+            raise AppError("invalid_calendar", f"not an iCalendar file: {type(exc).__name__}", 400) from exc
     try:
         cf = pub.parse_yaml(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-        raise AppError("invalid_calendar", f"not a calendar file: {exc}", 400) from exc
+        if not isinstance(cf.code, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,20}", cf.code):
+            raise ValueError("the calendar code must be 1-20 letters, digits, - or _")
+    except AppError:
+        raise
+    except Exception as exc:  # YAML errors, wrong shapes, bad dates
+        raise AppError(
+            "invalid_calendar", f"not a calendar file: {type(exc).__name__}: {exc}"[:300], 400
+        ) from exc
     if code:
         cf.code = code
     return cf
