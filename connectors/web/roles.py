@@ -44,7 +44,7 @@ async def is_hr_admin(employee_id: str, settings: ConnectorSettings) -> bool:
     return bool(me.is_hr_admin)
 
 
-async def is_active_employee(employee_id: str, settings: ConnectorSettings) -> bool:
+async def is_active_employee(employee_id: str, settings: ConnectorSettings, channel: str = "web") -> bool:
     """Whether the backend still accepts ``employee_id`` (False once deactivated, e.g. by SCIM).
 
     Asked on every signed-in chat message so that a deactivated person's next message is refused even
@@ -60,7 +60,7 @@ async def is_active_employee(employee_id: str, settings: ConnectorSettings) -> b
             settings.personnel_url,
             settings.personnel_service_token,
             acting_employee=employee_id,
-            channel="web",
+            channel=channel,
             timeout=5.0,
             retries=1,
         ) as client:
