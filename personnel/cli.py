@@ -171,3 +171,53 @@ def template(
     else:
         for p in tpl.write_csvs(out, language):
             console.print(f"wrote {p}")
+
+
+@app.command()
+def calendar(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="calendar YAML or iCalendar (.ics)")
+    ],
+    code: Annotated[
+        str | None, typer.Option(help="Calendar code (needed for .ics; overrides the YAML's).")
+    ] = None,
+    year: Annotated[int | None, typer.Option(help="Publish only this year of the file.")] = None,
+    database_url: Annotated[str | None, typer.Option(help="Default: PERSONNEL_DATABASE_URL.")] = None,
+) -> None:
+    """Publish a holiday calendar's years; pending leave in them is recounted and its owners told."""
+    from personnel.app.db import make_engine, make_sessionmaker, migrate
+    from personnel.app.services import calendar_publish as pub
+    from personnel.app.services.access import Actor
+    from personnel.app.services.errors import AppError
+
+    data = file.read_bytes()
+    try:
+        if file.suffix.lower() in (".ics", ".ical"):
+            if not code:
+                raise AppError("invalid_calendar", "an iCalendar file needs --code", 400)
+            cf = pub.parse_ical(data, code)
+        else:
+            cf = pub.parse_yaml(data.decode("utf-8-sig"))
+            cf.code = code or cf.code
+    except (AppError, ValueError, KeyError, TypeError) as exc:
+        console.print(f"[red]{getattr(exc, 'message', exc)}[/red]")
+        raise typer.Exit(2) from exc
+    years = [year] if year else sorted(cf.years)
+    engine = make_engine(_database_url(database_url))
+    migrate(engine)
+    try:
+        with make_sessionmaker(engine)() as session:
+            recounted = []
+            for y in years:
+                recounted += pub.publish_year(
+                    session, Actor(None, "cli"), cf, y, f"imported from {file.name}"
+                )
+            session.commit()
+    except AppError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+    typer.echo(
+        f"{cf.code}: published {', '.join(map(str, years))}; {len(recounted)} pending requests recounted"
+    )

@@ -3,12 +3,19 @@ the admin page, or an iCalendar file) recounts pending requests and tells their 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
 from personnel_testkit import Api
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from personnel.app.db import make_engine
 from personnel.app.models import AuditLog, Notification
+from personnel.app.services.calendar_publish import status
 
 # New Year's Day 2027 is a Friday: Fri 1 Jan .. Tue 5 Jan is 3 weekdays
 REQUEST = {"leave_type": "annual", "from_date": "2027-01-01", "to_date": "2027-01-05"}
@@ -110,3 +117,28 @@ def _h(emp: str) -> dict[str, str]:
     from personnel_testkit import headers
 
     return headers(emp)
+
+
+def test_cli_publishes_a_year_from_a_yaml_file_with_its_source(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    yml = tmp_path / "prc-2027.yaml"
+    yml.write_text(
+        "code: PRC\nname_en: Mainland China (PRC)\nname_zh: 中国大陆\nyears:\n  2027:\n    holidays:\n"
+        "      - {from: 2027-01-01, to: 2027-01-03, name_en: New Year's Day, name_zh: 元旦}\n",
+        encoding="utf-8",
+    )
+    hrbot = str(Path(sys.executable).parent / "hrbot")
+    env = {**os.environ, "PERSONNEL_DATABASE_URL": url}
+    r = subprocess.run([hrbot, "personnel", "calendar", str(yml)], env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    engine = make_engine(url)
+    with Session(engine) as session:
+        prc = next(c for c in status(session, date(2026, 11, 23)) if c["code"] == "PRC")
+        assert [(y["year"], y["source"], y["holidays"]) for y in prc["years"]] == [
+            (2027, "imported from prc-2027.yaml", 3)
+        ]
+    engine.dispose()
+    bad = tmp_path / "bad.ics"
+    bad.write_text("not a calendar")
+    r = subprocess.run([hrbot, "personnel", "calendar", str(bad)], env=env, capture_output=True, text=True)
+    assert r.returncode == 2 and "--code" in r.stderr
