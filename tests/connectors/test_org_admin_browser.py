@@ -83,6 +83,23 @@ def test_hr_imports_an_organisation_on_the_admin_page(
             expect(page.locator("#org-progress")).to_be_visible()
             expect(page.locator("#org-phase")).to_contain_text("Done")
             assert httpx.get(f"{backend.url}/employees/A0001", headers=h).json()["name_zh"] == "周敏"
+
+            # a request in the unpublished year, then HR publishes the year on the page
+            mine = {"Authorization": f"Bearer {SERVICE_TOKEN}", "X-Acting-Employee": "E1001"}
+            leave = {"leave_type": "annual", "from_date": "2027-01-01", "to_date": "2027-01-05"}
+            created = httpx.post(f"{backend.url}/leave/applications", json=leave, headers=mine)
+            assert created.status_code == 201 and created.json()["working_days"] == 3, created.text
+            page.fill("#cal-year", "2027")
+            page.click("#cal-load")
+            expect(page.locator("#cal-msg")).to_have_text("Not published yet")
+            page.fill("#cal-lines", "2027-01-01 2027-01-03 New Year's Day | 元旦\nwork 2027-02-06 Make-up day | 补班")
+            page.fill("#cal-source", "State Council notice 2027")
+            page.click("#cal-publish")
+            expect(page.locator("#cal-msg")).to_contain_text("1 pending requests recounted")
+            expect(prc.locator("td").nth(1)).to_contain_text("2027 (State Council notice 2027)")
+            expect(prc.locator("td.missing")).to_have_count(0)
+            again = httpx.get(f"{backend.url}/leave/applications/{created.json()['id']}", headers=mine).json()
+            assert again["working_days"] == 2
             page.screenshot(path=str(tmp_path / "org-admin.png"), full_page=True)
         finally:
             browser.close()

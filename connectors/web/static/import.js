@@ -88,6 +88,53 @@
       });
     });
   }
+  function names(text) {
+    var parts = text.split("|");
+    var en = parts[0].trim(), zh = (parts[1] || "").trim();
+    return { name_en: en, name_zh: zh || en };
+  }
+  function parseLines(text) {
+    var out = { holidays: [], makeup_workdays: [] }, bad = [];
+    text.split("\n").forEach(function (line, i) {
+      line = line.trim();
+      if (!line) return;
+      var m = /^work\s+(\d{4}-\d{2}-\d{2})\s+(.+)$/i.exec(line);
+      if (m) { var n = names(m[2]); n.date = m[1]; out.makeup_workdays.push(n); return; }
+      m = /^(\d{4}-\d{2}-\d{2})\s+(\d{4}-\d{2}-\d{2})\s+(.+)$/.exec(line);
+      if (m) { var h = names(m[3]); h.from = m[1]; h.to = m[2]; out.holidays.push(h); return; }
+      bad.push(i + 1);
+    });
+    return { body: out, bad: bad };
+  }
+  function loadYear() {
+    var code = $("cal-code").value.trim(), year = $("cal-year").value;
+    if (!code || !year) return;
+    api("GET", "/api/admin/org/calendars/" + encodeURIComponent(code) + "/" + year).then(function (r) {
+      if (!r.res.ok) { $("cal-msg").textContent = (r.data.error && r.data.error.message) || "error"; return; }
+      var lines = r.data.holidays.map(function (h) { return h.from + " " + h.to + " " + h.name_en + " | " + h.name_zh; })
+        .concat(r.data.makeup_workdays.map(function (m) { return "work " + m.date + " " + m.name_en + " | " + m.name_zh; }));
+      $("cal-lines").value = lines.join("\n");
+      $("cal-msg").textContent = r.data.published ? (r.data.source || "") : (lang() === "zh" ? "该年度尚未发布" : "Not published yet");
+    });
+  }
+  function publishYear(e) {
+    e.preventDefault();
+    var parsed = parseLines($("cal-lines").value);
+    if (parsed.bad.length) {
+      $("cal-msg").textContent = (lang() === "zh" ? "无法识别的行：" : "Lines not understood: ") + parsed.bad.join(", ");
+      return;
+    }
+    parsed.body.source = $("cal-source").value.trim() || "edited on the admin page";
+    var code = $("cal-code").value.trim(), year = $("cal-year").value;
+    api("PUT", "/api/admin/org/calendars/" + encodeURIComponent(code) + "/" + year, parsed.body).then(function (r) {
+      if (!r.res.ok) { $("cal-msg").textContent = (r.data.error && r.data.error.message) || "error"; return; }
+      var n = r.data.recounted.length;
+      $("cal-msg").textContent = lang() === "zh"
+        ? "已发布 " + code + " " + year + "；重新计算了 " + n + " 个待审批申请并已通知本人。"
+        : "Published " + code + " " + year + "; " + n + " pending requests recounted and their owners told.";
+      refreshCalendars();
+    });
+  }
   function start() {
     api("GET", "/api/admin/me").then(function (r) {
       if (!r.res.ok || !r.data.is_hr_admin) return;
@@ -99,6 +146,8 @@
     $("org-check").addEventListener("click", function () { submit(true); });
     $("org-import").addEventListener("click", function () { submit(false); });
     $("org-lang").addEventListener("change", refreshCalendars);
+    $("cal-load").addEventListener("click", loadYear);
+    $("cal-form").addEventListener("submit", publishYear);
     token = sessionStorage.getItem("hrbot:admin_token");
     if (token) { start(); return; }
     fetch("/dev/token", { method: "POST", headers: { "Accept": "application/json" } })
