@@ -92,7 +92,8 @@ def test_hr_imports_an_organisation_on_the_admin_page(
             page.fill("#cal-year", "2027")
             page.click("#cal-load")
             expect(page.locator("#cal-msg")).to_have_text("Not published yet")
-            page.fill("#cal-lines", "2027-01-01 2027-01-03 New Year's Day | 元旦\nwork 2027-02-06 Make-up day | 补班")
+            lines = "2027-01-01 2027-01-03 New Year's Day | 元旦\nwork 2027-02-06 Make-up day | 补班"
+            page.fill("#cal-lines", lines)
             page.fill("#cal-source", "State Council notice 2027")
             page.click("#cal-publish")
             expect(page.locator("#cal-msg")).to_contain_text("1 pending requests recounted")
