@@ -148,7 +148,7 @@ ROWS: dict[str, list[dict[str, Any]]] = {
             "category": "compliance",
             "hours": 4,
             "delivery": "in_person",
-            "mandatory": "yes",
+            "mandatory": "no",
             "keywords": "safety; 安全",
         },
     ],
