@@ -136,8 +136,12 @@ def _print_report(data: dict, lang: str) -> None:
 
     out = Console()
     t = Table(*HEAD[lang])
+    from personnel.app.services.import_spec import SHEET_BY_KEY
+
     for kind, c in data["counts"].items():
-        t.add_row(kind, *(str(c[k]) for k in ("created", "updated", "unchanged", "rejected")))
+        sheet = SHEET_BY_KEY[kind]
+        label = sheet.zh if lang == "zh" else sheet.en
+        t.add_row(label, *(str(c[k]) for k in ("created", "updated", "unchanged", "rejected")))
     out.print(t)
     problems = data["errors"] + data["warnings"]
     if problems:

@@ -230,8 +230,8 @@ SUMMARY = {
         "试运行：将变更 {changes} 条记录；未写入任何数据。",
     ),
     "dry_run_errors": (
-        "Dry run: {n} errors; {changes} records would change if they were corrected.",
-        "试运行：发现 {n} 处错误；更正后将变更 {changes} 条记录。",
+        "Dry run: {n} errors; the valid rows would change {changes} records. Nothing was written.",
+        "试运行：发现 {n} 处错误；有效行将变更 {changes} 条记录。未写入任何数据。",
     ),
     "written": ("Imported: {changes} records changed.", "导入完成：变更 {changes} 条记录。"),
     "partial": (
