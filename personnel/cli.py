@@ -198,7 +198,7 @@ def calendar(
     try:
         if file.suffix.lower() in (".ics", ".ical"):
             if not code:
-                raise AppError("invalid_calendar", "an iCalendar file needs --code", 400)
+                raise AppError("validation_error", "an iCalendar file needs --code", 400)
             cf = pub.parse_ical(data, code)
         else:
             cf = pub.parse_yaml(data.decode("utf-8-sig"))

@@ -109,7 +109,7 @@ def test_a_day_cannot_be_both_holiday_and_working_day(api: Api) -> None:
         "makeup_workdays": [{"date": "2027-01-01", "name_en": "work"}],
     }
     r = api.client.put("/calendars/PRC/2027", json=body, headers=_h("E1003"))
-    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_calendar"
+    assert r.status_code == 400 and r.json()["error"]["code"] == "validation_error"
     assert 2027 in _prc(api)["missing"]
 
 

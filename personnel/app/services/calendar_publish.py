@@ -80,7 +80,7 @@ def parse_yaml(text: str) -> CalendarFile:
     """The shipped format (``personnel/app/holidays/*.yaml``)."""
     raw = yaml.safe_load(text)
     if not isinstance(raw, dict) or "code" not in raw:
-        raise AppError("invalid_calendar", "a calendar file needs a code and years", 400)
+        raise AppError("validation_error", "a calendar file needs a code and years", 400)
     years: dict[int, YearData] = {}
     for y, data in (raw.get("years") or {}).items():
         yd = YearData()
@@ -113,7 +113,7 @@ def parse_ical(
     try:
         cal = icalendar.Calendar.from_ical(data)
     except ValueError as exc:
-        raise AppError("invalid_calendar", f"not an iCalendar file: {exc}", 400) from exc
+        raise AppError("validation_error", f"not an iCalendar file: {exc}", 400) from exc
     years: dict[int, YearData] = {}
     for ev in cal.walk("VEVENT"):
         start = ev.decoded("DTSTART")
@@ -144,20 +144,20 @@ def _validate(year: int, data: YearData) -> None:
     for h in data.holidays:
         if h.end < h.start:
             raise AppError(
-                "invalid_calendar", f"{h.name_en}: ends before it starts", 400, date=h.start.isoformat()
+                "validation_error", f"{h.name_en}: ends before it starts", 400, date=h.start.isoformat()
             )
         if h.start.year != year or h.end.year != year:
-            raise AppError("invalid_calendar", f"{h.name_en} is not in {year}", 400, date=h.start.isoformat())
+            raise AppError("validation_error", f"{h.name_en} is not in {year}", 400, date=h.start.isoformat())
         d = h.start
         while d <= h.end:
             holiday_days.add(d)
             d += timedelta(days=1)
     for m in data.makeup:
         if m.day.year != year:
-            raise AppError("invalid_calendar", f"{m.name_en} is not in {year}", 400, date=m.day.isoformat())
+            raise AppError("validation_error", f"{m.name_en} is not in {year}", 400, date=m.day.isoformat())
         if m.day in holiday_days:
             raise AppError(
-                "invalid_calendar",
+                "validation_error",
                 f"{m.day.isoformat()} is both a holiday and a working day",
                 400,
                 date=m.day.isoformat(),
@@ -420,5 +420,5 @@ def from_edit(code: str, name_en: str, name_zh: str, year: int, body: dict[str, 
             ],
         )
     except (KeyError, ValueError, TypeError) as exc:
-        raise AppError("invalid_calendar", f"a holiday or working day is incomplete: {exc}", 400) from exc
+        raise AppError("validation_error", f"a holiday or working day is incomplete: {exc}", 400) from exc
     return CalendarFile(code, name_en, name_zh, [5, 6], {year: yd})

@@ -92,7 +92,7 @@ async def import_calendar(
     cf = parse_file(name, data, code)
     years = [year] if year else sorted(cf.years)
     if not years or (year and year not in cf.years):
-        raise AppError("invalid_calendar", "the file has no holidays for the year asked", 400)
+        raise AppError("validation_error", "the file has no holidays for the year asked", 400)
     out = []
     for y in years:
         out += pub.publish_year(session, actor, cf, y, f"imported from {name}")
@@ -103,13 +103,13 @@ async def import_calendar(
 def parse_file(name: str, data: bytes, code: str | None) -> pub.CalendarFile:
     if PurePath(name).suffix.lower() in (".ics", ".ical", ".ifb"):
         if not code:
-            raise AppError("invalid_calendar", "an iCalendar file needs the calendar code", 400)
+            raise AppError("validation_error", "an iCalendar file needs the calendar code", 400)
         try:
             return pub.parse_ical(data, code)
         except AppError:
             raise
         except Exception as exc:  # icalendar raises many types on malformed input
-            raise AppError("invalid_calendar", f"not an iCalendar file: {type(exc).__name__}", 400) from exc
+            raise AppError("validation_error", f"not an iCalendar file: {type(exc).__name__}", 400) from exc
     try:
         cf = pub.parse_yaml(data.decode("utf-8-sig"))
         if not isinstance(cf.code, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,20}", cf.code):
@@ -118,7 +118,7 @@ def parse_file(name: str, data: bytes, code: str | None) -> pub.CalendarFile:
         raise
     except Exception as exc:  # YAML errors, wrong shapes, bad dates
         raise AppError(
-            "invalid_calendar", f"not a calendar file: {type(exc).__name__}: {exc}"[:300], 400
+            "validation_error", f"not a calendar file: {type(exc).__name__}: {exc}"[:300], 400
         ) from exc
     if code:
         cf.code = code

@@ -150,7 +150,7 @@ async def start_import(
         data = await f.read()
         size += len(data)
         if size > MAX_BYTES:
-            raise AppError("too_large", f"uploads are limited to {MAX_BYTES // 2**20} MB", 413)
+            raise AppError("validation_error", f"uploads are limited to {MAX_BYTES // 2**20} MB", 413)
         sources.append(Source(f.filename or "upload.csv", data))
     jobs = _jobs(request)
     job = Job(uuid.uuid4().hex[:12], me.id)
