@@ -39,9 +39,18 @@ def language(tracker: Tracker) -> str:
 
 
 def identity(tracker: Tracker) -> Identity | None:
-    """The verified employee behind the latest message, or None (anonymous, forged or expired)."""
+    """The verified employee behind the latest message, or None (anonymous, forged, expired, made for
+    another conversation, or replayed with another message)."""
     token = hrbot_metadata(tracker).get("identity")
-    return verify_identity(token, get_settings().hrbot_identity_secret) if token else None
+    if not token:
+        return None
+    message_id = (tracker.latest_message or {}).get("message_id")
+    return verify_identity(
+        token,
+        get_settings().hrbot_identity_secret,
+        sender=tracker.sender_id,
+        message_id=str(message_id) if message_id else None,
+    )
 
 
 def personnel_client(who: Identity | None) -> PersonnelClient:

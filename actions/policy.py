@@ -24,6 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import identity, language, latest_intent, personnel_client
 from actions.settings import get_settings
 from personnel.client import PersonnelError, PersonnelUnavailable
+from personnel.sensitive import event_pairs, mask_text
 
 TRANSCRIPT_TURNS = 30
 
@@ -117,7 +118,8 @@ def transcript(tracker: Tracker, turns: int = TRANSCRIPT_TURNS) -> str:
         if event.get("event") == "user" and event.get("text"):
             lines.append(f"User: {event['text']}")
         elif event.get("event") == "bot" and event.get("text"):
-            lines.append(f"Bot: {event['text']}")
+            # a salary or ID the employee was shown stays masked in the case HR reads
+            lines.append(f"Bot: {mask_text(event['text'], event_pairs(event))}")
     return "\n".join(lines[-turns:])
 
 

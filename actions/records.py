@@ -19,8 +19,8 @@ from actions.common import BackendAction, name_of, num, today
 from actions.dates import format_date
 from hrbot.identity import Identity
 from personnel.client import PersonnelClient
+from personnel.sensitive import SENSITIVE_FIELDS, marker, mask
 
-SENSITIVE_FIELDS = ("national_id", "home_address", "salary")
 FIELD_NAMES = {
     "en": {"national_id": "national ID number", "home_address": "home address", "salary": "salary"},
     "zh": {"national_id": "身份证号", "home_address": "家庭住址", "salary": "薪资"},
@@ -35,16 +35,6 @@ EMPLOYMENT = {
     "zh": {"full_time": "全职", "part_time": "兼职", "contractor": "外包", "intern": "实习"},
 }
 NONE_TEXT = {"en": "none", "zh": "无"}
-
-
-def mask(field: str, value: Any) -> str:
-    """A sensitive value with only enough left to recognise it (last 4 ID digits, nothing else)."""
-    if value in (None, ""):
-        return "—"
-    text = str(value)
-    if field == "national_id":
-        return "*" * max(len(text) - 4, 4) + text[-4:]
-    return "****"
 
 
 def show_sensitive(field: str, value: Any) -> str:
@@ -116,8 +106,13 @@ class ActionShowSensitive(BackendAction):
         if not me.sensitive_visible or value in (None, ""):
             dispatcher.utter_message(response="utter_sensitive_missing", field=label)
         else:
+            shown = show_sensitive(field, value)
+            # shown in the live reply; the marker tells every store to keep it masked (personnel.sensitive)
             dispatcher.utter_message(
-                response="utter_sensitive_value", field=label, value=show_sensitive(field, value)
+                response="utter_sensitive_value",
+                field=label,
+                value=shown,
+                json_message=marker(shown, field, value),
             )
         return [SlotSet("sensitive_field", None)]
 

@@ -22,6 +22,13 @@ class ActionSettings(BaseSettings):
     # first policy question is answered as fast as the next ones.
     hrbot_warm_knowledge: bool = False
 
+    def security_values(self) -> dict[str, object]:
+        """What ``hrbot.security`` checks before the action server starts."""
+        return {
+            "PERSONNEL_SERVICE_TOKEN": self.personnel_service_token,
+            "HRBOT_IDENTITY_SECRET": self.hrbot_identity_secret,
+        }
+
 
 @lru_cache
 def get_settings() -> ActionSettings:

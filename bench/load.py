@@ -119,7 +119,7 @@ class Driver:
         sender = f"web:{scenario.employee}:bench-{uuid.uuid4().hex[:12]}"
         started = time.perf_counter()
         for sent, turn in enumerate(scenario.turns, start=1):
-            identity = sign_identity(scenario.employee, "web", self.identity_secret)
+            identity = sign_identity(scenario.employee, "web", self.identity_secret, sender=sender)
             t0 = time.perf_counter()
             try:
                 replies = await self.client.send(

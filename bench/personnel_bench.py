@@ -42,6 +42,7 @@ def start(db_url: str) -> tuple[subprocess.Popen[bytes], str]:
         "PERSONNEL_DATABASE_URL": db_url,
         "PERSONNEL_SERVICE_TOKEN": TOKEN,
         "PERSONNEL_URL": f"http://127.0.0.1:{port}",
+        "HRBOT_ENV": "development",  # the demo organisation is what the bench measures on
     }
     proc = subprocess.Popen([sys.executable, "-m", "personnel", "--log-level", "warning"], cwd=REPO, env=env)
     base = f"http://127.0.0.1:{port}"

@@ -15,6 +15,10 @@ _STRINGS: dict[str, dict[str, str]] = {
         "en": "Your account is no longer active, so the HR assistant cannot serve you. Please contact HR.",
         "zh": "您的账号已停用，HR 助手无法继续为您服务。如有疑问请联系 HR。",
     },
+    "rate_limited": {
+        "en": "Too many requests. Please wait {seconds} seconds and try again.",
+        "zh": "请求过于频繁，请 {seconds} 秒后再试。",
+    },
     "empty_reply": {
         "en": "Sorry, I have no answer for that. Try rephrasing, or type 'help'.",
         "zh": "抱歉，我暂时无法回答这个问题。请换个说法，或输入“帮助”。",

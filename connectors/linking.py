@@ -2,7 +2,9 @@
 
 Shared by the gateway (issues codes for a signed-in user) and the Telegram bot (consumes codes and
 maps a Telegram user id to an employee id). Codes are stored hashed, expire after 10 minutes and are
-single use (an atomic conditional UPDATE). Also holds the short-id table for long button payloads,
+single use (an atomic conditional UPDATE). Wrong codes are recorded, so guessing is limited per
+Telegram user and across all users (many accounts guessing together), and the limits survive a
+restart of the bot. Also holds the short-id table for long button payloads,
 so inline keyboards keep working across bot restarts.
 """
 
@@ -14,7 +16,18 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import structlog
-from sqlalchemy import BigInteger, DateTime, String, Text, create_engine, delete, select, update
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -43,6 +56,15 @@ class TelegramLink(_Base):
     telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     employee_id: Mapped[str] = mapped_column(String(64), index=True)
     linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LinkFailure(_Base):
+    """One wrong ``/link`` code (who and when), for the guessing limits."""
+
+    __tablename__ = "telegram_link_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class CallbackPayload(_Base):
@@ -126,6 +148,20 @@ class LinkStore:
         if employee_id is not None:
             self.link(telegram_user_id, employee_id)
         return employee_id
+
+    def record_failure(self, telegram_user_id: int, now: datetime | None = None) -> None:
+        now = now or _now()
+        with Session(self.engine) as s, s.begin():
+            s.add(LinkFailure(telegram_user_id=telegram_user_id, at=now))
+            s.execute(delete(LinkFailure).where(LinkFailure.at < now - timedelta(days=1)))
+
+    def failures_since(self, since: datetime, telegram_user_id: int | None = None) -> int:
+        """Wrong codes since ``since``: of one Telegram user, or of everyone."""
+        query = select(func.count()).select_from(LinkFailure).where(LinkFailure.at >= since)
+        if telegram_user_id is not None:
+            query = query.where(LinkFailure.telegram_user_id == telegram_user_id)
+        with Session(self.engine) as s:
+            return int(s.scalar(query) or 0)
 
     def unlink(self, telegram_user_id: int) -> bool:
         with Session(self.engine) as s, s.begin():

@@ -15,6 +15,8 @@ from typing import Any, TypedDict
 import httpx
 import structlog
 
+from personnel.sensitive import mask_text, pairs_of
+
 log = structlog.get_logger(__name__)
 
 
@@ -25,6 +27,8 @@ class Button(TypedDict):
 
 class BotMessage(TypedDict, total=False):
     text: str
+    # The text as clients may keep it when ``text`` shows a sensitive value (personnel.sensitive).
+    masked_text: str
     buttons: list[Button]
     citations: list[dict[str, str]]
     list: list[Any]
@@ -76,6 +80,11 @@ def normalise_reply(items: Any) -> list[BotMessage]:
             if isinstance(b, dict) and (b.get("payload") or b.get("title"))
         ]
         custom = item.get("custom")
+        pairs = pairs_of(custom)
+        if pairs:  # the text shows a sensitive value: say how to keep it (this item's or the last one's)
+            target = msg if msg["text"] else (messages[-1] if messages else None)
+            if target is not None and target.get("text"):
+                target["masked_text"] = mask_text(target.get("masked_text") or target["text"], pairs)
         if isinstance(custom, dict):
             if not msg["text"] and isinstance(custom.get("text"), str):
                 msg["text"] = custom["text"]

@@ -39,7 +39,10 @@ from tenacity import (
 
 from personnel.app.schemas import (
     AuditOut,
+    CaseDetailOut,
+    CaseMessageOut,
     CaseOut,
+    CaseSummaryOut,
     ContractOut,
     CourseOut,
     EmployeeOut,
@@ -52,6 +55,8 @@ from personnel.app.schemas import (
     LeavePreviewOut,
     LeaveTypeOut,
     MeOut,
+    MyCaseOut,
+    MyCasesPulseOut,
     SessionOut,
     TrainingProgressOut,
     TrainingRecordOut,
@@ -62,7 +67,10 @@ T = TypeVar("T")
 # The API's types travel with the client: callers import them from here, not from the service.
 __all__ = [
     "AuditOut",
+    "CaseDetailOut",
+    "CaseMessageOut",
     "CaseOut",
+    "CaseSummaryOut",
     "ContractOut",
     "CourseOut",
     "EmployeeOut",
@@ -74,6 +82,8 @@ __all__ = [
     "LeavePreviewOut",
     "LeaveTypeOut",
     "MeOut",
+    "MyCaseOut",
+    "MyCasesPulseOut",
     "PersonnelClient",
     "PersonnelError",
     "PersonnelUnavailable",
@@ -363,6 +373,42 @@ class PersonnelClient:
 
     async def list_cases(self) -> list[CaseOut]:
         return await self._get("/cases", list[CaseOut])
+
+    # --- the HR desk (HR admins) and the employee's side of a case ------------------------------
+
+    async def case_desk(self, view: str = "open", q: str | None = None) -> list[CaseSummaryOut]:
+        """The HR inbox: view open / mine / unassigned / waiting / resolved / all, searched by q."""
+        return await self._get("/cases/desk", list[CaseSummaryOut], view=view, q=q)
+
+    async def case_detail(self, case_id: int) -> CaseDetailOut:
+        return await self._get(f"/cases/{case_id}/detail", CaseDetailOut)
+
+    async def take_case(self, case_id: int) -> CaseDetailOut:
+        return await self._post(f"/cases/{case_id}/take", CaseDetailOut)
+
+    async def resolve_case(self, case_id: int) -> CaseDetailOut:
+        return await self._post(f"/cases/{case_id}/resolve", CaseDetailOut)
+
+    async def reopen_case(self, case_id: int) -> CaseDetailOut:
+        return await self._post(f"/cases/{case_id}/reopen", CaseDetailOut)
+
+    async def add_case_message(
+        self, case_id: int, text: str, kind: str | None = None, idempotency_key: str | None = None
+    ) -> CaseMessageOut:
+        """HR: reply / request_info / note; the case's employee: answer (the default for them)."""
+        body: dict[str, Any] = {"text": text}
+        if kind:
+            body["kind"] = kind
+        return await self._create(f"/cases/{case_id}/messages", CaseMessageOut, body, idempotency_key)
+
+    async def my_cases(self) -> list[MyCaseOut]:
+        return await self._get("/me/cases", list[MyCaseOut])
+
+    async def my_cases_pulse(self) -> MyCasesPulseOut:
+        return await self._get("/me/cases/pulse", MyCasesPulseOut)
+
+    async def mark_case_read(self, case_id: int) -> MyCasesPulseOut:
+        return await self._post(f"/me/cases/{case_id}/read", MyCasesPulseOut)
 
     async def audit(
         self, entity: str | None = None, entity_id: str | None = None, limit: int = 100

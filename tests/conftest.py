@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,6 +14,11 @@ from hrbot import environments, paths
 from tests.stack import Stack
 
 SHARED = paths.SHARED
+
+# The suite runs the demo configuration, chosen explicitly as `hrbot setup` does: every process it
+# starts (in-process apps and subprocesses inherit this) is in development mode. Tests of production
+# mode set HRBOT_ENV=production themselves (tests/test_production_mode.py).
+os.environ["HRBOT_ENV"] = "development"
 
 
 @pytest.fixture(scope="session")

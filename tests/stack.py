@@ -58,6 +58,8 @@ class Stack:
             "HRBOT_IDENTITY_SECRET": self.identity_secret,
             "HRBOT_JWT_SECRET": self.jwt_secret,
             "HRBOT_DEV_LOGIN": "true",
+            # The demo configuration, chosen explicitly (production is the default).
+            "HRBOT_ENV": "development",
             "KNOWLEDGE_CHROMA_PATH": str(self.workdir / "chroma"),
             # One "today" for the whole system: relative dates and holiday calendars stay known.
             "HRBOT_TODAY": TODAY,
@@ -152,8 +154,9 @@ class Stack:
         return response.json()
 
     # --- talking to Rasa as a connector would -------------------------------------------------
-    def identity(self, employee_id: str, channel: str = "web") -> str:
-        return sign_identity(employee_id, channel, self.identity_secret)
+    def identity(self, employee_id: str, sender: str, channel: str = "web") -> str:
+        """An assertion for one message of conversation ``sender``, as a connector makes it."""
+        return sign_identity(employee_id, channel, self.identity_secret, sender=sender)
 
     def say(
         self,
@@ -164,7 +167,9 @@ class Stack:
         identity: str | None = None,
     ) -> list[dict]:
         """Send one message to Rasa's REST channel exactly as the connectors do; return the replies."""
-        assertion = identity if identity is not None else (self.identity(employee) if employee else None)
+        assertion = (
+            identity if identity is not None else (self.identity(employee, sender) if employee else None)
+        )
         metadata = {"hrbot": {"identity": assertion, "lang": lang, "channel": "web"}}
         response = httpx.post(
             f"{self.rasa_url}/webhooks/rest/webhook",

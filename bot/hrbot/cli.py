@@ -73,15 +73,91 @@ def serve(name: Annotated[str, typer.Argument(help=f"One of: {', '.join(PROCESSE
 
 @app.command()
 def token(employee_id: str) -> None:
-    """Print a sign-in token (JWT) for a demo user; only when a development secret is configured."""
+    """Print a sign-in token (JWT) for a demo user; development only (HRBOT_ENV=development and
+    HRBOT_DEV_LOGIN=true), like the demo page's sign-in."""
     from connectors.settings import get_settings as gateway_settings
     from connectors.web.tokens import issue_dev_token
+    from hrbot.security import is_development
 
+    settings = gateway_settings()
+    if not (is_development() and settings.hrbot_dev_login):
+        console.print(
+            "[red]`hrbot token` is a demo sign-in: it needs HRBOT_ENV=development "
+            "and HRBOT_DEV_LOGIN=true.[/red]"
+        )
+        raise typer.Exit(2)
     try:
-        typer.echo(issue_dev_token(employee_id, gateway_settings()))
+        typer.echo(issue_dev_token(employee_id, settings))
     except (RuntimeError, ValueError) as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
+
+
+@app.command()
+def purge() -> None:
+    """Delete conversations and HR case transcripts kept longer than the retention settings allow."""
+    from hrbot.retention import purge as run_purge
+
+    settings = get_settings()
+    console.print(str(run_purge(settings)))
+
+
+def configuration_values() -> dict[str, object]:
+    """Every security-relevant setting as each component resolves it (their own settings classes)."""
+    from actions.settings import ActionSettings
+    from connectors.settings import ConnectorSettings
+    from personnel.app.core.config import Settings as PersonnelSettings
+
+    connectors = ConnectorSettings()
+    values: dict[str, object] = {}
+    values.update(PersonnelSettings().security_values())
+    values.update(ActionSettings().security_values())
+    values.update(connectors.security_values())
+    values.update(connectors.security_values(telegram=True))
+    return values
+
+
+@app.command()
+def doctor(
+    ping: Annotated[bool, typer.Option(help="Also check that each process answers.")] = True,
+) -> None:
+    """Check the configuration as production would (the checks every process runs when it starts)."""
+    from hrbot.security import PRODUCTION, UnsafeConfiguration, current_mode, evaluate
+
+    try:
+        mode = current_mode()
+    except UnsafeConfiguration as exc:
+        console.print(f"[red]✗ {exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"mode: [bold]{mode}[/bold] (HRBOT_ENV{'' if mode == PRODUCTION else '=development'})")
+    failed = 0
+    for check, problem in evaluate(configuration_values()):
+        if problem is None:
+            console.print(f"  [green]✓[/green] {check.name}")
+        else:
+            failed += 1
+            style = "red" if mode == PRODUCTION else "yellow"
+            console.print(f"  [{style}]✗ {problem}[/{style}]")
+    if ping:
+        import httpx
+
+        from hrbot.serve import health_urls
+
+        for name, url in health_urls(get_settings()).items():
+            try:
+                up = httpx.get(url, timeout=2.0).status_code < 300
+            except httpx.HTTPError:
+                up = False
+            console.print(
+                f"  {'[green]✓' if up else '[yellow]–'}[/] {name} {'answers' if up else 'not answering'}"
+            )
+    if failed and mode == PRODUCTION:
+        console.print(f"[red]{failed} setting(s) would stop the processes from starting in production.[/red]")
+        raise typer.Exit(1)
+    if failed:
+        console.print(
+            f"[yellow]{failed} setting(s) are fine for a demo but would refuse production.[/yellow]"
+        )
 
 
 def _mount_optional() -> None:

@@ -49,6 +49,11 @@ def personnel(settings: Settings) -> None:
 
 
 def actions(settings: Settings) -> None:
+    from actions.settings import ActionSettings
+    from hrbot.security import enforce
+
+    # Refuse to start in production with a weak service token or identity secret (hrbot.security).
+    enforce("action server", ActionSettings().security_values())
     # rasa-sdk listens on 0.0.0.0 unless told otherwise: listen where Rasa is told to call it
     # (127.0.0.1 by default), so the action server is not reachable from other machines.
     env = dict(os.environ)

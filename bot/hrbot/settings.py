@@ -7,6 +7,7 @@ connectors/); the names of all environment variables are listed in the README.
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hrbot.paths import ENV_FILE
@@ -24,6 +25,8 @@ class Settings(BaseSettings):
     # SQL tracker store: SQLite in the data dir unless a database URL is given
     # (e.g. postgresql://user:pass@host:5432/db).
     rasa_tracker_store_url: str | None = None
+    # Conversations are deleted from the tracker store this long after their last message (`hrbot purge`).
+    hrbot_tracker_retention_days: float = Field(90, gt=0)
     # Redis lock store (redis://host:6379/1) for several Rasa instances; in-memory otherwise.
     rasa_lock_store_url: str | None = None
     telegram_bot_token: str | None = None

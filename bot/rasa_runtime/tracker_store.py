@@ -37,13 +37,35 @@ from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from personnel.sensitive import mask_event
+
 # Attribute set on trackers this store loaded or saved: how many of tracker.events are stored.
 STORED = "_hrbot_events_stored"
 
 
+def stored_form(data: dict[str, Any]) -> dict[str, Any]:
+    """An event as it may be kept: sensitive values shown to the employee masked (personnel.sensitive),
+    and the connector's identity assertion dropped (it served its one message; nobody reads it back)."""
+    return _drop_assertions(mask_event(data))
+
+
+def _drop_assertions(value: Any) -> Any:
+    """``{"hrbot": {"identity": ...}}`` wherever Rasa copied the metadata (the user event, the
+    ``session_started_metadata`` slot) keeps everything but the assertion."""
+    if isinstance(value, dict):
+        out = {k: _drop_assertions(v) for k, v in value.items()}
+        hrbot = out.get("hrbot")
+        if isinstance(hrbot, dict) and hrbot.get("identity"):
+            out["hrbot"] = {**hrbot, "identity": "[used]"}
+        return out
+    if isinstance(value, list):
+        return [_drop_assertions(v) for v in value]
+    return value
+
+
 def _row(sender_id: str, event: Event) -> dict[str, Any]:
-    """The row Rasa's SQLTrackerStore.save writes for an event."""
-    data = event.as_dict()
+    """The row Rasa's SQLTrackerStore.save writes for an event, in its stored form."""
+    data = stored_form(event.as_dict())
     return {
         "sender_id": sender_id,
         "type_name": event.type_name,

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
+import re
 import weakref
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlparse
 
@@ -118,7 +119,28 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "This button has expired; please ask again.",
         "zh": "此按钮已失效，请重新提问。",
     },
+    "case_answer_ok": {
+        "en": "Sent to HR on case #{case_id}.",
+        "zh": "已发送给人事部门（工单 #{case_id}）。",
+    },
+    "case_answer_refused": {
+        "en": "Could not add this to case #{case_id}: {reason}",
+        "zh": "无法发送到工单 #{case_id}：{reason}",
+    },
+    "case_not_yours": {
+        "en": "that case is not one of yours",
+        "zh": "这不是您的工单",
+    },
+    "case_unknown": {"en": "there is no such case", "zh": "没有这个工单"},
+    "case_answer_unavailable": {
+        "en": "The HR system cannot be reached right now, so your answer was not sent. Try again later.",
+        "zh": "暂时无法连接人事系统，您的回复未发送，请稍后再试。",
+    },
 }
+
+# A bot message that names an HR case ("HR replied to case #4", "已为您创建人事工单 #4", ...): a
+# Telegram reply to it is the employee answering HR on that case, not a question for the assistant.
+CASE_REF = re.compile(r"(?:case|工单)\s*#(\d{1,9})", re.IGNORECASE)
 
 
 def user_lang(user: User | None) -> str:
@@ -203,8 +225,17 @@ def _identity_for(context: ContextTypes.DEFAULT_TYPE, user: User) -> str | None:
     from hrbot.identity import sign_identity
 
     return sign_identity(
-        employee_id, "telegram", settings.hrbot_identity_secret, ttl_s=settings.hrbot_identity_ttl_s
+        employee_id,
+        "telegram",
+        settings.hrbot_identity_secret,
+        ttl_s=settings.hrbot_identity_ttl_s,
+        sender=telegram_sender(user),
     )
+
+
+def telegram_sender(user: User) -> str:
+    """The Rasa conversation of a Telegram user (identity assertions are bound to it)."""
+    return f"tg:{user.id}"
 
 
 async def _ask_rasa_locked(
@@ -228,7 +259,7 @@ async def _ask_rasa_locked(
         log.debug("send_action_failed", error=str(exc))
     try:
         replies = await _rasa(context).send(
-            f"tg:{user.id}",
+            telegram_sender(user),
             text,
             identity=identity,
             lang=normalise_lang(user.language_code) or lang,
@@ -260,18 +291,22 @@ async def on_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not context.args:
         await message.reply_text(tx("link_usage", user))
         return
-    now = time.monotonic()
-    failures = [f for f in context.user_data.get("link_failures", []) if now - f < LINK_FAILURE_WINDOW_S]
-    if len(failures) >= MAX_LINK_FAILURES:
+    links, settings = _links(context), _settings(context)
+    now = datetime.now(timezone.utc)
+    # Guessing is limited per Telegram user and across everyone (many accounts guessing together);
+    # both counts live in the link database, so a restart of the bot does not reset them.
+    mine = links.failures_since(now - timedelta(seconds=LINK_FAILURE_WINDOW_S), user.id)
+    everyone = links.failures_since(now - timedelta(seconds=60))
+    if mine >= MAX_LINK_FAILURES or everyone >= settings.hrbot_link_failures_per_minute:
+        log.warning("telegram_link_throttled", telegram_user_id=user.id, own=mine, everyone=everyone)
         await message.reply_text(tx("link_locked", user))
         return
-    employee_id = _links(context).link_with_code(user.id, "".join(context.args))
+    employee_id = links.link_with_code(user.id, "".join(context.args))
     if employee_id is None:
-        context.user_data["link_failures"] = [*failures, now]
+        links.record_failure(user.id, now)
         log.info("telegram_link_failed", telegram_user_id=user.id)
         await message.reply_text(tx("link_bad", user))
         return
-    context.user_data["link_failures"] = []
     await message.reply_text(tx("link_ok", user, employee_id=employee_id))
 
 
@@ -282,7 +317,59 @@ async def on_unlink(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await ask_rasa(update, context, update.effective_message.text)
+    message = update.effective_message
+    case_id = answered_case(message, context.bot.id)
+    if case_id is not None and await answer_case(update, context, case_id):
+        return
+    await ask_rasa(update, context, message.text)
+
+
+def answered_case(message: Message, bot_id: int) -> int | None:
+    """The HR case a message answers: it is a Telegram reply to one of our messages naming a case."""
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or replied.from_user.id != bot_id:
+        return None
+    found = CASE_REF.search(replied.text or "")
+    return int(found.group(1)) if found else None
+
+
+async def answer_case(update: Update, context: ContextTypes.DEFAULT_TYPE, case_id: int) -> bool:
+    """Add the message to the case's thread as the linked employee's answer (the backend checks the
+    case is theirs). False when this Telegram account is not linked: then it is an ordinary message."""
+    from personnel.client import PersonnelClient, PersonnelError, PersonnelUnavailable
+
+    user, message = update.effective_user, update.effective_message
+    employee_id = _links(context).employee_for(user.id)
+    settings = _settings(context)
+    if not employee_id or not settings.personnel_service_token:
+        return False
+    try:
+        async with PersonnelClient(
+            settings.personnel_url,
+            settings.personnel_service_token,
+            acting_employee=employee_id,
+            channel="telegram",
+            timeout=10.0,
+        ) as client:
+            await client.add_case_message(
+                case_id,
+                message.text,
+                "answer",
+                idempotency_key=f"tg-{message.chat.id}-{message.message_id}",
+            )
+    except PersonnelError as exc:
+        log.info("case_answer_refused", case_id=case_id, code=exc.code, employee_id=employee_id)
+        reason = {"forbidden": "case_not_yours", "not_found": "case_unknown"}.get(exc.code)
+        text = tx(reason, user) if reason else exc.message
+        await message.reply_text(tx("case_answer_refused", user, case_id=case_id, reason=text))
+        return True
+    except PersonnelUnavailable as exc:
+        log.warning("case_answer_unavailable", case_id=case_id, error=str(exc))
+        await message.reply_text(tx("case_answer_unavailable", user))
+        return True
+    log.info("case_answer", case_id=case_id, employee_id=employee_id, channel="telegram")
+    await message.reply_text(tx("case_answer_ok", user, case_id=case_id))
+    return True
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -387,6 +474,10 @@ async def _post_shutdown(app: Application) -> None:
 def build_application(settings: ConnectorSettings | None = None) -> Application:
     """Build (not start) the bot. Needs TELEGRAM_BOT_TOKEN; TELEGRAM_BASE_URL points at another Bot API."""
     settings = settings or get_settings()
+    from hrbot.security import enforce
+
+    # Refuse to run in production with a webhook anyone could post to, or weak secrets (hrbot.security).
+    enforce("Telegram bot", settings.security_values(telegram=True))
     if not settings.telegram_bot_token:
         raise RuntimeError("TELEGRAM_BOT_TOKEN is not set; the Telegram connector is disabled")
     builder = Application.builder().token(settings.telegram_bot_token)

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from connectors.settings import ConnectorSettings
-from connectors.web.auth import ApiError, required_user
+from connectors.web.auth import ApiError, rate_limit, required_user
 from connectors.web.models import ErrorResponse
 from connectors.web.roles import RoleCheckUnavailable, is_hr_admin
 
@@ -208,6 +208,7 @@ async def _read_limited(upload: UploadFile, limit: int) -> bytes:
 async def _store_and_ingest(
     request: Request, upload: UploadFile, source: str, replace: bool, actor: str, audience: str | None = None
 ) -> DocumentOut:
+    rate_limit(request, "upload", actor)
     settings = _settings(request)
     limit = int(settings.hrbot_admin_max_upload_mb * (1 << 20))
     declared = request.headers.get("content-length")

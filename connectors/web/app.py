@@ -1,9 +1,10 @@
 """The web gateway: ``uvicorn --factory connectors.web.app:create_app``.
 
 Routes: ``POST /api/chat`` (widget → Rasa), ``/`` demo intranet page, ``/widget.js``, ``/admin`` +
-``/api/admin/knowledge/...`` (HR curators), ``POST /api/telegram/link-code``, ``POST /dev/token``
-(dev only), ``/healthz``. The gateway authenticates the user and hands Rasa a signed identity
-assertion; it holds no HR rules.
+``/api/admin/knowledge/...`` (HR curators), ``/admin/cases`` + ``/api/admin/cases`` (the HR desk),
+``/api/cases`` (an employee's cases: HR replies, answers, live events),
+``POST /api/telegram/link-code``, ``POST /dev/token`` (dev only), ``/healthz``. The gateway
+authenticates the user and hands Rasa a signed identity assertion; it holds no HR rules.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from connectors.i18n import normalise_lang, t
 from connectors.linking import LinkStore
 from connectors.rasa_client import RasaClient, RasaUnavailable
 from connectors.settings import ConnectorSettings, get_settings
-from connectors.web.auth import ApiError, optional_user, required_user
+from connectors.web.auth import ApiError, make_limits, optional_user, rate_limit, required_user
 from connectors.web.models import (
     ChatRequest,
     ChatResponse,
@@ -51,7 +52,12 @@ PAGE_CSP = (
 
 MAX_JSON_BODY = 64 * 1024
 
-_ERR = {401: {"model": ErrorResponse}, 422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}}
+_ERR = {
+    401: {"model": ErrorResponse},
+    422: {"model": ErrorResponse},
+    429: {"model": ErrorResponse, "description": "over a rate limit; wait Retry-After seconds"},
+    503: {"model": ErrorResponse},
+}
 
 
 def _error(
@@ -96,6 +102,10 @@ def _asset_route(name: str, media_type: str) -> Any:
 def create_app(settings: ConnectorSettings | None = None) -> FastAPI:
     """Build the gateway (an app factory, so nothing happens at import time)."""
     settings = settings or get_settings()
+    from hrbot.security import enforce
+
+    # Refuse to serve in production with a demo convenience on or a weak secret (hrbot.security).
+    enforce("web gateway", settings.security_values())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -123,13 +133,15 @@ def create_app(settings: ConnectorSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.limits = make_limits(settings)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type"],
-            allow_credentials=True,
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+            # Bearer tokens travel in a header: no cookies cross origins, so no credentials mode.
+            allow_credentials=False,
         )
 
     @app.middleware("http")
@@ -187,6 +199,8 @@ def create_app(settings: ConnectorSettings | None = None) -> FastAPI:
     ) -> ChatResponse | JSONResponse:
         """Send a message to the assistant. Anonymous users may ask policy questions only."""
         lang = body.lang or normalise_lang(request.headers.get("accept-language"))
+        anonymous = f"anon:{body.session_id}" if body.session_id else None
+        rate_limit(request, "chat", employee_id or anonymous, lang)
         session_id: uuid.UUID | None = None
         if employee_id is None:
             session_id = body.session_id or uuid.uuid4()
@@ -202,7 +216,11 @@ def create_app(settings: ConnectorSettings | None = None) -> FastAPI:
                 return _error(403, "account_inactive", t("account_inactive", lang))
             sender = f"web:{employee_id}"
             identity = sign_identity(
-                employee_id, "web", settings.hrbot_identity_secret, ttl_s=settings.hrbot_identity_ttl_s
+                employee_id,
+                "web",
+                settings.hrbot_identity_secret,
+                ttl_s=settings.hrbot_identity_ttl_s,
+                sender=sender,
             )
         try:
             messages = await request.app.state.rasa.send(
@@ -217,6 +235,7 @@ def create_app(settings: ConnectorSettings | None = None) -> FastAPI:
     @app.post("/api/telegram/link-code", response_model=LinkCodeResponse, tags=["telegram"], responses=_ERR)
     async def link_code(request: Request, employee_id: str = Depends(required_user)) -> LinkCodeResponse:
         """Issue a one-time code (10 minutes, single use) to link a Telegram account with ``/link CODE``."""
+        rate_limit(request, "link_code", employee_id, normalise_lang(request.headers.get("accept-language")))
         links: LinkStore = request.app.state.links
         code, expires = links.create_code(employee_id)
         return LinkCodeResponse(
@@ -259,21 +278,30 @@ def create_app(settings: ConnectorSettings | None = None) -> FastAPI:
     async def admin_page() -> FileResponse:
         return _page("admin.html")
 
+    @app.get("/admin/cases", include_in_schema=False)
+    async def cases_page() -> FileResponse:
+        return _page("cases.html")
+
     for name, media in {
         "widget.js": "text/javascript",
         "widget.css": "text/css",
         "demo.js": "text/javascript",
         "admin.js": "text/javascript",
         "admin.css": "text/css",
+        "cases.js": "text/javascript",
+        "cases.css": "text/css",
         "import.js": "text/javascript",
     }.items():
         app.add_api_route(f"/{name}", _asset_route(name, media), methods=["GET"], include_in_schema=False)
 
     from connectors.web.admin import router as admin_router
     from connectors.web.admin import source_router
+    from connectors.web.cases import desk_router, employee_router
 
     app.include_router(admin_router)
     app.include_router(source_router)
+    app.include_router(desk_router)
+    app.include_router(employee_router)
     from connectors.web.org_admin import router as org_admin_router
 
     app.include_router(org_admin_router)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import structlog
 from fastapi import HTTPException, Request
 
+from connectors.i18n import t
+from connectors.limits import RateLimit
 from connectors.settings import ConnectorSettings
 from connectors.web.tokens import TokenError, verify_web_token
 
@@ -64,3 +66,26 @@ def required_user(request: Request) -> str:
             {"WWW-Authenticate": "Bearer"},
         )
     return employee_id
+
+
+def make_limits(settings: ConnectorSettings) -> dict[str, RateLimit]:
+    """The gateway's abuse limits (see connectors.limits and the README's Security section)."""
+    return {
+        "chat": RateLimit(settings.hrbot_chat_per_minute, 60),
+        "link_code": RateLimit(settings.hrbot_link_codes_per_hour, 3600),
+        "upload": RateLimit(settings.hrbot_uploads_per_hour, 3600),
+        "ip": RateLimit(settings.hrbot_requests_per_minute_per_ip, 60),
+    }
+
+
+def rate_limit(request: Request, bucket: str, who: str | None, lang: str | None = None) -> None:
+    """Count one ``bucket`` request of ``who`` (the client address when unknown) and of the client
+    address; 429 with Retry-After when either is over its limit (nothing else happens for it)."""
+    limits: dict[str, RateLimit] = request.app.state.limits
+    address = request.client.host if request.client else "unknown"
+    wait = limits["ip"].hit(address) or limits[bucket].hit(who or f"address:{address}")
+    if wait:
+        log.info("rate_limited", bucket=bucket, who=who, address=address, retry_after=wait)
+        raise ApiError(
+            429, "rate_limited", t("rate_limited", lang).format(seconds=wait), {"Retry-After": str(wait)}
+        )

@@ -67,6 +67,10 @@ AnyList = list[Any]
 
 class MessageOut(BaseModel):
     text: str = ""
+    masked_text: str | None = Field(
+        default=None,
+        description="present when `text` shows a sensitive value: show `text`, but keep only this",
+    )
     buttons: ButtonList | None = None
     citations: CitationList | None = None
     list: AnyList | None = None

@@ -40,6 +40,11 @@ def _error(status: int, code: str, message: str, details: dict[str, Any] | None 
 def create_app(settings: Settings | None = None, *, seed: bool | None = None) -> FastAPI:
     """Build the app; the database is opened, migrated and seeded in the lifespan, not here."""
     settings = settings or get_settings()
+    from hrbot.security import DEVELOPMENT, enforce
+
+    # Refuse to serve in production with the demo data or a weak service token (hrbot.security).
+    mode = enforce("personnel backend", settings.security_values())
+    settings.apply_mode(development=mode == DEVELOPMENT)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -123,6 +128,7 @@ def create_app(settings: Settings | None = None, *, seed: bool | None = None) ->
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    app.include_router(cases.me_router)  # before /me/{...} style routes of other modules
     for module in (employees, leave, records, training, cases, audit, imports, calendars):
         app.include_router(module.router)
     from personnel.app.api.routes import scim

@@ -280,9 +280,12 @@ class Enrolment(Base):
 
 
 class HRCase(Base):
+    """A conversation handed to HR: ``open`` (nobody has it) -> ``in_progress`` (taken) ->
+    ``waiting_employee`` (HR asked for information) -> ``resolved``; a resolved case can be reopened."""
+
     __tablename__ = "hr_cases"
     __table_args__ = (
-        CheckConstraint("status IN ('open','in_progress','resolved')", name="status"),
+        CheckConstraint("status IN ('open','in_progress','waiting_employee','resolved')", name="status"),
         CheckConstraint("language IN ('en','zh')", name="language"),
     )
 
@@ -296,6 +299,36 @@ class HRCase(Base):
     language: Mapped[str] = mapped_column(String(2))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    messages: Mapped[list[CaseMessage]] = relationship(
+        back_populates="case", order_by="CaseMessage.id", cascade="all, delete-orphan"
+    )
+
+
+class CaseMessage(Base):
+    """One message of a case's thread.
+
+    ``reply`` and ``request_info`` go from HR to the employee (``read_at`` is when the employee saw
+    it); ``answer`` is the employee's; ``note`` is internal to HR and never shown to the employee.
+    """
+
+    __tablename__ = "case_messages"
+    __table_args__ = (
+        CheckConstraint("kind IN ('reply','request_info','answer','note')", name="kind"),
+        Index("ix_case_messages_case", "case_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("hr_cases.id"))
+    author_id: Mapped[str | None] = mapped_column(ForeignKey("employees.id"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    case: Mapped[HRCase] = relationship(back_populates="messages")
 
 
 class AuditLog(Base):

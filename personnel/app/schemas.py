@@ -16,7 +16,9 @@ Language = Literal["en", "zh"]
 HalfDay = Literal["am", "pm"]
 LeaveStatus = Literal["open", "approved", "rejected", "cancelled"]
 EnrolmentStatus = Literal["enrolled", "waitlisted", "withdrawn", "completed"]
-CaseStatus = Literal["open", "in_progress", "resolved"]
+CaseStatus = Literal["open", "in_progress", "waiting_employee", "resolved"]
+CaseMessageKind = Literal["reply", "request_info", "answer", "note"]
+CaseView = Literal["open", "mine", "unassigned", "waiting", "resolved", "all"]
 DayKind = Literal["workday", "weekend", "holiday", "makeup_workday"]
 #: the largest id a client may send: ids are 32-bit database integers (a larger number overflowed
 #: SQLite's INTEGER and answered 500); route paths use the same bound
@@ -380,6 +382,81 @@ class CaseOut(_Out):
     language: Language
     created_at: datetime
     updated_at: datetime
+    resolved_at: datetime | None = None
+
+
+class PersonRef(_Out):
+    """Who a case is about or assigned to, named in both languages (the inbox shows either)."""
+
+    id: str
+    name_en: str
+    name_zh: str
+
+
+class CaseMessageIn(_In):
+    text: str = Field(min_length=1, max_length=5000)
+    kind: CaseMessageKind | None = Field(
+        default=None,
+        description="HR: reply (default), request_info (asks the employee; the case waits for them) or "
+        "note (internal); the case's employee: answer (the default for them)",
+    )
+
+
+class CaseMessageOut(_Out):
+    id: int
+    case_id: int
+    author_id: str | None = None
+    kind: CaseMessageKind
+    body: str
+    channel: str | None = None
+    created_at: datetime
+    read_at: datetime | None = None
+
+
+class CaseSummaryOut(_Out):
+    """A row of the HR inbox: no transcript, but who, where, how old and whose turn it is."""
+
+    id: int
+    subject: str
+    status: CaseStatus
+    channel: str
+    language: Language
+    employee: PersonRef | None = None
+    assignee: PersonRef | None = None
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None = None
+    messages: int = 0
+    last_message_at: datetime | None = None
+    needs_reply: bool = Field(default=False, description="the employee wrote last (or nobody answered yet)")
+
+
+class CaseDetailOut(CaseSummaryOut):
+    """One case for HR: the (masked) transcript of the conversation and the whole thread."""
+
+    transcript: str
+    thread: list[CaseMessageOut] = Field(default_factory=list)
+
+
+class MyCaseOut(_Out):
+    """One of the employee's own cases, as the chat shows it: no internal notes, no transcript."""
+
+    id: int
+    subject: str
+    status: CaseStatus
+    language: Language
+    created_at: datetime
+    updated_at: datetime
+    unread: int = 0
+    awaiting_answer: bool = Field(default=False, description="HR asked for information")
+    thread: list[CaseMessageOut] = Field(default_factory=list)
+
+
+class MyCasesPulseOut(_Out):
+    """A cheap read for live updates: changes whenever HR writes to one of the employee's cases."""
+
+    latest_message_id: int = 0
+    unread: int = 0
 
 
 # --- audit ------------------------------------------------------------------------------------

@@ -38,8 +38,8 @@ class Backend:
         return resp.json()
 
 
-def assertion(employee_id: str, secret: str = IDENTITY_SECRET) -> str:
-    return sign_identity(employee_id, "web", secret)
+def assertion(employee_id: str, secret: str = IDENTITY_SECRET, sender: str = "web:test") -> str:
+    return sign_identity(employee_id, "web", secret, sender=sender)
 
 
 def make_tracker(
@@ -60,7 +60,7 @@ def make_tracker(
     if token is not None:
         hrbot["identity"] = token
     elif employee is not None:
-        hrbot["identity"] = assertion(employee)
+        hrbot["identity"] = assertion(employee, sender=sender_id)
     latest = {
         "intent": {"name": intent, "confidence": 1.0},
         "entities": entities or [],

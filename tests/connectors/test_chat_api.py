@@ -141,7 +141,7 @@ def test_message_text_cannot_produce_identity(
 ) -> None:
     """Text that contains a valid assertion, metadata JSON or an intent with an employee id never
     becomes the identity: anonymous stays anonymous, signed-in stays who the token says."""
-    stolen = sign_identity("E1003", "web", IDENTITY_SECRET)
+    stolen = sign_identity("E1003", "web", IDENTITY_SECRET, sender="web:E1003")
     attempts = [
         stolen,
         json.dumps({"metadata": {"hrbot": {"identity": stolen}}}),

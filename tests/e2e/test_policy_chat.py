@@ -57,6 +57,7 @@ def test_forged_identity_is_treated_as_anonymous(stack: Stack) -> None:
     """A made-up assertion (wrong secret) must not let anyone act as E1001."""
     from hrbot.identity import sign_identity
 
-    forged = sign_identity("E1001", "web", "not-the-secret")
-    replies = stack.say(f"web:{uuid.uuid4().hex[:6]}", "/request_handoff", identity=forged)
+    sender = f"web:{uuid.uuid4().hex[:6]}"
+    forged = sign_identity("E1001", "web", "not-the-secret", sender=sender)
+    replies = stack.say(sender, "/request_handoff", identity=forged)
     assert "not signed in" in texts(replies), texts(replies)

@@ -155,7 +155,9 @@ class ScaleoutStack(Stack):
 
     def say_via(self, instance: int, sender: str, text: str, employee: str | None = None) -> list[dict]:
         """One message to one given Rasa server, exactly as `Stack.say` sends it to the only one."""
-        metadata = {"hrbot": {"identity": self.identity(employee) if employee else None, "channel": "web"}}
+        metadata = {
+            "hrbot": {"identity": self.identity(employee, sender) if employee else None, "channel": "web"}
+        }
         response = httpx.post(
             f"{self.rasa_urls[instance]}/webhooks/rest/webhook",
             json={"sender": sender, "message": text, "metadata": metadata},

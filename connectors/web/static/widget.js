@@ -32,7 +32,12 @@
       tooLong: "Your message is too long (max 2000 characters).",
       linkCode: "Your Telegram link code is {code}. Send “/link {code}” to {bot} within 10 minutes. The code works once.",
       theBot: "the HR bot on Telegram", linkFailed: "Could not create a link code: {msg}",
-      signInFirst: "Sign in first to link Telegram.", openTelegram: "Open Telegram and link now", youChose: "You chose"
+      signInFirst: "Sign in first to link Telegram.", openTelegram: "Open Telegram and link now", youChose: "You chose",
+      fromHR: "HR replied · case #{id}", hrAsks: "HR needs information · case #{id}", replyHR: "Reply to HR",
+      answerHR: "Answer HR", replying: "Your next message goes to HR (case #{id}).", cancelReply: "Cancel",
+      cancelReplyLabel: "Stop replying to HR", replyPlaceholder: "Write your answer to HR…",
+      answerSent: "Sent to HR on case #{id}.", unread: "{n} new from HR", answerFailed: "Could not send your answer to HR: {msg}",
+      caseNotYours: "this case is not yours", hrUnavailable: "the HR system cannot be reached right now; try again shortly"
     },
     zh: {
       title: "HR 助手", open: "打开 HR 助手对话", close: "关闭对话", guest: "访客",
@@ -46,7 +51,12 @@
       tooLong: "消息过长（最多 2000 个字符）。",
       linkCode: "您的 Telegram 关联码是 {code}。请在 10 分钟内向 {bot} 发送“/link {code}”。关联码只能使用一次。",
       theBot: "Telegram 上的 HR 机器人", linkFailed: "无法生成关联码：{msg}",
-      signInFirst: "请先登录再关联 Telegram。", openTelegram: "打开 Telegram 立即关联", youChose: "您选择了"
+      signInFirst: "请先登录再关联 Telegram。", openTelegram: "打开 Telegram 立即关联", youChose: "您选择了",
+      fromHR: "人事部门回复 · 工单 #{id}", hrAsks: "人事部门需要补充信息 · 工单 #{id}", replyHR: "回复人事",
+      answerHR: "回答人事", replying: "您的下一条消息将发送给人事部门（工单 #{id}）。", cancelReply: "取消",
+      cancelReplyLabel: "不再回复人事部门", replyPlaceholder: "请输入给人事部门的回复……",
+      answerSent: "已发送给人事部门（工单 #{id}）。", unread: "人事部门有 {n} 条新消息", answerFailed: "无法发送给人事部门：{msg}",
+      caseNotYours: "这不是您的工单", hrUnavailable: "暂时无法连接人事系统，请稍后再试"
     }
   };
 
@@ -98,7 +108,8 @@
   var state = {
     lang: store("lang") || ds.lang || ((navigator.language || "en").toLowerCase().indexOf("zh") === 0 ? "zh" : "en"),
     token: null, employeeId: null, open: store("open") === true || ds.open === "true",
-    busy: true, transcript: [], who: null  /* busy until we know who is signed in */
+    busy: true, transcript: [], who: null,  /* busy until we know who is signed in */
+    replyTo: null, unread: 0  /* replyTo: the HR case the next message answers */
   };
   if (state.lang !== "zh") state.lang = "en";
 
@@ -113,7 +124,8 @@
   var launcher = el("button", { type: "button", class: "launcher", "aria-expanded": "false", "aria-controls": "hrbot-panel" });
   var launcherIcon = el("span", { class: "launcher-icon", "aria-hidden": "true" }, "💬");
   var launcherText = el("span", { class: "launcher-text" });
-  launcher.appendChild(launcherIcon); launcher.appendChild(launcherText);
+  var launcherBadge = el("span", { class: "badge", "aria-hidden": "true", hidden: "" });
+  launcher.appendChild(launcherIcon); launcher.appendChild(launcherText); launcher.appendChild(launcherBadge);
 
   var panel = el("section", { id: "hrbot-panel", class: "panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "hrbot-title" });
   var header = el("header", { class: "head" });
@@ -138,18 +150,25 @@
   var typingText = el("span", { class: "sr-only" });
   typing.appendChild(dots); typing.appendChild(typingText);
 
+  var replyBar = el("div", { class: "reply-bar", role: "status", hidden: "" });
+  var replyText = el("span", { class: "reply-text" });
+  var replyCancel = el("button", { type: "button", class: "reply-cancel" });
+  replyBar.appendChild(replyText); replyBar.appendChild(replyCancel);
   var form = el("form", { class: "composer", novalidate: "" });
   var label = el("label", { for: "hrbot-input", class: "sr-only" });
   var input = el("textarea", { id: "hrbot-input", rows: "1", maxlength: String(MAX_CHARS), autocomplete: "off", enterkeyhint: "send" });
   var sendBtn = el("button", { type: "submit", class: "send" });
   form.appendChild(label); form.appendChild(input); form.appendChild(sendBtn);
 
-  panel.appendChild(header); panel.appendChild(log); panel.appendChild(typing); panel.appendChild(form);
+  panel.appendChild(header); panel.appendChild(log); panel.appendChild(typing); panel.appendChild(replyBar);
+  panel.appendChild(form);
   root.appendChild(panel); root.appendChild(launcher);
 
   function applyStrings() {
     host.setAttribute("lang", state.lang === "zh" ? "zh-CN" : "en");
-    launcher.setAttribute("aria-label", tr("open"));
+    launcher.setAttribute("aria-label", tr("open") + (state.unread ? " (" + fmt(tr("unread"), { n: state.unread }) + ")" : ""));
+    launcherBadge.textContent = state.unread ? String(state.unread) : "";
+    launcherBadge.hidden = !state.unread;
     launcherText.textContent = tr("title");
     title.textContent = tr("title");
     who.textContent = state.employeeId ? fmt(tr("signedIn"), { id: state.employeeId }) : tr("guest");
@@ -163,7 +182,11 @@
     log.setAttribute("aria-label", tr("log"));
     typingText.textContent = tr("typing");
     label.textContent = tr("inputLabel");
-    input.setAttribute("placeholder", tr("placeholder"));
+    input.setAttribute("placeholder", state.replyTo ? tr("replyPlaceholder") : tr("placeholder"));
+    replyBar.hidden = !state.replyTo;
+    replyText.textContent = state.replyTo ? fmt(tr("replying"), { id: state.replyTo }) : "";
+    replyCancel.textContent = tr("cancelReply");
+    replyCancel.setAttribute("aria-label", tr("cancelReplyLabel"));
     sendBtn.textContent = tr("send");
   }
 
@@ -174,7 +197,7 @@
     launcher.hidden = open;
     launcher.setAttribute("aria-expanded", String(open));
     if (focus !== false) (open ? input : launcher).focus();
-    if (open) scrollDown();
+    if (open) { scrollDown(); syncCases(); }
   }
 
   function scrollDown() { log.scrollTop = log.scrollHeight; }
@@ -233,6 +256,25 @@
     return box;
   }
 
+  /* A message from a person in HR on one of the employee's cases, with a way to answer it. */
+  function renderHrMessage(entry) {
+    var box = el("div", { class: "msg hr" + (entry.ask ? " ask" : "") });
+    box.appendChild(el("p", { class: "hr-head" }, fmt(tr(entry.ask ? "hrAsks" : "fromHR"), { id: entry.caseId })));
+    box.appendChild(el("p", { class: "text" }, entry.text));
+    var btn = el("button", { type: "button", class: "quick reply-hr" }, tr(entry.ask ? "answerHR" : "replyHR"));
+    btn.addEventListener("click", function () { setReplyTo(entry.caseId); });
+    var group = el("div", { class: "buttons" });
+    group.appendChild(btn);
+    box.appendChild(group);
+    return box;
+  }
+
+  function setReplyTo(caseId) {
+    state.replyTo = caseId;
+    applyStrings();
+    input.focus();
+  }
+
   function renderEntry(entry, index) {
     var node;
     if (entry.from === "user") {
@@ -248,6 +290,8 @@
         open.appendChild(el("a", { href: entry.href, target: "_blank", rel: "noopener noreferrer" }, tr("openTelegram")));
         node.appendChild(open);
       }
+    } else if (entry.from === "hr") {
+      node = renderHrMessage(entry);
     } else {
       node = renderBotMessage(entry.msg || {}, index, entry.answered);
     }
@@ -279,7 +323,16 @@
     if (state.transcript[index]) { state.transcript[index].answered = true; saveTranscript(); }
   }
 
-  function saveTranscript() { store("transcript", { who: state.who, entries: state.transcript }); }
+  function saveTranscript() {
+    // A salary or ID shown on request is kept only masked (the reply's masked_text), never as shown.
+    var kept = state.transcript.map(function (e) {
+      if (!e.msg || !e.msg.masked_text) return e;
+      var msg = Object.assign({}, e.msg, { text: e.msg.masked_text });
+      delete msg.masked_text;
+      return Object.assign({}, e, { msg: msg });
+    });
+    store("transcript", { who: state.who, entries: kept });
+  }
 
   function loadTranscript() {
     var saved = store("transcript");
@@ -312,24 +365,142 @@
       state.token = data && data.token ? String(data.token) : null;
       state.employeeId = state.token && data.employee_id ? String(data.employee_id) : null;
       state.who = state.employeeId || "guest";
+      state.replyTo = null;
+      state.unread = 0;
       loadTranscript();
       applyStrings();
       renderAll();
       state.busy = false;
       sendBtn.disabled = false;
+      startLive();
     });
   }
 
-  function api(path, body, retried) {
+  /* ---------------------------------------------------------------- HR cases
+   * Replies from HR on the employee's cases: an unread badge on the launcher while the chat is
+   * closed; in the conversation when it is opened (then marked read), live while it is open (a
+   * server-sent event stream over fetch, so the token goes in a header, not the URL). "Reply to
+   * HR" on such a message sends the next message to that case instead of to the assistant. */
+  var live = { ctrl: null, timer: null, failures: 0, pulse: null };
+
+  function shownHr() {
+    var ids = {};
+    state.transcript.forEach(function (e) { if (e.from === "hr") ids[e.msgId] = true; });
+    return ids;
+  }
+
+  function syncCases() {
+    if (!state.token) return Promise.resolve();
+    var me = state.who;
+    return api("/api/cases", null, false, "GET").then(function (res) {
+      if (res.status !== 200 || !Array.isArray(res.data) || state.who !== me) return;
+      var cases = res.data.slice().reverse();  /* oldest first, so messages arrive in order */
+      state.unread = cases.reduce(function (n, c) { return n + (c.unread || 0); }, 0);
+      if (state.open) {
+        var seen = shownHr();
+        cases.forEach(function (c) {
+          (c.thread || []).forEach(function (m) {
+            if ((m.kind === "reply" || m.kind === "request_info") && !m.read_at && !seen[m.id]) {
+              add({ from: "hr", caseId: c.id, msgId: m.id, text: m.body, ask: m.kind === "request_info" });
+            }
+          });
+          if (c.unread) api("/api/cases/" + c.id + "/read", {});
+        });
+        state.unread = 0;
+      }
+      applyStrings();
+    }).catch(function () { /* offline: the next event or opening the chat tries again */ });
+  }
+
+  function answerHR(caseId, text) {
+    add({ from: "user", text: text });
+    state.busy = true;
+    sendBtn.disabled = true;
+    api("/api/cases/" + caseId + "/messages", { text: text }, false, "POST", { "Idempotency-Key": uuid4() }).then(function (res) {
+      if (res.status === 201) {
+        state.replyTo = null;
+        applyStrings();
+        add({ from: "system", text: fmt(tr("answerSent"), { id: caseId }) });
+      } else {
+        var err = (res.data && res.data.error) || {};
+        var known = { forbidden: "caseNotYours", personnel_unavailable: "hrUnavailable" }[err.code];
+        add({ from: "system", text: fmt(tr("answerFailed"), { msg: known ? tr(known) : (err.message || res.status) }), error: true });
+      }
+    }).catch(function () {
+      add({ from: "system", text: tr("network"), error: true });
+    }).then(function () {
+      state.busy = false;
+      sendBtn.disabled = false;
+    });
+  }
+
+  function stopLive() {
+    if (live.ctrl) live.ctrl.abort();
+    if (live.timer) clearTimeout(live.timer);
+    live.ctrl = null; live.timer = null; live.pulse = null;
+  }
+
+  function onEvent(chunk) {
+    var name = "message", data = "";
+    chunk.split("\n").forEach(function (line) {
+      if (line.indexOf("event:") === 0) name = line.slice(6).trim();
+      else if (line.indexOf("data:") === 0) data += line.slice(5).trim();
+    });
+    if (name !== "cases" || !data) return;
+    var pulse;
+    try { pulse = JSON.parse(data); } catch (e) { return; }
+    var before = live.pulse;
+    live.pulse = pulse;
+    if (!before || before.latest_message_id !== pulse.latest_message_id || before.unread !== pulse.unread) syncCases();
+  }
+
+  function startLive() {
+    stopLive();
+    if (!state.token || !window.fetch || !window.TextDecoder || !window.AbortController) { syncCases(); return; }
+    var ctrl = new AbortController();
+    live.ctrl = ctrl;
+    fetch(API + "/api/cases/events", {
+      headers: { "Authorization": "Bearer " + state.token, "Accept": "text/event-stream" }, signal: ctrl.signal
+    }).then(function (r) {
+      if (r.status === 401) {
+        return fetchToken().then(function (d) { if (d && d.token) state.token = String(d.token); else throw new Error("signed out"); });
+      }
+      if (!r.ok || !r.body) throw new Error("events " + r.status);
+      live.failures = 0;
+      var reader = r.body.getReader(), decoder = new TextDecoder(), buf = "";
+      function pump() {
+        return reader.read().then(function (chunk) {
+          if (chunk.done) return;
+          buf += decoder.decode(chunk.value, { stream: true });
+          var parts = buf.split("\n\n");
+          buf = parts.pop();
+          parts.forEach(onEvent);
+          return pump();
+        });
+      }
+      return pump();
+    }).catch(function () {
+      live.failures += 1;
+    }).then(function () {
+      if (live.ctrl !== ctrl || ctrl.signal.aborted) return;
+      /* the server ends each stream after a while: reconnect at once; back off after failures */
+      var delay = live.failures ? Math.min(30000, 1000 * Math.pow(2, live.failures)) : 250;
+      live.timer = setTimeout(startLive, delay);
+    });
+  }
+
+  function api(path, body, retried, method, extra) {
     var headers = { "Content-Type": "application/json", "Accept": "application/json" };
     if (state.token) headers.Authorization = "Bearer " + state.token;
-    return fetch(API + path, { method: "POST", headers: headers, body: JSON.stringify(body || {}) })
+    Object.keys(extra || {}).forEach(function (k) { headers[k] = extra[k]; });
+    method = method || "POST";
+    return fetch(API + path, { method: method, headers: headers, body: method === "GET" ? undefined : JSON.stringify(body || {}) })
       .then(function (r) {
         if (r.status === 401 && state.token && !retried) {
           return fetchToken().then(function (d) {
             if (!d || !d.token) return { status: 401, data: null };
             state.token = String(d.token);
-            return api(path, body, true);
+            return api(path, body, true, method, extra);
           });
         }
         return r.json().catch(function () { return null; }).then(function (d) { return { status: r.status, data: d }; });
@@ -340,6 +511,7 @@
     text = String(text).trim();
     if (!text || state.busy) return;
     if (text.length > MAX_CHARS) { add({ from: "system", text: tr("tooLong"), error: true }); return; }
+    if (state.replyTo && !shown) { answerHR(state.replyTo, text); return; }
     add({ from: "user", text: shown || text });
     state.busy = true;
     sendBtn.disabled = true;
@@ -393,12 +565,15 @@
   });
   newBtn.addEventListener("click", function () {
     state.transcript = [];
+    state.replyTo = null;
+    applyStrings();
     store("session_id", null);
     saveTranscript();
     renderAll();
     input.focus();
   });
   linkBtn.addEventListener("click", linkTelegram);
+  replyCancel.addEventListener("click", function () { state.replyTo = null; applyStrings(); input.focus(); });
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     var text = input.value;

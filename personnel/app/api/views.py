@@ -13,8 +13,6 @@ from personnel.app.services.errors import AppError
 from personnel.app.services.leave import employee_calendar
 from personnel.app.services.policy import effective_policy
 
-SENSITIVE = ("national_id", "home_address", "salary")
-
 
 def employee(session: Session, emp: Employee, level: str) -> s.EmployeeOut:
     """``level`` is 'full' (self, HR admin) or 'limited' (sensitive fields omitted)."""

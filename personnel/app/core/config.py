@@ -22,13 +22,31 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     database_url: str = Field("sqlite:///var/personnel.db", alias="PERSONNEL_DATABASE_URL")
-    service_token: str = Field(DEV_TOKEN, alias="PERSONNEL_SERVICE_TOKEN")
+    # No default outside development: production refuses to start without a strong token.
+    service_token: str = Field("", alias="PERSONNEL_SERVICE_TOKEN")
     timezone: str = Field("Asia/Shanghai", alias="HRBOT_TIMEZONE")
     # Pin "today" (ISO date) for demos and tests; empty means the real date in HRBOT_TIMEZONE.
     today_override: date | None = Field(None, validation_alias=AliasChoices("PERSONNEL_TODAY", "HRBOT_TODAY"))
-    seed_demo: bool = Field(True, alias="PERSONNEL_SEED_DEMO")
+    # Transcripts of resolved HR cases are purged this long after resolution (`hrbot purge`).
+    case_transcript_retention_days: float = Field(180, gt=0, alias="PERSONNEL_CASE_TRANSCRIPT_RETENTION_DAYS")
+    # Seed the demo organisation into an empty database; unset means: in development only.
+    seed_demo: bool | None = Field(None, alias="PERSONNEL_SEED_DEMO")
     # The identity provider's bearer token for /scim/v2; empty disables the SCIM endpoints.
     scim_token: str = Field("", alias="PERSONNEL_SCIM_TOKEN")
+
+    def security_values(self) -> dict[str, object]:
+        """What ``hrbot.security`` checks before the backend starts."""
+        return {"PERSONNEL_SERVICE_TOKEN": self.service_token, "PERSONNEL_SEED_DEMO": self.seed_demo}
+
+    def apply_mode(self, development: bool) -> Settings:
+        """Development conveniences, only when development was chosen: the fixed service token when
+        none is set, demo data unless PERSONNEL_SEED_DEMO says otherwise."""
+        if development and not self.service_token:
+            log.warning("PERSONNEL_SERVICE_TOKEN is not set: using the development token")
+            self.service_token = DEV_TOKEN
+        if self.seed_demo is None:
+            self.seed_demo = development
+        return self
 
     def today(self) -> date:
         if self.today_override:
@@ -38,10 +56,7 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    settings = Settings()
-    if settings.service_token == DEV_TOKEN:
-        log.warning("PERSONNEL_SERVICE_TOKEN is not set: using the development token")
-    return settings
+    return Settings()
 
 
 def sqlite_path(url: str) -> Path | None:

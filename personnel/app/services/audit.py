@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from personnel.app.models import AuditLog
 from personnel.app.services.access import Actor
+from personnel.sensitive import SENSITIVE_FIELDS, mask
 
 
 def _jsonable(value: Any) -> Any:
@@ -22,9 +23,15 @@ def _jsonable(value: Any) -> Any:
 
 
 def snapshot(obj: Any) -> dict[str, Any]:
-    """Column values of an ORM object, JSON-safe (the before/after of an audit row)."""
+    """Column values of an ORM object, JSON-safe (the before/after of an audit row); sensitive
+    personal fields are masked (the audit log says that they changed, the record holds the value)."""
     mapper = inspect(obj).mapper
-    return {c.key: _jsonable(getattr(obj, c.key)) for c in mapper.column_attrs}
+    return {
+        c.key: mask(c.key, getattr(obj, c.key))
+        if c.key in SENSITIVE_FIELDS
+        else _jsonable(getattr(obj, c.key))
+        for c in mapper.column_attrs
+    }
 
 
 def record(

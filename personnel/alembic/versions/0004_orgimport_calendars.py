@@ -1,7 +1,7 @@
 """holiday calendars as data: calendars, published years, holidays and make-up working days
 
 Revision ID: orgimport_calendars
-Revises: 0002
+Revises: hrdesk_case_thread
 Create Date: 2026-12-06 16:45:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "orgimport_calendars"
-down_revision: str | None = "0002"
+down_revision: str | None = "hrdesk_case_thread"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
