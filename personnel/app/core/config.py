@@ -36,7 +36,11 @@ class Settings(BaseSettings):
 
     def security_values(self) -> dict[str, object]:
         """What ``hrbot.security`` checks before the backend starts."""
-        return {"PERSONNEL_SERVICE_TOKEN": self.service_token, "PERSONNEL_SEED_DEMO": self.seed_demo}
+        return {
+            "PERSONNEL_SERVICE_TOKEN": self.service_token,
+            "PERSONNEL_SEED_DEMO": self.seed_demo,
+            "PERSONNEL_SCIM_TOKEN": self.scim_token,
+        }
 
     def apply_mode(self, development: bool) -> Settings:
         """Development conveniences, only when development was chosen: the fixed service token when
