@@ -11,6 +11,10 @@ _STRINGS: dict[str, dict[str, str]] = {
         "en": "Sorry, the HR assistant is temporarily unavailable. Please try again in a few minutes.",
         "zh": "抱歉，HR 助手暂时无法使用，请稍后再试。",
     },
+    "account_inactive": {
+        "en": "Your account is no longer active, so the HR assistant cannot serve you. Please contact HR.",
+        "zh": "您的账号已停用，HR 助手无法继续为您服务。如有疑问请联系 HR。",
+    },
     "rate_limited": {
         "en": "Too many requests. Please wait {seconds} seconds and try again.",
         "zh": "请求过于频繁，请 {seconds} 秒后再试。",

@@ -172,4 +172,12 @@ def _mount_optional() -> None:
     app.command(name="ask", help="Answer a policy question as the chat would, without Rasa.")(ask_command)
 
 
+def _mount_personnel() -> None:
+    """`hrbot personnel import/template/...` live with the backend (personnel/cli.py)."""
+    from personnel.cli import app as personnel_app
+
+    app.add_typer(personnel_app, name="personnel", help="Import and maintain personnel data.")
+
+
 _mount_optional()
+_mount_personnel()

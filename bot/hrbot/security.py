@@ -190,6 +190,7 @@ CHECKS: tuple[Check, ...] = (
     _secret("PERSONNEL_SERVICE_TOKEN"),
     _secret("HRBOT_IDENTITY_SECRET"),
     _secret("HRBOT_JWT_SECRET", required=False),
+    _secret("PERSONNEL_SCIM_TOKEN", required=False),
     Check(
         "SSO audience is pinned",
         ("HRBOT_JWT_AUDIENCE",),

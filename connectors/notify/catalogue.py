@@ -147,6 +147,19 @@ CATALOGUE: dict[str, Entry] = {
             "zh": "您收到此提醒，是因为您是人事管理员。",
         },
     ),
+    "calendar_recount": Entry(
+        title={"en": "Your leave request was recounted", "zh": "您的请假天数已重新计算"},
+        body={
+            "en": "HR published the {year} public holiday calendar, so your leave request #{leave_id} "
+            "{period} now counts {after} working days instead of {before}. Your balance is adjusted.",
+            "zh": "人事部门发布了{year}年的节假日安排，您{period}的请假申请（编号 #{leave_id}）"
+            "现计为{after}个工作日（原为{before}个），假期余额已相应调整。",
+        },
+        reason={
+            "en": "you get this because the change affects a leave request of yours.",
+            "zh": "您收到此通知，是因为这一变化影响到您的请假申请。",
+        },
+    ),
     "case_reply": Entry(
         title={"en": "HR replied to case #{case_id}", "zh": "HR 回复了工单 #{case_id}"},
         body={"en": "{text}", "zh": "{text}"},
@@ -166,6 +179,7 @@ KIND_NAMES: dict[str, dict[str, str]] = {
     "leave_unused_year_end": {"en": "unused annual leave at the year end", "zh": "年底未休年假提醒"},
     "training_hours_short": {"en": "missing training hours", "zh": "培训学时不足提醒"},
     "contract_ending": {"en": "contracts ending soon", "zh": "合同即将到期提醒"},
+    "calendar_recount": {"en": "leave recounted after a calendar change", "zh": "节假日调整后的请假天数变更"},
     "case_reply": {"en": "HR replies to your cases", "zh": "HR 工单回复"},
 }
 

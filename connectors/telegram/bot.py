@@ -273,6 +273,16 @@ async def _ask_rasa_locked(
     message: Message, context: ContextTypes.DEFAULT_TYPE, user: User, text: str
 ) -> None:
     lang = user_lang(user)
+    employee_id = _links(context).employee_for(user.id)
+    if employee_id:
+        from connectors.web.roles import is_active_employee
+
+        if not await is_active_employee(employee_id, _settings(context), channel="telegram"):
+            # deactivated in the system of record: the link ends and the message goes nowhere
+            _links(context).unlink(user.id)
+            log.info("inactive_employee_unlinked", telegram_user_id=user.id, employee_id=employee_id)
+            await message.chat.send_message(t("account_inactive", lang))
+            return
     identity = _identity_for(context, user)
     try:
         await message.chat.send_action(ChatAction.TYPING)

@@ -213,8 +213,11 @@ def create_app(settings: ConnectorSettings | None = None) -> FastAPI:
             if not settings.hrbot_identity_secret:
                 log.error("identity_secret_missing")
                 return _error(503, "misconfigured", "HRBOT_IDENTITY_SECRET is not configured on the gateway")
+            from connectors.web.roles import is_active_employee
             from hrbot.identity import sign_identity
 
+            if not await is_active_employee(employee_id, settings):
+                return _error(403, "account_inactive", t("account_inactive", lang))
             sender = f"web:{employee_id}"
             identity = sign_identity(
                 employee_id,
@@ -298,6 +301,7 @@ def create_app(settings: ConnectorSettings | None = None) -> FastAPI:
         "insights.js": "text/javascript",
         "insights.css": "text/css",
         "vendor/chart.umd.min.js": "text/javascript",
+        "import.js": "text/javascript",
     }.items():
         app.add_api_route(f"/{name}", _asset_route(name, media), methods=["GET"], include_in_schema=False)
 
@@ -307,6 +311,7 @@ def create_app(settings: ConnectorSettings | None = None) -> FastAPI:
     from connectors.web.insights import feedback_router
     from connectors.web.insights import router as insights_router
     from connectors.web.notices import router as notices_router
+    from connectors.web.org_admin import router as org_admin_router
 
     app.include_router(admin_router)
     app.include_router(source_router)
@@ -315,4 +320,5 @@ def create_app(settings: ConnectorSettings | None = None) -> FastAPI:
     app.include_router(insights_router)
     app.include_router(feedback_router)
     app.include_router(notices_router)
+    app.include_router(org_admin_router)
     return app

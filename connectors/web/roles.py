@@ -42,3 +42,35 @@ async def is_hr_admin(employee_id: str, settings: ConnectorSettings) -> bool:
         log.warning("role_check_unavailable", employee_id=employee_id, error=str(exc))
         raise RoleCheckUnavailable(str(exc)) from exc
     return bool(me.is_hr_admin)
+
+
+async def is_active_employee(employee_id: str, settings: ConnectorSettings, channel: str = "web") -> bool:
+    """Whether the backend still accepts ``employee_id`` (False once deactivated, e.g. by SCIM).
+
+    Asked on every signed-in chat message so that a deactivated person's next message is refused even
+    though their sign-in token has not expired. An unreachable backend does not block the chat (its
+    transactions fail on their own); only the backend's refusal does.
+    """
+    from personnel.client import PersonnelClient, PersonnelError, PersonnelUnavailable
+
+    if not settings.personnel_service_token:
+        return True
+    try:
+        async with PersonnelClient(
+            settings.personnel_url,
+            settings.personnel_service_token,
+            acting_employee=employee_id,
+            channel=channel,
+            timeout=5.0,
+            retries=1,
+        ) as client:
+            await client.me()
+    except PersonnelError as exc:
+        if exc.code in ("unknown_employee", "identity_required"):
+            log.info("inactive_employee_refused", employee_id=employee_id)
+            return False
+        return True
+    except PersonnelUnavailable as exc:
+        log.warning("active_check_unavailable", employee_id=employee_id, error=str(exc))
+        return True
+    return True

@@ -24,7 +24,17 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from personnel.app.api.routes import audit, cases, employees, leave, notifications, records, training
+from personnel.app.api.routes import (
+    audit,
+    calendars,
+    cases,
+    employees,
+    imports,
+    leave,
+    notifications,
+    records,
+    training,
+)
 from personnel.app.core.config import Settings, get_settings
 from personnel.app.services.errors import AppError
 
@@ -61,6 +71,11 @@ def create_app(settings: Settings | None = None, *, seed: bool | None = None) ->
         # SQLite has one writer at a time: queue writers of this process on a lock instead of
         # letting them poll the database's busy handler (BEGIN IMMEDIATE still guards other processes)
         app.state.write_lock = threading.Lock() if sqlite else None
+        from personnel.app.services.calendar_publish import ensure_shipped
+
+        with app.state.sessionmaker() as session:  # shipped holiday years the database lacks
+            ensure_shipped(session)
+            session.commit()
         if settings.seed_demo if seed is None else seed:
             with app.state.sessionmaker() as session:
                 seed_if_empty(session, today=settings.today())
@@ -112,13 +127,23 @@ def create_app(settings: Settings | None = None, *, seed: bool | None = None) ->
         log.warning("database unavailable: %s", exc.orig)
         return _error(503, "database_unavailable", "the database is busy or unreachable; retry")
 
+    from personnel.app.api.routes.scim import ScimError
+    from personnel.app.api.routes.scim import error_response as scim_error_response
+
+    @app.exception_handler(ScimError)
+    async def scim_error(_: Request, exc: ScimError) -> JSONResponse:
+        return scim_error_response(exc)
+
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
     app.include_router(cases.me_router)  # before /me/{...} style routes of other modules
-    for module in (employees, leave, records, training, cases, audit, notifications):
+    for module in (employees, leave, records, training, cases, audit, notifications, imports, calendars):
         app.include_router(module.router)
+    from personnel.app.api.routes import scim
+
+    app.include_router(scim.router)
     return app
 
 

@@ -408,3 +408,65 @@ class NotificationPreference(Base):
     kind: Mapped[str] = mapped_column(String(60))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class HolidayCalendar(Base):
+    """A region's working-day calendar (weekend days); its years are published separately."""
+
+    __tablename__ = "holiday_calendars"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    weekend: Mapped[list[int]] = mapped_column(JSON, default=lambda: [5, 6])
+
+
+class CalendarYear(Base):
+    """One published year of a calendar: where it came from, when, by whom; ``revision`` counts
+    publications so that each one's notices are distinct."""
+
+    __tablename__ = "calendar_years"
+    __table_args__ = (UniqueConstraint("calendar_code", "year", name="uq_calendar_years_code_year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    calendar_code: Mapped[str] = mapped_column(ForeignKey("holiday_calendars.code"))
+    year: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(400))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_by: Mapped[str | None] = mapped_column(String(20), nullable=True)
+
+
+class CalendarDay(Base):
+    """A public holiday or an adjusted (make-up) working day of a published year."""
+
+    __tablename__ = "calendar_days"
+    __table_args__ = (
+        UniqueConstraint("calendar_code", "date", name="uq_calendar_days_code_date"),
+        CheckConstraint("kind IN ('holiday','makeup_workday')", name="kind"),
+        Index("ix_calendar_days_code_year", "calendar_code", "year"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    calendar_code: Mapped[str] = mapped_column(ForeignKey("holiday_calendars.code"))
+    year: Mapped[int] = mapped_column(Integer)
+    date: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20))
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str] = mapped_column(String(200))
+
+
+class ScimExternalId(Base):
+    """The identity provider's id (SCIM ``externalId``) of an employee (User) or department (Group)."""
+
+    __tablename__ = "scim_external_ids"
+    __table_args__ = (
+        UniqueConstraint("resource", "local_id", name="uq_scim_external_ids_resource_local"),
+        UniqueConstraint("resource", "external_id", name="uq_scim_external_ids_resource_external"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resource: Mapped[str] = mapped_column(String(10))
+    local_id: Mapped[str] = mapped_column(String(40))
+    external_id: Mapped[str] = mapped_column(String(200))

@@ -571,7 +571,10 @@ def seed_if_empty(session: Session, today: date | None = None) -> bool:
 
 
 def seed(session: Session, today: date) -> None:
+    from personnel.app.services.calendar_publish import ensure_shipped
+
     system = Actor(None, "seed")
+    ensure_shipped(session)
     policies = {}
     for code, en, zh, method, fixed, extra, sick, personal, backdate, hours in POLICIES:
         policies[code] = LeavePolicy(

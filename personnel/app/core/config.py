@@ -40,10 +40,16 @@ class Settings(BaseSettings):
     # this many days.
     notify_year_end_from_day: int = Field(1, ge=1, le=31, alias="NOTIFY_YEAR_END_FROM_DAY")
     notify_contract_end_days: int = Field(60, ge=1, le=366, alias="NOTIFY_CONTRACT_END_DAYS")
+    # The identity provider's bearer token for /scim/v2; empty disables the SCIM endpoints.
+    scim_token: str = Field("", alias="PERSONNEL_SCIM_TOKEN")
 
     def security_values(self) -> dict[str, object]:
         """What ``hrbot.security`` checks before the backend starts."""
-        return {"PERSONNEL_SERVICE_TOKEN": self.service_token, "PERSONNEL_SEED_DEMO": self.seed_demo}
+        return {
+            "PERSONNEL_SERVICE_TOKEN": self.service_token,
+            "PERSONNEL_SEED_DEMO": self.seed_demo,
+            "PERSONNEL_SCIM_TOKEN": self.scim_token,
+        }
 
     def apply_mode(self, development: bool) -> Settings:
         """Development conveniences, only when development was chosen: the fixed service token when

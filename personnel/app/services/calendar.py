@@ -1,4 +1,7 @@
-"""Working-day arithmetic over the shipped holiday calendars (``personnel/app/holidays/*.yaml``).
+"""Working-day arithmetic over the holiday calendars HR publishes (shipped: ``holidays/*.yaml``).
+
+The database holds the calendars (``calendar_publish`` loads the shipped files into it on start-up
+and publishes HR's edits and imports); without a database the shipped files are used directly.
 
 A day counts when it is a make-up working day (调休上班), or a weekday that is not a public
 holiday. Years a calendar has no data for fall back to weekends only and are reported, so the
@@ -14,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 HOLIDAY_DIR = Path(__file__).resolve().parent.parent / "holidays"
 
@@ -87,9 +92,74 @@ def load_calendars() -> dict[str, Calendar]:
     return calendars
 
 
-def get_calendar(code: str) -> Calendar:
-    cals = load_calendars()
-    return cals.get(code) or cals["PRC"]
+_DB_CACHE: dict[str, tuple[tuple[Any, ...], dict[str, Calendar]]] = {}
+
+
+def _stamp(session: Session) -> tuple[Any, ...]:
+    """Changes whenever a year is published (count, revisions, latest time): the cache key."""
+    from personnel.app.models import CalendarYear, HolidayCalendar
+
+    n, revs, latest = session.execute(
+        select(
+            func.count(CalendarYear.id), func.sum(CalendarYear.revision), func.max(CalendarYear.published_at)
+        )
+    ).one()
+    cals = session.scalar(select(func.count(HolidayCalendar.id)))
+    return (cals, n, revs, str(latest))
+
+
+def build_db_calendars(session: Session) -> dict[str, Calendar]:
+    """Calendars as HR published them (``holiday_calendars``/``calendar_years``/``calendar_days``)."""
+    from personnel.app.models import CalendarDay, CalendarYear, HolidayCalendar
+
+    years: dict[str, set[int]] = {}
+    for code, year in session.execute(select(CalendarYear.calendar_code, CalendarYear.year)):
+        years.setdefault(code, set()).add(year)
+    holidays: dict[str, dict[date, tuple[str, str]]] = {}
+    makeup: dict[str, dict[date, tuple[str, str]]] = {}
+    for d in session.execute(
+        select(
+            CalendarDay.calendar_code,
+            CalendarDay.date,
+            CalendarDay.kind,
+            CalendarDay.name_en,
+            CalendarDay.name_zh,
+        )
+    ):
+        target = makeup if d.kind == "makeup_workday" else holidays
+        target.setdefault(d.calendar_code, {})[d.date] = (d.name_en, d.name_zh)
+    return {
+        c.code: Calendar(
+            code=c.code,
+            name_en=c.name_en,
+            name_zh=c.name_zh,
+            weekend=frozenset(c.weekend or [5, 6]),
+            years=frozenset(years.get(c.code, set())),
+            holidays=holidays.get(c.code, {}),
+            makeup=makeup.get(c.code, {}),
+        )
+        for c in session.scalars(select(HolidayCalendar))
+    }
+
+
+def db_calendars(session: Session) -> dict[str, Calendar]:
+    """The published calendars, rebuilt only when a publication changed them."""
+    key = str(session.get_bind().url)
+    stamp = _stamp(session)
+    cached = _DB_CACHE.get(key)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    cals = build_db_calendars(session)
+    _DB_CACHE[key] = (stamp, cals)
+    return cals
+
+
+def get_calendar(code: str, session: Session | None = None) -> Calendar:
+    """The calendar ``code``: as published in the database when it has calendars, else as shipped."""
+    cals = db_calendars(session) if session is not None else {}
+    if not cals:
+        cals = load_calendars()
+    return cals.get(code) or cals.get("PRC") or next(iter(cals.values()))
 
 
 @dataclass(frozen=True)

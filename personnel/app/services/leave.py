@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from personnel.app.models import Employee, LeaveAllocation, LeaveApplication, LeaveType
 from personnel.app.schemas import LeaveRequestIn
@@ -33,9 +33,12 @@ ACTIVE = ("open", "approved")
 MAX_SPAN_DAYS = 366
 
 
+def calendar_code(emp: Employee) -> str:
+    return emp.calendar or (emp.department.calendar if emp.department else None) or "PRC"
+
+
 def employee_calendar(emp: Employee) -> Calendar:
-    code = emp.calendar or (emp.department.calendar if emp.department else None) or "PRC"
-    return get_calendar(code)
+    return get_calendar(calendar_code(emp), object_session(emp))
 
 
 def get_leave_type(session: Session, code: str) -> LeaveType:

@@ -53,6 +53,8 @@ KINDS: dict[str, Kind] = {
     "leave_unused_year_end": Kind(),
     "training_hours_short": Kind(),
     "contract_ending": Kind(),
+    # a published calendar changed the working days of the employee's own request: always told
+    "calendar_recount": Kind(optional=False),
     # an HR reply to the employee's own case: they asked for it, so it is neither optional nor held
     "case_reply": Kind(optional=False, paced=False),
 }
