@@ -7,6 +7,7 @@ backend, which validates, imports, publishes and audits; the page is ``/admin`` 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import structlog
@@ -19,6 +20,11 @@ from connectors.web.auth import ApiError
 log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/api/admin/org", tags=["organisation admin"])
 MAX_UPLOAD = 200 * 1024 * 1024
+
+
+def _segment(value: str, limit: int) -> str:
+    """A path parameter as one URL segment of the backend's URL (whatever characters it holds)."""
+    return quote(value[:limit], safe="")
 
 
 async def _relay(request: Request, employee_id: str, method: str, path: str, **kwargs: Any) -> JSONResponse:
@@ -76,7 +82,7 @@ async def start_import(
 async def import_status(
     request: Request, job_id: str, employee_id: str = Depends(require_hr_admin)
 ) -> JSONResponse:
-    return await _relay(request, employee_id, "GET", f"/imports/{job_id[:40]}")
+    return await _relay(request, employee_id, "GET", f"/imports/{_segment(job_id, 40)}")
 
 
 @router.get("/calendars")
@@ -89,7 +95,7 @@ async def calendars(request: Request, employee_id: str = Depends(require_hr_admi
 async def calendar_year(
     request: Request, code: str, year: int, employee_id: str = Depends(require_hr_admin)
 ) -> JSONResponse:
-    return await _relay(request, employee_id, "GET", f"/calendars/{code[:20]}/{year}")
+    return await _relay(request, employee_id, "GET", f"/calendars/{_segment(code, 20)}/{year}")
 
 
 @router.put("/calendars/{code}/{year}")
@@ -97,5 +103,8 @@ async def publish_year(
     request: Request, code: str, year: int, employee_id: str = Depends(require_hr_admin)
 ) -> JSONResponse:
     """Publish a year edited on the page; pending leave in it is recounted and its owners told."""
-    body = await request.json()
-    return await _relay(request, employee_id, "PUT", f"/calendars/{code[:20]}/{year}", json=body)
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise ApiError(400, "validation_error", "the request body must be JSON") from exc
+    return await _relay(request, employee_id, "PUT", f"/calendars/{_segment(code, 20)}/{year}", json=body)

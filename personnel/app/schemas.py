@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -498,7 +498,7 @@ class NoticeInboxOut(BaseModel):
 
 class NoticeReadIn(BaseModel):
     #: the notices to mark read; omitted: all of them
-    ids: list[int] | None = Field(None, max_length=500)
+    ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] | None = Field(None, max_length=500)
 
 
 class NoticePreferenceOut(BaseModel):
