@@ -126,7 +126,7 @@ class KnowledgeBase:
         return answer_question(self.retriever, self.settings, question, lang=lang, audience=audience)
 
     def evaluate(
-        self, eval_file: Path, corpus_root: Path | None = None, progress: bool = False
+        self, eval_file: Path | list[Path], corpus_root: Path | None = None, progress: bool = False
     ) -> EvalReport:
         """Ingest `corpus_root` (if given, so sources are relative to it) and score the QA file:
         hit@1, hit@3, MRR, facts, refusals per language."""
@@ -134,15 +134,15 @@ class KnowledgeBase:
 
         if corpus_root is not None:
             self.ingest([Path(corpus_root)], base=Path(corpus_root), progress=progress)
-        return evaluate(self, Path(eval_file))
+        return evaluate(self, eval_file)
 
-    def compare_retrievers(self, eval_file: Path, corpus_root: Path | None = None) -> str:
+    def compare_retrievers(self, eval_file: Path | list[Path], corpus_root: Path | None = None) -> str:
         """Markdown table: retrieval quality of BM25, dense, fused, + glossary, + language preference."""
         from knowledge.evaluation import compare
 
         if corpus_root is not None:
             self.ingest([Path(corpus_root)], base=Path(corpus_root), progress=True)
-        return compare(self, Path(eval_file))
+        return compare(self, eval_file)
 
 
 def answer(question: str, lang: str | None = None, audience: Audience = "all") -> Answer:

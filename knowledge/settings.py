@@ -31,6 +31,9 @@ class KnowledgeSettings(BaseSettings):
     #: lower, so Chinese needs its own threshold). Calibrated on the dev set: see
     #: knowledge/retrieval.py (module docstring) and `hrbot knowledge eval`.
     knowledge_min_confidence: dict[str, float] = {"en": 0.39, "zh": 0.29}
+    #: Relevance below which we refuse outright; between it and `knowledge_min_confidence` the
+    #: closest passage is shown, cited, with a plain caveat and an offer to ask HR ("hedged").
+    knowledge_hedge_confidence: dict[str, float] = {"en": 0.39, "zh": 0.29}
     #: Maximum characters of an extractive answer (Chinese: half); a passage of up to 3/4 of it is
     #: quoted whole. Chosen on the dev set, facts against reading (README, policy answers).
     knowledge_answer_chars: int = 560
@@ -43,6 +46,11 @@ class KnowledgeSettings(BaseSettings):
     def min_confidence(self, lang: str) -> float:
         """The refusal threshold for a question language."""
         return self.knowledge_min_confidence.get(lang, self.knowledge_min_confidence.get("en", 0.4))
+
+    def hedge_confidence(self, lang: str) -> float:
+        """The threshold under which a question is refused rather than hedged."""
+        table = self.knowledge_hedge_confidence
+        return min(table.get(lang, table.get("en", 0.4)), self.min_confidence(lang))
 
     @property
     def registry_path(self) -> Path:
