@@ -51,6 +51,11 @@ class RetrievalConfig:
     heading_boost: float = 0.3
     #: boost when the question asks "how long / how many" and the passage states a duration / amount
     answer_type_boost: float = 0.05
+    #: dictionary translation of the question (CC-CEDICT): a BM25 ranking of the other language's
+    #: passages by the translated words, fused like the others, and coverage credited through them
+    translate: bool = True
+    #: the other language is preferred when its best passage's relevance is this much higher
+    switch_margin: float = 0.0
 
 
 @dataclass
@@ -221,6 +226,13 @@ class HybridRetriever:
             for t in e_tokens
         ]
         bm = snap.bm25.scores(terms, weights) if terms else np.zeros(len(snap.chunks), np.float32)
+        trans = self.translations(q_tokens, qlang, snap) if cfg.translate else {}
+        x_terms: dict[str, float] = {}
+        for sets in trans.values():
+            for tokset in sets:
+                for x in tokset:
+                    if x not in terms:
+                        x_terms[x] = max(x_terms.get(x, 0.0), 1.0 / len(sets))
 
         n = cfg.candidates
         cands: dict[int, Candidate] = {}
@@ -228,6 +240,14 @@ class HybridRetriever:
             top = np.argsort(-bm)[:n]
             for r, i in enumerate(x for x in top if bm[x] > 0):
                 cands.setdefault(int(i), Candidate(snap.chunks[int(i)])).ranks["bm25"] = r
+        if cfg.bm25 and x_terms:
+            bmx = snap.bm25.scores(list(x_terms), list(x_terms.values()))
+            other = np.fromiter(
+                (c.meta.get("language") != qlang for c in snap.chunks), bool, len(snap.chunks)
+            )
+            bmx = np.where(other, bmx, 0.0)
+            for r, i in enumerate(x for x in np.argsort(-bmx)[:n] if bmx[x] > 0):
+                cands.setdefault(int(i), Candidate(snap.chunks[int(i)])).ranks["bm25_x"] = r
         qvec = self.embed_query(query) if qvec is None else qvec
         dense_hits = self.store.dense_query(qvec, n) if n else []
         cos_by_idx: dict[int, float] = {}
@@ -253,6 +273,8 @@ class HybridRetriever:
                 v = vecs.get(snap.chunks[i].id)
                 cos_by_idx[i] = float(v @ qvec) if v is not None else 0.0
         syn = self.glossary.synonym_tokens(query) if cfg.glossary else {}
+        for t, sets in trans.items():
+            syn[t] = [*syn.get(t, []), *sets]
         idf = {t: snap.bm25.idf(t) for t in terms}
         total = sum(idf[t] * w for t, w in zip(terms, weights, strict=False)) or 1.0
         q_total = sum(idf[t] for t in q_tokens) or 1.0
@@ -275,12 +297,27 @@ class HybridRetriever:
             c.relevance = (1 - a) * max(c.cosine, 0.0) + a * c.coverage
             strict_cov = max(strict_hit / q_total, all_cov) if q_tokens else 0.0
             c.strict_relevance = (1 - a) * max(c.cosine, 0.0) + a * strict_cov
+        # the language preferred is the user's, unless the other language's best passage is
+        # clearly more relevant (an English question about a PRC rule, a Chinese one about the
+        # handbook): a preference in ranking, never a filter
+        best: dict[str, float] = {}
+        for c in cands.values():
+            lg = c.chunk.meta.get("language", "")
+            best[lg] = max(best.get(lg, 0.0), c.relevance)
+        preferred = qlang
+        if cfg.translate and best:
+            top_lang = max(best, key=lambda lg: best[lg])
+            if best[top_lang] > best.get(qlang, 0.0) + cfg.switch_margin:
+                preferred = top_lang
+        for c in cands.values():
             fused = 0.0
             if "dense" in c.ranks:
                 fused += cfg.dense_weight / (cfg.rrf_k + c.ranks["dense"])
             if "bm25" in c.ranks:
                 fused += cfg.bm25_weight / (cfg.rrf_k + c.ranks["bm25"])
-            if cfg.lang_pref and c.chunk.meta.get("language") == qlang:
+            if "bm25_x" in c.ranks:
+                fused += cfg.bm25_weight / (cfg.rrf_k + c.ranks["bm25_x"])
+            if cfg.lang_pref and c.chunk.meta.get("language") == preferred:
                 fused *= 1 + cfg.lang_boost
             c.fused = fused * (cfg.relevance_mix + c.relevance) if cfg.relevance_mix >= 0 else fused
             if cfg.heading_boost:
@@ -290,6 +327,21 @@ class HybridRetriever:
             if kind and states(c.chunk.text, kind):
                 c.fused *= 1 + cfg.answer_type_boost
         return sorted(cands.values(), key=lambda c: (-c.fused, -c.relevance))
+
+    def translations(
+        self, q_tokens: list[str], qlang: str, snap: Snapshot
+    ) -> dict[str, list[frozenset[str]]]:
+        """Query token -> its dictionary translations into the other language, as token sets."""
+        from knowledge.translate import EnglishToChinese, zh_to_en
+
+        if qlang == "zh":
+            return {t: list(sets) for t in q_tokens if (sets := zh_to_en(t))}
+        cached = self.__dict__.get("_en_zh")
+        if cached is None or cached[0] != snap.generation:
+            df = {t: len(p[0]) for t, p in snap.bm25.post.items()}
+            cached = (snap.generation, EnglishToChinese(df.keys(), df))
+            self.__dict__["_en_zh"] = cached
+        return {t: [frozenset([w]) for w in ws] for t, ws in cached[1].translate(q_tokens).items()}
 
     def search(
         self, query: str, k: int = 5, lang: str | None = None, audience: str | Iterable[str] | None = "all"
