@@ -4,10 +4,11 @@ Messages that look out of scope come here too: HR curates what the documents cov
 parking permit, the canteen's hours), so the documents are asked first, and only when they do not
 answer is the message declined as outside what the assistant does.
 
-The knowledge base decides whether it is confident (a calibrated threshold, see knowledge/); this
-action only renders the answer in the user's language and keeps the two-stage fallback: the first
-question the documents cannot answer asks the user to rephrase (with an "Ask HR" button), the
-second in a row offers the hand-off outright.
+The knowledge base grades the answer (answer / hedged / refused, thresholds calibrated on held-out
+tuning questions, see knowledge/); this action only renders it in the user's language (a hedged
+answer shows the closest passage with a plain caveat and an "Ask HR" button) and keeps the
+two-stage fallback: the first question the documents cannot answer asks the user to rephrase
+(with an "Ask HR" button), the second in a row offers the hand-off outright.
 """
 
 from __future__ import annotations
@@ -93,9 +94,14 @@ class ActionAnswerPolicy(Action):
             return asyncio.run_coroutine_threadsafe(_audience(tracker), loop).result(timeout=30)
 
         answer = await asyncio.to_thread(default_kb().answer, question, lang, audience)
-        if answer.confident:
+        if answer.grade in ("answer", "hedged"):
+            # the knowledge base grades; the response says so in the user's language, and that
+            # the quoted source is in the other language when it is
+            response = "utter_policy_answer" if answer.grade == "answer" else "utter_policy_hedged"
+            if answer.other_language:
+                response += "_other_language"
             dispatcher.utter_message(
-                response="utter_policy_answer",
+                response=response,
                 answer=answer.answer,
                 json_message={"citations": _citations(answer.sources)},
             )

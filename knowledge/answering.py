@@ -379,7 +379,7 @@ def answer_question(
     return Answer(
         answer=text,
         sources=sources,
-        confident=grade == "answer",
+        confident=True,
         confidence=confidence,
         language=qlang,
         grade=grade,

@@ -172,6 +172,10 @@ def ask_command(
     if json_:
         _echo_json(ans.cli_dict())
         return
+    if ans.grade == "hedged":
+        typer.echo("(The documents may not answer this exactly; the closest passage:)")
+    if ans.other_language:
+        typer.echo(f"(Quoted from a document in {'English' if ans.language == 'zh' else 'Chinese'}.)")
     typer.echo(ans.answer)
     for s in ans.sources:
         typer.echo(f"  - {s.title} § {s.section} ({s.source})")

@@ -40,7 +40,8 @@ class Answer(BaseModel):
     confidence: float = 0.0
     language: str = "en"
     #: "answer" (confident), "hedged" (the closest passage, cited, with a plain caveat and an offer
-    #: to ask HR) or "refused" (hand-off); `confident` is True only for "answer"
+    #: to ask HR) or "refused" (hand-off); `confident` is False only for "refused" (the answer
+    #: text is then the "don't know" message)
     grade: str = "refused"
     #: the passage is in another language than the question (the chat says so)
     other_language: bool = False

@@ -54,8 +54,9 @@ class RetrievalConfig:
     #: dictionary translation of the question (CC-CEDICT): a BM25 ranking of the other language's
     #: passages by the translated words, fused like the others, and coverage credited through them
     translate: bool = True
+    translation_weight: float = 0.6
     #: the other language is preferred when its best passage's relevance is this much higher
-    switch_margin: float = 0.0
+    switch_margin: float = 0.03
 
 
 @dataclass
@@ -316,7 +317,7 @@ class HybridRetriever:
             if "bm25" in c.ranks:
                 fused += cfg.bm25_weight / (cfg.rrf_k + c.ranks["bm25"])
             if "bm25_x" in c.ranks:
-                fused += cfg.bm25_weight / (cfg.rrf_k + c.ranks["bm25_x"])
+                fused += cfg.translation_weight / (cfg.rrf_k + c.ranks["bm25_x"])
             if cfg.lang_pref and c.chunk.meta.get("language") == preferred:
                 fused *= 1 + cfg.lang_boost
             c.fused = fused * (cfg.relevance_mix + c.relevance) if cfg.relevance_mix >= 0 else fused
