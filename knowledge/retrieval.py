@@ -55,8 +55,11 @@ class RetrievalConfig:
     #: passages by the translated words, fused like the others, and coverage credited through them
     translate: bool = True
     translation_weight: float = 0.6
-    #: the other language is preferred when its best passage's relevance is this much higher
-    switch_margin: float = 0.03
+    #: the other language is preferred when this share of the `vote_depth` nearest passages (dense) is in the other language
+    dense_vote: float = 0.6
+    #: the boost of the other language when it is preferred (the evidence for it is strong)
+    switch_boost: float = 0.5
+    vote_depth: int = 10
 
 
 @dataclass
@@ -252,12 +255,14 @@ class HybridRetriever:
         qvec = self.embed_query(query) if qvec is None else qvec
         dense_hits = self.store.dense_query(qvec, n) if n else []
         cos_by_idx: dict[int, float] = {}
+        dense_order: list[int] = []
         r = 0
         for cid, cos, h in dense_hits:
             i = snap.by_id.get(cid)
             if i is None or snap.chunks[i].content_hash != h:
                 continue  # not (or no longer / not yet) the served version: see store docstring
             cos_by_idx[i] = cos
+            dense_order.append(i)
             if cfg.dense:
                 cands.setdefault(i, Candidate(snap.chunks[i])).ranks["dense"] = r
                 r += 1
@@ -298,18 +303,16 @@ class HybridRetriever:
             c.relevance = (1 - a) * max(c.cosine, 0.0) + a * c.coverage
             strict_cov = max(strict_hit / q_total, all_cov) if q_tokens else 0.0
             c.strict_relevance = (1 - a) * max(c.cosine, 0.0) + a * strict_cov
-        # the language preferred is the user's, unless the other language's best passage is
-        # clearly more relevant (an English question about a PRC rule, a Chinese one about the
-        # handbook): a preference in ranking, never a filter
-        best: dict[str, float] = {}
-        for c in cands.values():
-            lg = c.chunk.meta.get("language", "")
-            best[lg] = max(best.get(lg, 0.0), c.relevance)
+        # the language preferred is the user's, unless most of the multilingual encoder's nearest
+        # passages are in the other language (an English question about a PRC rule): a preference
+        # in ranking, never a filter. (Preferring the language of the most relevant passage instead
+        # switched short Chinese questions to the handbook on the tuning part.)
         preferred = qlang
-        if cfg.translate and best:
-            top_lang = max(best, key=lambda lg: best[lg])
-            if best[top_lang] > best.get(qlang, 0.0) + cfg.switch_margin:
-                preferred = top_lang
+        near = [snap.chunks[i].meta.get("language") for i in dense_order[: cfg.vote_depth]]
+        if cfg.translate and near:
+            other = max(set(near), key=near.count)
+            if other != qlang and near.count(other) / len(near) >= cfg.dense_vote:
+                preferred = other
         for c in cands.values():
             fused = 0.0
             if "dense" in c.ranks:
@@ -319,7 +322,7 @@ class HybridRetriever:
             if "bm25_x" in c.ranks:
                 fused += cfg.translation_weight / (cfg.rrf_k + c.ranks["bm25_x"])
             if cfg.lang_pref and c.chunk.meta.get("language") == preferred:
-                fused *= 1 + cfg.lang_boost
+                fused *= 1 + (cfg.lang_boost if preferred == qlang else cfg.switch_boost)
             c.fused = fused * (cfg.relevance_mix + c.relevance) if cfg.relevance_mix >= 0 else fused
             if cfg.heading_boost:
                 m = c.chunk.meta
