@@ -55,7 +55,8 @@ class RetrievalConfig:
     #: passages by the translated words, fused like the others, and coverage credited through them
     translate: bool = True
     translation_weight: float = 0.6
-    #: the other language is preferred when this share of the `vote_depth` nearest passages (dense) is in the other language
+    #: the other language is preferred when this share of the `vote_depth` nearest passages
+    #: (dense) is in the other language
     dense_vote: float = 0.6
     #: the boost of the other language when it is preferred (the evidence for it is strong)
     switch_boost: float = 0.5
