@@ -329,7 +329,13 @@ def answer_question(
         confidence *= YEAR_MISMATCH_FACTOR
     cands = cands[:ANSWER_DEPTH]
     sources = _dedupe([c.to_source() for c in cands])[:3]
-    features = {"confidence": confidence}
+    top = cands[:3]
+    features = {
+        "confidence": confidence,
+        "cosine": max(c.cosine for c in top),
+        "coverage": max(c.coverage for c in top),
+        "strict": max(c.strict_relevance for c in top),
+    }
     grade = grade_for(settings, qlang, confidence)
     if grade == "refused":
         return Answer(
