@@ -57,7 +57,7 @@ class RetrievalConfig:
     translation_weight: float = 0.6
     #: the other language is preferred when this share of the `vote_depth` nearest passages
     #: (dense) is in the other language
-    dense_vote: float = 0.6
+    dense_vote: float = 0.8
     #: the boost of the other language when it is preferred (the evidence for it is strong)
     switch_boost: float = 0.5
     vote_depth: int = 10
