@@ -271,11 +271,7 @@ class HybridRetriever:
             cands = {i: c for i, c in cands.items() if c.audience in allowed}
         missing = [i for i in cands if i not in cos_by_idx]
         if missing:
-            got = self.store.collection.get(ids=[snap.chunks[i].id for i in missing], include=["embeddings"])
-            vecs = {
-                cid: np.asarray(v, dtype=np.float32)
-                for cid, v in zip(got["ids"], got["embeddings"], strict=False)
-            }
+            vecs = self.store.vectors([snap.chunks[i].id for i in missing])
             for i in missing:
                 v = vecs.get(snap.chunks[i].id)
                 cos_by_idx[i] = float(v @ qvec) if v is not None else 0.0

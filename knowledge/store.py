@@ -345,6 +345,22 @@ class KnowledgeStore:
             out.append((cid, 1.0 - float(dist), (meta or {}).get("content_hash", "")))
         return out
 
+    def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """Stored vectors by chunk id: from the exact-search matrix when it is loaded (a Chroma
+        `get` of a few dozen ids costs tens of milliseconds), else from Chroma."""
+        if self._vector_count() <= EXACT_DENSE_UP_TO:
+            all_ids, _, matrix = self._dense_matrix()
+            row = getattr(self, "_row_cache", None)
+            if row is None or row[0] is not all_ids:
+                row = (all_ids, {cid: i for i, cid in enumerate(all_ids)})
+                self._row_cache = row
+            return {cid: matrix[row[1][cid]] for cid in ids if cid in row[1]}
+        got = self.collection.get(ids=ids, include=["embeddings"])
+        return {
+            cid: np.asarray(v, dtype=np.float32)
+            for cid, v in zip(got["ids"], got["embeddings"], strict=False)
+        }
+
     def _dense_matrix(self) -> tuple[list[str], list[str], np.ndarray]:
         """Every stored vector as one matrix, cached per registry generation: an exact search over
         a small store (HNSW's approximate neighbours missed right passages on the held-out tuning
