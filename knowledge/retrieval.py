@@ -55,6 +55,9 @@ class RetrievalConfig:
     #: passages by the translated words, fused like the others, and coverage credited through them
     translate: bool = True
     translation_weight: float = 0.6
+    #: share of a question word's weight credited when a passage says it only through a translation
+    #: (a dictionary sense is weaker evidence than the word itself or a curated synonym)
+    translation_credit: float = 0.5
     #: the other language is preferred when this share of the `vote_depth` nearest passages
     #: (dense) is in the other language
     dense_vote: float = 0.8
@@ -276,8 +279,6 @@ class HybridRetriever:
                 v = vecs.get(snap.chunks[i].id)
                 cos_by_idx[i] = float(v @ qvec) if v is not None else 0.0
         syn = self.glossary.synonym_tokens(query) if cfg.glossary else {}
-        for t, sets in trans.items():
-            syn[t] = [*syn.get(t, []), *sets]
         idf = {t: snap.bm25.idf(t) for t in terms}
         total = sum(idf[t] * w for t, w in zip(terms, weights, strict=False)) or 1.0
         q_total = sum(idf[t] for t in q_tokens) or 1.0
@@ -295,6 +296,9 @@ class HybridRetriever:
                 elif covered(toks, t, syn):  # through a synonym: graded only here (hot path)
                     q_hit += idf[t]
                     strict_hit += idf[t] * covered(toks, t, syn, snap.bm25.idf)
+                elif t in trans and covered(toks, t, trans):  # through a translation: weaker
+                    q_hit += idf[t] * cfg.translation_credit
+                    strict_hit += idf[t] * cfg.translation_credit
             all_cov = sum(idf[t] * w for t, w in zip(terms, weights, strict=False) if t in toks) / total
             c.coverage = max(q_hit / q_total, all_cov) if q_tokens else 0.0
             c.relevance = (1 - a) * max(c.cosine, 0.0) + a * c.coverage
