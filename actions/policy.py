@@ -94,7 +94,10 @@ class ActionAnswerPolicy(Action):
             return asyncio.run_coroutine_threadsafe(_audience(tracker), loop).result(timeout=30)
 
         answer = await asyncio.to_thread(default_kb().answer, question, lang, audience)
-        if answer.grade in ("answer", "hedged"):
+        off_topic = latest_intent(tracker) == "out_of_scope"
+        # a message the NLU reads as off-topic gets a passage only when the documents plainly
+        # answer it (the canteen's hours), not the closest passage with a caveat
+        if answer.grade == "answer" or (answer.grade == "hedged" and not off_topic):
             # the knowledge base grades; the response says so in the user's language, and that
             # the quoted source is in the other language when it is
             response = "utter_policy_answer" if answer.grade == "answer" else "utter_policy_hedged"
@@ -106,7 +109,7 @@ class ActionAnswerPolicy(Action):
                 json_message={"citations": _citations(answer.sources)},
             )
             return [SlotSet("policy_misses", 0)]
-        if latest_intent(tracker) == "out_of_scope":
+        if off_topic:
             # not an HR question after all (a joke, the weather): say what the assistant is for
             dispatcher.utter_message(response="utter_out_of_scope")
             return []

@@ -66,3 +66,16 @@ def test_a_chinese_question_answered_from_an_english_page_says_so(policy_kb: Pat
         d.messages
     )
     assert "20 dollars" in d.messages[0]["answer"]
+
+
+def test_an_off_topic_message_is_declined_rather_than_hedged(
+    policy_kb: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from actions.policy import ActionAnswerPolicy
+
+    monkeypatch.setenv("KNOWLEDGE_MIN_CONFIDENCE", '{"en": 0.99, "zh": 0.99}')
+    monkeypatch.setenv("KNOWLEDGE_HEDGE_CONFIDENCE", '{"en": 0.01, "zh": 0.01}')
+    d = CollectingDispatcher()
+    tracker = make_tracker(employee=None, lang="en", intent="out_of_scope", text="do you like bicycles?")
+    asyncio.run(ActionAnswerPolicy().run(d, tracker, {}))
+    assert responses(d) == ["utter_out_of_scope"], d.messages
