@@ -27,6 +27,13 @@ from actions.settings import get_settings
 from personnel.client import PersonnelError, PersonnelUnavailable
 
 TRANSCRIPT_TURNS = 30
+#: (grade, source in the other language) -> the response that shows the answer
+RESPONSES = {
+    ("answer", False): "utter_policy_answer",
+    ("answer", True): "utter_policy_answer_other_language",
+    ("hedged", False): "utter_policy_hedged",
+    ("hedged", True): "utter_policy_hedged_other_language",
+}
 
 
 def _citations(sources: list[Any]) -> list[dict[str, str]]:
@@ -100,9 +107,7 @@ class ActionAnswerPolicy(Action):
         if answer.grade == "answer" or (answer.grade == "hedged" and not off_topic):
             # the knowledge base grades; the response says so in the user's language, and that
             # the quoted source is in the other language when it is
-            response = "utter_policy_answer" if answer.grade == "answer" else "utter_policy_hedged"
-            if answer.other_language:
-                response += "_other_language"
+            response = RESPONSES[(answer.grade, answer.other_language)]
             dispatcher.utter_message(
                 response=response,
                 answer=answer.answer,
