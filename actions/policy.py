@@ -4,10 +4,11 @@ Messages that look out of scope come here too: HR curates what the documents cov
 parking permit, the canteen's hours), so the documents are asked first, and only when they do not
 answer is the message declined as outside what the assistant does.
 
-The knowledge base decides whether it is confident (a calibrated threshold, see knowledge/); this
-action only renders the answer in the user's language and keeps the two-stage fallback: the first
-question the documents cannot answer asks the user to rephrase (with an "Ask HR" button), the
-second in a row offers the hand-off outright.
+The knowledge base grades the answer (answer / hedged / refused, thresholds calibrated on held-out
+tuning questions, see knowledge/); this action only renders it in the user's language (a hedged
+answer shows the closest passage with a plain caveat and an "Ask HR" button) and keeps the
+two-stage fallback: the first question the documents cannot answer asks the user to rephrase
+(with an "Ask HR" button), the second in a row offers the hand-off outright.
 """
 
 from __future__ import annotations
@@ -28,6 +29,14 @@ from personnel.sensitive import event_pairs, mask_text
 
 TRANSCRIPT_TURNS = 30
 log = logging.getLogger(__name__)
+
+#: (grade, source in the other language) -> the response that shows the answer
+RESPONSES = {
+    ("answer", False): "utter_policy_answer",
+    ("answer", True): "utter_policy_answer_other_language",
+    ("hedged", False): "utter_policy_hedged",
+    ("hedged", True): "utter_policy_hedged_other_language",
+}
 
 
 def _citations(sources: list[Any]) -> list[dict[str, str]]:
@@ -76,6 +85,7 @@ def _record_answer(tracker: Tracker, question: str, lang: str, answer: Any, outc
             outcome=outcome,
             index_version=f"index {kb.store.generation()}",
             versions=versions,
+            # the plain-answer threshold: a hedged answer, below it, is a knowledge-gap candidate
             min_confidence=kb.settings.min_confidence(lang),
         )
         return record.id
@@ -139,16 +149,20 @@ class ActionAnswerPolicy(Action):
             return asyncio.run_coroutine_threadsafe(_audience(tracker), loop).result(timeout=30)
 
         answer = await asyncio.to_thread(default_kb().answer, question, lang, audience)
-        if answer.confident:
+        off_topic = latest_intent(tracker) == "out_of_scope"
+        # a message the NLU reads as off-topic gets a passage only when the documents plainly
+        # answer it (the canteen's hours), not the closest passage with a caveat
+        if answer.grade == "answer" or (answer.grade == "hedged" and not off_topic):
+            # the knowledge base grades; the response says so in the user's language, and that
+            # the quoted source is in the other language when it is
+            response = RESPONSES[(answer.grade, answer.other_language)]
             answer_id = await asyncio.to_thread(_record_answer, tracker, question, lang, answer, "answered")
             custom: dict[str, Any] = {"citations": _citations(answer.sources)}
             if answer_id:  # the channel shows helpful / not helpful buttons for this answer
                 custom["feedback"] = {"answer_id": answer_id}
-            dispatcher.utter_message(
-                response="utter_policy_answer", answer=answer.answer, json_message=custom
-            )
+            dispatcher.utter_message(response=response, answer=answer.answer, json_message=custom)
             return [SlotSet("policy_misses", 0)]
-        if latest_intent(tracker) == "out_of_scope":
+        if off_topic:
             # not an HR question after all (a joke, the weather): say what the assistant is for
             await asyncio.to_thread(_record_answer, tracker, question, lang, answer, "out_of_scope")
             dispatcher.utter_message(response="utter_out_of_scope")

@@ -329,13 +329,23 @@ def answer_question(
         confidence *= YEAR_MISMATCH_FACTOR
     cands = cands[:ANSWER_DEPTH]
     sources = _dedupe([c.to_source() for c in cands])[:3]
-    if confidence < settings.min_confidence(qlang):
+    top = cands[:3]
+    features = {
+        "confidence": confidence,
+        "cosine": max(c.cosine for c in top),
+        "coverage": max(c.coverage for c in top),
+        "strict": max(c.strict_relevance for c in top),
+    }
+    grade = grade_for(settings, qlang, confidence)
+    if grade == "refused":
         return Answer(
             answer=DONT_KNOW.get(qlang, DONT_KNOW["en"]),
             sources=sources,
             confident=False,
             confidence=confidence,
             language=qlang,
+            grade=grade,
+            features=features,
         )
     budget = (
         settings.knowledge_answer_chars
@@ -370,9 +380,28 @@ def answer_question(
         text = _quote_whole([cands[i].chunk.text for i in used])
     cited = [cands[i].to_source() for i in used]
     sources = _dedupe(cited + sources)[: max(3, len(cited))]
-    if settings.hrbot_llm_base_url and use_llm:
+    if settings.hrbot_llm_base_url and use_llm and grade == "answer":
         text = _llm_answer(settings, question, qlang, sources) or text
-    return Answer(answer=text, sources=sources, confident=True, confidence=confidence, language=qlang)
+    return Answer(
+        answer=text,
+        sources=sources,
+        confident=True,
+        confidence=confidence,
+        language=qlang,
+        grade=grade,
+        other_language=bool(cited) and all(s.language and s.language != qlang for s in cited),
+        features=features,
+    )
+
+
+def grade_for(settings: KnowledgeSettings, lang: str, confidence: float) -> str:
+    """answer at or above the answer threshold, hedged between the two, refused below the hedge
+    threshold (both chosen on the tuning questions: see knowledge/README.md)."""
+    if confidence >= settings.min_confidence(lang):
+        return "answer"
+    if confidence >= settings.hedge_confidence(lang):
+        return "hedged"
+    return "refused"
 
 
 def _dedupe(sources: list[Source]) -> list[Source]:

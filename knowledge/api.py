@@ -126,7 +126,7 @@ class KnowledgeBase:
         return answer_question(self.retriever, self.settings, question, lang=lang, audience=audience)
 
     def evaluate(
-        self, eval_file: Path, corpus_root: Path | None = None, progress: bool = False
+        self, eval_file: Path | list[Path], corpus_root: Path | None = None, progress: bool = False
     ) -> EvalReport:
         """Ingest `corpus_root` (if given, so sources are relative to it) and score the QA file:
         hit@1, hit@3, MRR, facts, refusals per language."""
@@ -134,15 +134,15 @@ class KnowledgeBase:
 
         if corpus_root is not None:
             self.ingest([Path(corpus_root)], base=Path(corpus_root), progress=progress)
-        return evaluate(self, Path(eval_file))
+        return evaluate(self, eval_file)
 
-    def compare_retrievers(self, eval_file: Path, corpus_root: Path | None = None) -> str:
+    def compare_retrievers(self, eval_file: Path | list[Path], corpus_root: Path | None = None) -> str:
         """Markdown table: retrieval quality of BM25, dense, fused, + glossary, + language preference."""
         from knowledge.evaluation import compare
 
         if corpus_root is not None:
             self.ingest([Path(corpus_root)], base=Path(corpus_root), progress=True)
-        return compare(self, Path(eval_file))
+        return compare(self, eval_file)
 
 
 def answer(question: str, lang: str | None = None, audience: Audience = "all") -> Answer:
@@ -154,12 +154,14 @@ _DEFAULT: KnowledgeBase | None = None
 
 
 def warm_up_in_background(kb: KnowledgeBase) -> threading.Thread:
-    """Open the store, load the embedding model and build the BM25 snapshot off the request path,
-    so the first question after a start does not wait seconds for them."""
+    """Open the store, load the embedding model and the translation dictionary and build the BM25
+    snapshot off the request path, so the first question after a start does not wait seconds for them."""
 
     def warm() -> None:
         try:
             kb.retriever.embed_query("warm-up")
+            # parses CC-CEDICT and builds the English -> Chinese index (seconds, once)
+            kb.retriever.candidates("annual leave", lang="en")
             chunks = len(kb.store.snapshot().chunks)
             logging.getLogger(__name__).info("knowledge base ready: %d chunks (pid %d)", chunks, os.getpid())
         except Exception:  # a broken store is reported by the first real question, in context

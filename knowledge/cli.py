@@ -113,24 +113,50 @@ def search(
 
 @app.command("eval")
 def eval_(
-    eval_file: Annotated[Path, typer.Argument(help="QA YAML (id, lang, question, source, answer_facts).")],
+    eval_files: Annotated[
+        list[Path], typer.Argument(help="QA YAML files (id, lang, question, source, answer_facts).")
+    ],
     corpus: Annotated[Path | None, typer.Option(help="Corpus root; default ../shared/corpus.")] = None,
     store: Annotated[Path, typer.Option(help="Separate eval store.")] = Path("var/eval-chroma"),
     json_out: Annotated[Path | None, typer.Option("--json-out", help="Write the full report.")] = None,
     compare: Annotated[
         bool, typer.Option("--compare", help="Compare retriever combinations (retrieval only).")
     ] = False,
+    by_category: Annotated[
+        bool, typer.Option("--by-category", help="Also count failures by group, kind and voice.")
+    ] = False,
+    blind: Annotated[
+        bool,
+        typer.Option(
+            "--blind",
+            help="For a test part: figures and failures by category only, no question or answer text "
+            "(also in --json-out).",
+        ),
+    ] = False,
 ) -> None:
-    """Ingest the corpus into a separate store and report hit@1, hit@3, MRR, facts, refusals."""
+    """Ingest the corpus into a separate store and report, per language and cross-lingual set,
+    hit@1, hit@3, MRR, facts and the three answer grades (answer / hedged / refused)."""
+    from knowledge.evaluation import blind as blind_report
+    from knowledge.evaluation import by_category as category_table
+
     corpus = corpus or _default_corpus()
     if corpus is None:
         typer.echo("no corpus: pass --corpus DIR", err=True)
         raise typer.Exit(2)
+    missing = [str(f) for f in eval_files if not f.is_file()]
+    if missing:
+        typer.echo(f"no such eval file: {', '.join(missing)}", err=True)
+        raise typer.Exit(2)
     if compare:
-        typer.echo(_kb(chroma_path=store).compare_retrievers(eval_file, corpus_root=corpus))
+        typer.echo(_kb(chroma_path=store).compare_retrievers(eval_files, corpus_root=corpus))
         return
-    rep = _kb(chroma_path=store).evaluate(eval_file, corpus_root=corpus, progress=True)
+    rep = _kb(chroma_path=store).evaluate(eval_files, corpus_root=corpus, progress=True)
+    if blind:
+        rep = blind_report(rep)
     typer.echo(rep.markdown())
+    if by_category or blind:
+        typer.echo("\nFailures by category (counts):\n")
+        typer.echo(category_table(rep))
     if json_out:
         json_out.write_text(rep.model_dump_json(indent=2), encoding="utf-8")
 
@@ -146,6 +172,10 @@ def ask_command(
     if json_:
         _echo_json(ans.cli_dict())
         return
+    if ans.grade == "hedged":
+        typer.echo("(The documents may not answer this exactly; the closest passage:)")
+    if ans.other_language:
+        typer.echo(f"(Quoted from a document in {'English' if ans.language == 'zh' else 'Chinese'}.)")
     typer.echo(ans.answer)
     for s in ans.sources:
         typer.echo(f"  - {s.title} § {s.section} ({s.source})")

@@ -39,6 +39,14 @@ class Answer(BaseModel):
     confident: bool = False
     confidence: float = 0.0
     language: str = "en"
+    #: "answer" (confident), "hedged" (the closest passage, cited, with a plain caveat and an offer
+    #: to ask HR) or "refused" (hand-off); `confident` is False only for "refused" (the answer
+    #: text is then the "don't know" message)
+    grade: str = "refused"
+    #: the passage is in another language than the question (the chat says so)
+    other_language: bool = False
+    #: the evidence the grade was decided on (for evaluation and calibration)
+    features: dict[str, float] = Field(default_factory=dict)
 
     def cli_dict(self) -> dict[str, object]:
         """The `ask --json` contract: answer, sources, confident."""
@@ -46,6 +54,7 @@ class Answer(BaseModel):
             "answer": self.answer,
             "sources": [s.cli_dict() for s in self.sources],
             "confident": self.confident,
+            "grade": self.grade,
         }
 
 
@@ -93,8 +102,13 @@ class LangMetrics(BaseModel):
     hit3: float = 0.0
     mrr: float = 0.0
     facts: float = 0.0
+    #: unanswerable questions refused (hand-off), answered with confidence, and hedged
     refusals: float = 0.0
+    unanswerable_answered: float = 0.0
+    unanswerable_hedged: float = 0.0
+    #: answerable questions refused, and hedged (the closest passage shown with a caveat)
     false_refusals: float = 0.0
+    answerable_hedged: float = 0.0
 
 
 class EvalReport(BaseModel):
@@ -106,12 +120,14 @@ class EvalReport(BaseModel):
     def markdown(self) -> str:
         """A Markdown table, one row per language."""
         rows = [
-            "| lang | n | hit@1 | hit@3 | MRR | facts | refusals | false refusals |",
-            "|---|---|---|---|---|---|---|---|",
+            "| set | n | hit@1 | hit@3 | MRR | facts | unanswerable refused | unanswerable answered "
+            "| unanswerable hedged | answerable refused | answerable hedged |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for lang, m in self.per_language.items():
             rows.append(
                 f"| {lang} | {m.n_answerable}+{m.n_unanswerable} | {m.hit1:.2f} | {m.hit3:.2f} | "
-                f"{m.mrr:.2f} | {m.facts:.2f} | {m.refusals:.2f} | {m.false_refusals:.2f} |"
+                f"{m.mrr:.2f} | {m.facts:.2f} | {m.refusals:.2f} | {m.unanswerable_answered:.2f} | "
+                f"{m.unanswerable_hedged:.2f} | {m.false_refusals:.2f} | {m.answerable_hedged:.2f} |"
             )
         return "\n".join(rows)

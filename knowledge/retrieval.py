@@ -51,6 +51,19 @@ class RetrievalConfig:
     heading_boost: float = 0.3
     #: boost when the question asks "how long / how many" and the passage states a duration / amount
     answer_type_boost: float = 0.05
+    #: dictionary translation of the question (CC-CEDICT): a BM25 ranking of the other language's
+    #: passages by the translated words, fused like the others, and coverage credited through them
+    translate: bool = True
+    translation_weight: float = 0.6
+    #: share of a question word's weight credited when a passage says it only through a translation
+    #: (a dictionary sense is weaker evidence than the word itself or a curated synonym)
+    translation_credit: float = 0.5
+    #: the other language is preferred when this share of the `vote_depth` nearest passages
+    #: (dense) is in the other language
+    dense_vote: float = 0.8
+    #: the boost of the other language when it is preferred (the evidence for it is strong)
+    switch_boost: float = 0.5
+    vote_depth: int = 10
 
 
 @dataclass
@@ -221,6 +234,13 @@ class HybridRetriever:
             for t in e_tokens
         ]
         bm = snap.bm25.scores(terms, weights) if terms else np.zeros(len(snap.chunks), np.float32)
+        trans = self.translations(q_tokens, qlang, snap) if cfg.translate else {}
+        x_terms: dict[str, float] = {}
+        for sets in trans.values():
+            for tokset in sets:
+                for x in tokset:
+                    if x not in terms:
+                        x_terms[x] = max(x_terms.get(x, 0.0), 1.0 / len(sets))
 
         n = cfg.candidates
         cands: dict[int, Candidate] = {}
@@ -228,15 +248,25 @@ class HybridRetriever:
             top = np.argsort(-bm)[:n]
             for r, i in enumerate(x for x in top if bm[x] > 0):
                 cands.setdefault(int(i), Candidate(snap.chunks[int(i)])).ranks["bm25"] = r
+        if cfg.bm25 and x_terms:
+            bmx = snap.bm25.scores(list(x_terms), list(x_terms.values()))
+            other = np.fromiter(
+                (c.meta.get("language") != qlang for c in snap.chunks), bool, len(snap.chunks)
+            )
+            bmx = np.where(other, bmx, 0.0)
+            for r, i in enumerate(x for x in np.argsort(-bmx)[:n] if bmx[x] > 0):
+                cands.setdefault(int(i), Candidate(snap.chunks[int(i)])).ranks["bm25_x"] = r
         qvec = self.embed_query(query) if qvec is None else qvec
         dense_hits = self.store.dense_query(qvec, n) if n else []
         cos_by_idx: dict[int, float] = {}
+        dense_order: list[int] = []
         r = 0
         for cid, cos, h in dense_hits:
             i = snap.by_id.get(cid)
             if i is None or snap.chunks[i].content_hash != h:
                 continue  # not (or no longer / not yet) the served version: see store docstring
             cos_by_idx[i] = cos
+            dense_order.append(i)
             if cfg.dense:
                 cands.setdefault(i, Candidate(snap.chunks[i])).ranks["dense"] = r
                 r += 1
@@ -244,11 +274,7 @@ class HybridRetriever:
             cands = {i: c for i, c in cands.items() if c.audience in allowed}
         missing = [i for i in cands if i not in cos_by_idx]
         if missing:
-            got = self.store.collection.get(ids=[snap.chunks[i].id for i in missing], include=["embeddings"])
-            vecs = {
-                cid: np.asarray(v, dtype=np.float32)
-                for cid, v in zip(got["ids"], got["embeddings"], strict=False)
-            }
+            vecs = self.store.vectors([snap.chunks[i].id for i in missing])
             for i in missing:
                 v = vecs.get(snap.chunks[i].id)
                 cos_by_idx[i] = float(v @ qvec) if v is not None else 0.0
@@ -270,18 +296,34 @@ class HybridRetriever:
                 elif covered(toks, t, syn):  # through a synonym: graded only here (hot path)
                     q_hit += idf[t]
                     strict_hit += idf[t] * covered(toks, t, syn, snap.bm25.idf)
+                elif t in trans and covered(toks, t, trans):  # through a translation: weaker
+                    q_hit += idf[t] * cfg.translation_credit
+                    strict_hit += idf[t] * cfg.translation_credit
             all_cov = sum(idf[t] * w for t, w in zip(terms, weights, strict=False) if t in toks) / total
             c.coverage = max(q_hit / q_total, all_cov) if q_tokens else 0.0
             c.relevance = (1 - a) * max(c.cosine, 0.0) + a * c.coverage
             strict_cov = max(strict_hit / q_total, all_cov) if q_tokens else 0.0
             c.strict_relevance = (1 - a) * max(c.cosine, 0.0) + a * strict_cov
+        # the language preferred is the user's, unless most of the multilingual encoder's nearest
+        # passages are in the other language (an English question about a PRC rule): a preference
+        # in ranking, never a filter. (Preferring the language of the most relevant passage instead
+        # switched short Chinese questions to the handbook on the tuning part.)
+        preferred = qlang
+        near = [snap.chunks[i].meta.get("language") for i in dense_order[: cfg.vote_depth]]
+        if cfg.translate and near:
+            other = max(set(near), key=near.count)
+            if other != qlang and near.count(other) / len(near) >= cfg.dense_vote:
+                preferred = other
+        for c in cands.values():
             fused = 0.0
             if "dense" in c.ranks:
                 fused += cfg.dense_weight / (cfg.rrf_k + c.ranks["dense"])
             if "bm25" in c.ranks:
                 fused += cfg.bm25_weight / (cfg.rrf_k + c.ranks["bm25"])
-            if cfg.lang_pref and c.chunk.meta.get("language") == qlang:
-                fused *= 1 + cfg.lang_boost
+            if "bm25_x" in c.ranks:
+                fused += cfg.translation_weight / (cfg.rrf_k + c.ranks["bm25_x"])
+            if cfg.lang_pref and c.chunk.meta.get("language") == preferred:
+                fused *= 1 + (cfg.lang_boost if preferred == qlang else cfg.switch_boost)
             c.fused = fused * (cfg.relevance_mix + c.relevance) if cfg.relevance_mix >= 0 else fused
             if cfg.heading_boost:
                 m = c.chunk.meta
@@ -290,6 +332,21 @@ class HybridRetriever:
             if kind and states(c.chunk.text, kind):
                 c.fused *= 1 + cfg.answer_type_boost
         return sorted(cands.values(), key=lambda c: (-c.fused, -c.relevance))
+
+    def translations(
+        self, q_tokens: list[str], qlang: str, snap: Snapshot
+    ) -> dict[str, list[frozenset[str]]]:
+        """Query token -> its dictionary translations into the other language, as token sets."""
+        from knowledge.translate import EnglishToChinese, zh_to_en
+
+        if qlang == "zh":
+            return {t: list(sets) for t in q_tokens if (sets := zh_to_en(t))}
+        cached = self.__dict__.get("_en_zh")
+        if cached is None or cached[0] != snap.generation:
+            df = {t: len(p[0]) for t, p in snap.bm25.post.items()}
+            cached = (snap.generation, EnglishToChinese(df.keys(), df))
+            self.__dict__["_en_zh"] = cached
+        return {t: [frozenset([w]) for w in ws] for t, ws in cached[1].translate(q_tokens).items()}
 
     def search(
         self, query: str, k: int = 5, lang: str | None = None, audience: str | Iterable[str] | None = "all"

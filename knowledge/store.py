@@ -47,6 +47,8 @@ from knowledge.models import DocumentInfo, IngestReport
 from knowledge.settings import KnowledgeSettings
 
 log = logging.getLogger(__name__)
+#: stores up to this many vectors are searched exactly (numpy), larger ones through Chroma's HNSW
+EXACT_DENSE_UP_TO = 50_000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -328,6 +330,12 @@ class KnowledgeStore:
         n = self._vector_count()
         if n == 0:
             return []
+        if n <= EXACT_DENSE_UP_TO:
+            ids, hashes, matrix = self._dense_matrix()
+            if len(ids):
+                sims = matrix @ vector.astype(np.float32)
+                top = np.argsort(-sims)[: min(k, len(ids))]
+                return [(ids[i], float(sims[i]), hashes[i]) for i in top]
         res = self.collection.query(
             query_embeddings=[vector.tolist()], n_results=min(k, n), include=["metadatas", "distances"]
         )
@@ -336,6 +344,40 @@ class KnowledgeStore:
         for cid, meta, dist in zip(res["ids"][0], snap_hash, res["distances"][0], strict=False):
             out.append((cid, 1.0 - float(dist), (meta or {}).get("content_hash", "")))
         return out
+
+    def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """Stored vectors by chunk id: from the exact-search matrix when it is loaded (a Chroma
+        `get` of a few dozen ids costs tens of milliseconds), else from Chroma."""
+        if self._vector_count() <= EXACT_DENSE_UP_TO:
+            all_ids, _, matrix = self._dense_matrix()
+            row = getattr(self, "_row_cache", None)
+            if row is None or row[0] is not all_ids:
+                row = (all_ids, {cid: i for i, cid in enumerate(all_ids)})
+                self._row_cache = row
+            return {cid: matrix[row[1][cid]] for cid in ids if cid in row[1]}
+        got = self.collection.get(ids=ids, include=["embeddings"])
+        return {
+            cid: np.asarray(v, dtype=np.float32)
+            for cid, v in zip(got["ids"], got["embeddings"], strict=False)
+        }
+
+    def _dense_matrix(self) -> tuple[list[str], list[str], np.ndarray]:
+        """Every stored vector as one matrix, cached per registry generation: an exact search over
+        a small store (HNSW's approximate neighbours missed right passages on the held-out tuning
+        questions; brute force over ~5k vectors takes about a millisecond)."""
+        gen = self.generation()
+        cached = getattr(self, "_matrix_cache", None)
+        if cached is None or cached[0] != gen:
+            got = self.collection.get(include=["embeddings", "metadatas"])
+            ids = list(got["ids"])
+            hashes = [(m or {}).get("content_hash", "") for m in got["metadatas"]]
+            emb = got["embeddings"]
+            matrix = np.asarray(emb, dtype=np.float32) if len(ids) else np.zeros((0, 1), np.float32)
+            if len(ids):
+                matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-9)
+            cached = (gen, ids, hashes, matrix)
+            self._matrix_cache = cached
+        return cached[1], cached[2], cached[3]
 
     def _vector_count(self) -> int:
         """Vectors in Chroma, cached per registry generation (count() costs ~8 ms at 100k)."""

@@ -38,3 +38,20 @@ def test_every_form_question_exists_in_both_languages(domain: dict[str, Any]) ->
                 assert has_zh(domain["responses"][question]), question
             else:  # a custom ask action builds buttons from the backend and utters this response
                 assert has_zh(domain["responses"][question.replace("action_", "utter_")]), question
+
+
+def test_hedged_and_other_language_policy_answers_exist_in_both_languages(domain: dict[str, Any]) -> None:
+    """A hedged answer says plainly that the documents may not answer exactly and offers HR, in
+    the user's language; a passage from the other language's documents is announced as such."""
+    for name in (
+        "utter_policy_hedged",
+        "utter_policy_hedged_other_language",
+        "utter_policy_answer_other_language",
+    ):
+        variations = domain["responses"][name]
+        assert has_zh(variations), name
+        assert all("{answer}" in v["text"] for v in variations), name
+        if "hedged" in name:
+            assert all(
+                any(b["payload"] == "/request_handoff" for b in v.get("buttons") or []) for v in variations
+            ), name

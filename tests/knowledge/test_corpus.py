@@ -45,7 +45,7 @@ def test_cli_ask_json(corpus_store: Path) -> None:
     res = CliRunner().invoke(ask, ["ask", q, "--json"], env=_env(corpus_store))
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
-    assert set(out) == {"answer", "sources", "confident"}
+    assert set(out) == {"answer", "sources", "confident", "grade"}
     assert out["confident"] is True and out["answer"]
     assert all(set(s) == FIELDS for s in out["sources"])
     assert any("sick" in s["text"].lower() for s in out["sources"])
@@ -72,8 +72,9 @@ def test_dev_set_eval(corpus_kb) -> None:
         assert m.hit3 >= 0.9, (lang, m)
         assert m.mrr >= 0.8, (lang, m)
         assert m.facts >= 0.85, (lang, m)  # the goal (issue 5)
-        assert m.refusals >= 0.75, (lang, m)
-        assert m.false_refusals <= 0.25, (lang, m)
+        # unanswerable questions are refused or hedged (shown with a caveat), never answered plainly
+        assert m.unanswerable_answered <= 0.25, (lang, m)
+        assert m.false_refusals <= 0.1, (lang, m)
 
 
 def test_fused_retrieval_beats_each_retriever_alone(corpus_kb) -> None:
