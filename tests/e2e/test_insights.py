@@ -31,10 +31,8 @@ pytestmark = pytest.mark.stack
 CHROMIUM = os.environ.get("HRBOT_CHROMIUM", "/usr/bin/chromium")
 ANNUAL = "How many days of annual leave do I get after 12 years of service?"
 DENTAL = "what is the deductible of the dental plan for 2026?"
-# refused today (the e-mail address dilutes the question below the confidence threshold)
-ANNUAL_WITH_EMAIL = (
-    "How many days of annual leave do I get after 12 years of service? Reply to li.lei@example.com"
-)
+# refused: the demo handbook says nothing of sport (and the question carries an e-mail address)
+GYM_WITH_EMAIL = "Is there a gym membership subsidy for staff? Reply to li.lei@example.com"
 RELOCATION = "how much relocation allowance do we get when moving city?"
 DOCS_SHOT = paths.ROOT / "docs" / "insights.png"
 
@@ -140,7 +138,7 @@ def test_conversations_show_up_as_exact_counts(istack: Stack) -> None:
     case = text(alice.say("/request_handoff"))
     case_id = int(case.split("#", 1)[1].split()[0].strip(".,)"))
     # refused once (with personal data in the question), not handed off
-    refused = bob.say(ANNUAL_WITH_EMAIL)
+    refused = bob.say(GYM_WITH_EMAIL)
     assert "couldn't find" in text(refused) and not any(m.get("citations") for m in refused), refused
 
     # a leave applied for, start to finish
