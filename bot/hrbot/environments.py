@@ -136,12 +136,19 @@ def rasa_env_vars() -> dict[str, str]:
 
 
 def train_model(
-    out_dir: Path, name: str = paths.MODEL.name.removesuffix(".tar.gz"), log: Path | None = None
+    out_dir: Path,
+    name: str = paths.MODEL.name.removesuffix(".tar.gz"),
+    log: Path | None = None,
+    cache_dir: Path | None = None,
 ) -> Path:
     """Train the Rasa model from the config, domain and training data into ``out_dir`` (Rasa's
-    output into ``log`` when given)."""
+    output into ``log`` when given). Rasa reuses components it trained before from its training
+    cache; an empty ``cache_dir`` makes it train every component (what the bench measures)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     output = {"stdout": log.open("w"), "stderr": subprocess.STDOUT} if log else {}
+    env = rasa_env_vars()
+    if cache_dir is not None:
+        env["RASA_CACHE_DIRECTORY"] = str(cache_dir)
     _run(
         [
             str(paths.rasa_python()),
@@ -159,7 +166,7 @@ def train_model(
             "--fixed-model-name",
             name,
         ],
-        env=rasa_env_vars(),
+        env=env,
         **output,
     )
     return out_dir / f"{name}.tar.gz"
