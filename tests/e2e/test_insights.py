@@ -34,7 +34,12 @@ DENTAL = "what is the deductible of the dental plan for 2026?"
 # refused: the demo handbook says nothing of sport (and the question carries an e-mail address)
 GYM_WITH_EMAIL = "Is there a gym membership subsidy for staff? Reply to li.lei@example.com"
 RELOCATION = "how much relocation allowance do we get when moving city?"
-DOCS_SHOT = paths.ROOT / "docs" / "insights.png"
+# README screenshots: refreshed in docs/ with HRBOT_UPDATE_SCREENSHOTS=1, else kept in tests/artifacts/
+DOCS_SHOT = (
+    paths.ROOT / "docs"
+    if os.environ.get("HRBOT_UPDATE_SCREENSHOTS") == "1"
+    else paths.ROOT / "tests" / "artifacts"
+) / "insights.png"
 
 
 @pytest.fixture(scope="module")
