@@ -2,7 +2,13 @@
 
 Run with ``hrbot serve notifier`` (Procfile) or ``python -m connectors.notify [--once]``. Several
 instances may share a PostgreSQL database (claims use ``FOR UPDATE SKIP LOCKED`` and a lease);
-on SQLite run one. The time-based rules (personnel/app/services/reminders.py) run here on a fixed
+on SQLite run one. Stopped with SIGTERM/Ctrl-C, an instance finishes the channel calls on the wire,
+records them and gives its other leased notices back at once: nothing lost, nothing sent twice.
+Killed outright (SIGKILL, power loss), only the notices whose channel call had started
+(``sending_since``, at most NOTIFY_CONCURRENCY) are sent again after the lease lapses: a chat API
+without idempotency keys leaves no way to know whether the interrupted call reached the person.
+
+The time-based rules (personnel/app/services/reminders.py) run here on a fixed
 schedule (at start, then every NOTIFY_RULES_INTERVAL_S); their dedupe keys make every re-run and
 every extra instance harmless.
 """
@@ -101,6 +107,10 @@ class Notifier:
             notice.kind, notice.params or {}, lang, optional=outbox.kind_of(notice.kind).optional
         )
         out = Outgoing(notice.id, notice.employee_id, notice.kind, lang, rendered)
+        with self.sessions() as session:
+            if not outbox.mark_sending(session, notice.id, worker=self.worker):
+                log.warning("notify_lease_lost", notice_id=notice.id, worker=self.worker)
+                return
         delivered: list[str] = []
         for channel in self._channels_for(notice):
             targets = channel.targets(notice.employee_id)
@@ -142,11 +152,13 @@ class Notifier:
                 else {}
             )
         claimed_at = time.monotonic()
+        unsent: list[int] = []
 
         def one(notice: Notification) -> None:
             if self.stopping.is_set() or time.monotonic() - claimed_at > self.settings.lease_s * 0.8:
-                # stopping, or too close to the lease's end (another instance may take these
-                # soon): leave it; its lease lapses and it is delivered once, later
+                # stopping, or too close to the lease's end: give it back (below) so another
+                # instance, or this one's next start, sends it once
+                unsent.append(notice.id)
                 return
             try:
                 self._deliver(notice, langs.get(notice.employee_id, "en"))
@@ -156,7 +168,11 @@ class Notifier:
                 log.error("notice_failed", notice_id=notice.id, error=repr(exc)[:500])
                 self._not_delivered(notice, ChannelError(f"internal error: {exc!r}"[:500]))
 
-        list(self.pool.map(one, batch))
+        list(self.pool.map(one, batch))  # on SIGTERM the calls on the wire finish and are recorded
+        if unsent:
+            with self.sessions() as session:
+                released = outbox.release_unsent(session, unsent, worker=self.worker)
+            log.info("notices_released", count=released, worker=self.worker)
         return len(batch)
 
     def _not_delivered(self, notice: Notification, exc: ChannelError) -> None:

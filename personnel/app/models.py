@@ -392,6 +392,9 @@ class Notification(Base):
     # lease of the notifier instance delivering it (a crashed instance's lease lapses)
     claimed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # set just before the channel call, cleared with the outcome: only a lapsed lease with this set
+    # may have reached the employee already (a crash mid-call); every other lapsed lease never did
+    sending_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 

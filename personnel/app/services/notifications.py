@@ -57,6 +57,8 @@ KINDS: dict[str, Kind] = {
     "calendar_recount": Kind(optional=False),
     # an HR reply to the employee's own case: they asked for it, so it is neither optional nor held
     "case_reply": Kind(optional=False, paced=False),
+    # HR closed the employee's own case: they asked, so they are told (held in quiet hours)
+    "case_resolved": Kind(optional=False),
 }
 
 
@@ -387,14 +389,56 @@ def claim_due(
                     n.next_attempt_at, n.claimed_until = _tomorrow_morning(now, settings), None
                     continue
                 counted[n.employee_id] += 1
-        if n.claimed_until is not None:  # the instance that held it stopped mid-delivery
-            n.last_error = f"delivery by {n.claimed_by} was interrupted; retried"
+        if n.sending_since is not None:
+            # the instance that held it died during the channel call: the employee may have it
+            # already; delivering again is the choice that loses nothing (at least once)
+            n.last_error = f"delivery by {n.claimed_by} was interrupted on the wire; sent again"
+        n.sending_since = None
         n.claimed_by = worker
         n.claimed_until = now + timedelta(seconds=lease_s)
         n.attempts = (n.attempts or 0) + 1
         out.append(n)
     session.commit()
     return out
+
+
+def mark_sending(session: Session, notice_id: int, *, worker: str) -> bool:
+    """Note that the channel call is about to start; False when the lease was lost meanwhile.
+
+    Only a notice with this mark can have reached the employee when its instance dies, so a
+    restart re-sends nothing else.
+    """
+    res = session.execute(
+        update(Notification)
+        .where(
+            Notification.id == notice_id,
+            Notification.status == "pending",
+            Notification.claimed_by == worker,
+        )
+        .values(sending_since=utcnow())
+    )
+    session.commit()
+    return bool(res.rowcount)
+
+
+def release_unsent(session: Session, notice_ids: Iterable[int], *, worker: str) -> int:
+    """Give back leased notices this instance will not send (it is stopping), so another instance
+    takes them now rather than when the lease lapses; the attempt is not counted."""
+    ids = list(notice_ids)
+    if not ids:
+        return 0
+    res = session.execute(
+        update(Notification)
+        .where(
+            Notification.id.in_(ids),
+            Notification.claimed_by == worker,
+            Notification.status == "pending",
+            Notification.sending_since.is_(None),
+        )
+        .values(claimed_until=None, attempts=Notification.attempts - 1)
+    )
+    session.commit()
+    return res.rowcount or 0
 
 
 def record_sent(session: Session, notice_id: int, *, worker: str, channels: Iterable[str]) -> bool:
@@ -406,7 +450,13 @@ def record_sent(session: Session, notice_id: int, *, worker: str, channels: Iter
             Notification.status == "pending",
             Notification.claimed_by == worker,
         )
-        .values(status="sent", sent_at=utcnow(), channel=",".join(channels)[:30], claimed_until=None)
+        .values(
+            status="sent",
+            sent_at=utcnow(),
+            channel=",".join(channels)[:30],
+            claimed_until=None,
+            sending_since=None,
+        )
     )
     session.commit()
     return bool(res.rowcount)
@@ -433,7 +483,7 @@ def record_failure(
         session.rollback()
         return n.status if n else "missing"
     n.last_error = error[:2000]
-    n.claimed_until = None
+    n.claimed_until = n.sending_since = None
     if permanent or n.attempts >= max_attempts:
         n.status = "failed"
     else:
@@ -451,7 +501,11 @@ def release(session: Session, notice_id: int, *, worker: str, until: datetime, r
             Notification.id == notice_id, Notification.claimed_by == worker, Notification.status == "pending"
         )
         .values(
-            claimed_until=None, next_attempt_at=until, last_error=reason, attempts=Notification.attempts - 1
+            claimed_until=None,
+            sending_since=None,
+            next_attempt_at=until,
+            last_error=reason,
+            attempts=Notification.attempts - 1,
         )
     )
     session.commit()
