@@ -168,6 +168,20 @@ CATALOGUE: dict[str, Entry] = {
             "zh": "您收到此消息，是因为您向 HR 提出了咨询（工单 #{case_id}）。",
         },
     ),
+    "case_resolved": Entry(
+        title={"en": "HR resolved case #{case_id}", "zh": "HR 已办结工单 #{case_id}"},
+        body={
+            "en": "HR marked your case “{subject}” as resolved. If something is still open, answer "
+            "on the case (on Telegram reply to this message; in the web chat press “Reply to HR” "
+            "on HR's message) and it reopens.",
+            "zh": "HR 已将您的工单“{subject}”标记为已办结。如仍有问题，请在工单上回复"
+            "（Telegram 中直接回复本消息；网页聊天中点 HR 消息下的“回复人事”），工单将重新打开。",
+        },
+        reason={
+            "en": "you get this because you asked HR for help (case #{case_id}).",
+            "zh": "您收到此消息，是因为您向 HR 提出了咨询（工单 #{case_id}）。",
+        },
+    ),
 }
 
 #: what a kind is called when the employee turns it off ("you will no longer get notices about ...")
@@ -181,6 +195,7 @@ KIND_NAMES: dict[str, dict[str, str]] = {
     "contract_ending": {"en": "contracts ending soon", "zh": "合同即将到期提醒"},
     "calendar_recount": {"en": "leave recounted after a calendar change", "zh": "节假日调整后的请假天数变更"},
     "case_reply": {"en": "HR replies to your cases", "zh": "HR 工单回复"},
+    "case_resolved": {"en": "your cases being resolved", "zh": "工单办结通知"},
 }
 
 

@@ -38,6 +38,7 @@ PARAMS = {
     "position": "Engineer",
     "case_id": 4,
     "text": "Your certificate is ready at the HR desk.",
+    "subject": "relocation allowance",
 }
 
 

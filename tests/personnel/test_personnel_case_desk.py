@@ -27,10 +27,10 @@ def _audit(api: Api, entity: str, entity_id: int) -> list[dict[str, Any]]:
     return r.json()
 
 
-def _notices(url: str) -> list[Notification]:
+def _notices(url: str, kind: str = "case_reply") -> list[Notification]:
     engine = make_engine(url)
     with Session(engine) as session:
-        rows = list(session.scalars(select(Notification).where(Notification.kind == "case_reply")))
+        rows = list(session.scalars(select(Notification).where(Notification.kind == kind)))
     engine.dispose()
     return rows
 
@@ -84,6 +84,12 @@ def test_hr_takes_asks_hears_back_resolves_and_reopens(api: Api) -> None:
         "You get 5000 CNY.",
     ]
     assert all(n.employee_id == "E1001" and n.dedupe_key.startswith("case_reply:") for n in notices)
+    # the employee is told once that HR resolved it; resolving again after the reopen tells again
+    told = [n.employee_id for n in _notices(api.url, "case_resolved") if n.params["case_id"] == cid]
+    assert told == ["E1001"]
+    assert api.post(f"/cases/{cid}/resolve", "E1003").status_code == 200
+    again = [n for n in _notices(api.url, "case_resolved") if n.params["case_id"] == cid]
+    assert len(again) == 2 and again[0].params["subject"] == "relocation"
 
     actions = [a["action"] for a in _audit(api, "hr_case", cid)]
     for expected in ("case.create", "case.take", "case.update", "case.read", "case.resolve", "case.reopen"):

@@ -307,8 +307,23 @@ def resolve(session: Session, actor: Actor, case_id: int) -> HRCase:
     case.resolved_at = utcnow()
     _touch(case)
     session.flush()
+    _tell_resolved(session, case)
     audit.record(session, actor, "case.resolve", "hr_case", case.id, before, audit.snapshot(case))
     return case
+
+
+def _tell_resolved(session: Session, case: HRCase) -> None:
+    """The employee who asked hears that HR closed the case (once per resolution), in the outbox of
+    the same transaction; an anonymous case has no one to tell."""
+    if case.employee_id is None or case.resolved_at is None:
+        return
+    notify(
+        session,
+        employee_id=case.employee_id,
+        kind="case_resolved",
+        params={"case_id": case.id, "subject": case.subject, "lang": case.language},
+        dedupe_key=f"case_resolved:{case.id}:{case.resolved_at.isoformat()}",
+    )
 
 
 def reopen(session: Session, actor: Actor, case_id: int) -> HRCase:
@@ -335,11 +350,14 @@ def update(session: Session, actor: Actor, case_id: int, body: CaseUpdateIn) -> 
                 "invalid_assignee", "cases are assigned to HR admins", 400, assignee_id=body.assignee_id
             )
         case.assignee_id = assignee.id
+    resolving = body.status == "resolved" and case.status != "resolved"
     if body.status is not None:
         case.status = body.status
         case.resolved_at = utcnow() if body.status == "resolved" else None
     _touch(case)
     session.flush()
+    if resolving:
+        _tell_resolved(session, case)
     audit.record(session, actor, "case.update", "hr_case", case.id, before, audit.snapshot(case))
     return case
 
