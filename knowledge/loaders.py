@@ -1,6 +1,7 @@
 """Load a file into clean, structure-preserving text (Markdown-like) plus document metadata.
 
-PDF, DOCX and plain text go through LangChain community loaders (pypdf, docx2txt); Markdown is
+PDF and DOCX are read with pypdf and docx2txt (what LangChain's community loaders wrapped; that
+package is being sunset), plain text in its detected encoding (charset-normalizer); Markdown is
 read as text and cleaned (front matter parsed then dropped, Liquid/Jinja tags removed, links and
 inline HTML reduced to their text); HTML is converted to Markdown headings/paragraphs with
 BeautifulSoup so that the heading splitter sees the same structure for every format.
@@ -117,32 +118,36 @@ def _first_heading(text: str) -> str | None:
     return m.group(1).strip() if m else None
 
 
+def _read_text(path: Path) -> str:
+    """A plain-text file in whatever encoding it was saved in (GBK files are common in China)."""
+    from charset_normalizer import from_path
+
+    best = from_path(path).best()
+    if best is None:
+        raise ValueError("the text file's encoding could not be recognised")
+    return str(best)
+
+
 def load_file(path: Path, source: str) -> LoadedDoc:
     """Load any supported file; raises ValueError for unsupported types or empty documents."""
     suffix = path.suffix.lower()
     front: dict[str, object] = {}
     if suffix in (".md", ".markdown"):
-        from langchain_community.document_loaders import TextLoader
-
-        raw = TextLoader(str(path), encoding="utf-8").load()[0].page_content
-        text, front = clean_markdown(raw)
+        text, front = clean_markdown(path.read_text(encoding="utf-8"))
         html_title = None
     elif suffix in (".html", ".htm"):
         raw = path.read_text(encoding="utf-8", errors="replace")
         text, html_title = html_to_markdown(raw)
     elif suffix == ".pdf":
-        from langchain_community.document_loaders import PyPDFLoader
+        from pypdf import PdfReader
 
-        pages = PyPDFLoader(str(path)).load()
-        text, html_title = "\n\n".join(p.page_content for p in pages), None
+        text, html_title = "\n\n".join(page.extract_text() or "" for page in PdfReader(path).pages), None
     elif suffix == ".docx":
-        from langchain_community.document_loaders import Docx2txtLoader
+        import docx2txt
 
-        text, html_title = Docx2txtLoader(str(path)).load()[0].page_content, None
+        text, html_title = docx2txt.process(str(path)) or "", None
     elif suffix == ".txt":
-        from langchain_community.document_loaders import TextLoader
-
-        text, html_title = TextLoader(str(path), autodetect_encoding=True).load()[0].page_content, None
+        text, html_title = _read_text(path), None
     else:
         raise ValueError(f"unsupported file type: {suffix}")
     text = _BLANKS.sub("\n\n", text.replace("\r\n", "\n")).strip()

@@ -90,6 +90,14 @@ def test_txt(tmp_path: Path) -> None:
     assert info["chunks"][0]["text"] == "Email hr@harbour.example for help."
 
 
+def test_txt_saved_in_gbk_reads_as_chinese(tmp_path: Path) -> None:
+    """Notices saved by Chinese Windows editors are often GBK, not UTF-8: the text must not be mojibake."""
+    p = tmp_path / "通知.txt"
+    p.write_bytes("关于春节放假的通知：职工春节放假三天，具体安排以人事处通知为准。".encode("gbk"))
+    doc = load_file(p, "通知.txt")
+    assert "春节放假三天" in doc.text
+
+
 def test_audience_from_folder(tmp_path: Path) -> None:
     (tmp_path / "hr-only").mkdir()
     p = tmp_path / "hr-only" / "notes.md"
