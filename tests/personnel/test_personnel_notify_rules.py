@@ -280,3 +280,38 @@ def test_hr_hears_of_contracts_ending_within_the_horizon(db_url: str) -> None:
     got = notices(db_url, kind="contract_ending")
     assert {(n.employee_id, n.params["employee_id"]) for n in got} == {(a, e) for a in hr for e in ending}
     assert _run_rules(db_url, today + timedelta(days=1))["contract_ending"] == 0
+
+
+def test_the_web_inbox_does_not_wait_for_quiet_hours_and_what_was_read_there_is_not_pushed(api: Api) -> None:
+    """Quiet hours pace pushes (Telegram buzzing at night); the widget is only read when opened, so
+    a notice is there at once. Read there, the morning run records it and pushes nothing."""
+    leave_id = api.post(
+        "/leave/applications", json={"leave_type": "annual", "from_date": MON, "to_date": MON}
+    ).json()["id"]
+    api.post(f"/leave/applications/{leave_id}/decision", emp="E1002", json={"approve": True})
+    settings = make_settings(api.url, date(2026, 11, 23))
+    settings.notify_quiet_hours = "00:00-23:59"  # now is always (almost) inside: a night shift's day
+    engine = make_engine(api.url)
+    try:
+        with Session(engine, expire_on_commit=False) as s:
+            assert outbox.claim_due(s, worker="w", settings=settings, limit=500) == []  # all held
+        (held,) = notices(api.url, dedupe_key=f"leave_decided:{leave_id}")
+        assert held.status == "pending"
+        inbox = api.get("/notifications").json()
+        assert inbox["unread"] == 1 and inbox["notices"][0]["id"] == held.id
+        assert api.post("/notifications/read", json={"ids": [held.id]}).json() == {"marked": 1}
+        # morning: quiet hours over, the held notices are due again
+        with Session(engine) as s:
+            s.execute(Notification.__table__.update().values(next_attempt_at=datetime.now(timezone.utc)))
+            s.commit()
+        settings.notify_quiet_hours = ""
+        with Session(engine, expire_on_commit=False) as s:
+            pushed = outbox.claim_due(s, worker="w", settings=settings, limit=500)
+        assert [n.kind for n in pushed] == ["leave_pending_approval"]  # the manager's, never read
+        (done,) = notices(api.url, dedupe_key=f"leave_decided:{leave_id}")
+        assert done.status == "sent" and done.channel == "web"
+        # "stop these reminders" knows the notice read in the widget as the latest one received
+        r = api.post("/notifications/stop-latest")
+        assert r.status_code == 200 and r.json() == {"kind": "leave_decided", "enabled": False}
+    finally:
+        engine.dispose()

@@ -131,6 +131,14 @@ def set_preference(session: Session, actor: Actor, kind: str, enabled: bool) -> 
     return pref
 
 
+#: the web inbox holds every notice queued for the employee and not skipped, at once: it is read
+#: when the widget is opened, so quiet hours and the daily cap (which pace pushes) do not hold it,
+#: and a push that failed for good (a blocked bot) does not take it away
+_IN_WEB_INBOX = Notification.status.in_(("pending", "sent", "failed"))
+#: what the employee has got: pushed, or read in the web inbox
+_RECEIVED = or_(Notification.status == "sent", Notification.read_at.is_not(None))
+
+
 def stop_latest(session: Session, actor: Actor) -> NotificationPreference:
     """ "Stop these reminders": turn off the kind of the latest optional notice the employee got."""
     me = require_employee(actor)
@@ -140,9 +148,9 @@ def stop_latest(session: Session, actor: Actor) -> NotificationPreference:
         .where(
             Notification.employee_id == me.id,
             Notification.kind.in_(optional),
-            Notification.status == "sent",
+            _RECEIVED,
         )
-        .order_by(Notification.sent_at.desc(), Notification.id.desc())
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(1)
     )
     if latest is None:
@@ -373,6 +381,11 @@ def claim_due(
     counted: dict[str, int] = {}
     out: list[Notification] = []
     for n in rows:
+        if n.read_at is not None:
+            # already read in the web inbox (during quiet hours, say): pushing it now would tell the
+            # person the same thing twice
+            n.status, n.sent_at, n.channel, n.claimed_until = "sent", now, "web", None
+            continue
         if not is_enabled(session, n.employee_id, n.kind):
             n.status, n.claimed_until = "skipped", None
             n.last_error = "the employee turned this kind of notice off"
@@ -515,11 +528,11 @@ def release(session: Session, notice_id: int, *, worker: str, until: datetime, r
 def inbox(
     session: Session, employee_id: str, *, unread_only: bool = False, limit: int = 50
 ) -> list[Notification]:
-    """Delivered notices of one employee, newest first (what the web widget shows)."""
+    """One employee's notices, newest first (what the web widget shows; see ``_IN_WEB_INBOX``)."""
     q = (
         select(Notification)
-        .where(Notification.employee_id == employee_id, Notification.status == "sent")
-        .order_by(Notification.sent_at.desc(), Notification.id.desc())
+        .where(Notification.employee_id == employee_id, _IN_WEB_INBOX)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(limit)
     )
     if unread_only:
@@ -534,7 +547,7 @@ def unread_count(session: Session, employee_id: str) -> int:
             .select_from(Notification)
             .where(
                 Notification.employee_id == employee_id,
-                Notification.status == "sent",
+                _IN_WEB_INBOX,
                 Notification.read_at.is_(None),
             )
         )
@@ -546,7 +559,7 @@ def mark_read(session: Session, actor: Actor, ids: list[int] | None) -> int:
     """Mark the acting employee's notices read (all when ``ids`` is None); returns how many."""
     me = require_employee(actor)
     q = update(Notification).where(
-        Notification.employee_id == me.id, Notification.status == "sent", Notification.read_at.is_(None)
+        Notification.employee_id == me.id, _IN_WEB_INBOX, Notification.read_at.is_(None)
     )
     if ids is not None:
         q = q.where(Notification.id.in_(ids))
