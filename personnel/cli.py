@@ -68,6 +68,14 @@ def import_command(
     lang: Annotated[
         str | None, typer.Option(help="Language of the report: en or zh (default: $LANG).")
     ] = None,
+    allocate_from_policy: Annotated[
+        bool,
+        typer.Option(
+            "--allocate-from-policy",
+            help="Give new employees the file has no leave allocation for this year's "
+            "allocation from their leave policy.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     database_url: Annotated[str | None, typer.Option(help="Default: PERSONNEL_DATABASE_URL.")] = None,
 ) -> None:
@@ -109,6 +117,7 @@ def import_command(
                 partial=partial,
                 lang=language,
                 progress=progress,
+                allocate_from_policy=allocate_from_policy,
             )
             if report.written:
                 session.commit()
@@ -147,7 +156,7 @@ def _print_report(data: dict, lang: str) -> None:
     if problems:
         e = Table(*ERR_HEAD[lang])
         for err in problems[:200]:
-            e.add_row(err["file"], err["sheet"], str(err["row"]), err["column"], err["message"])
+            e.add_row(err["file"], err["sheet"], str(err["row"] or ""), err["column"], err["message"])
         out.print(e)
         if len(problems) > 200:
             out.print(f"... {len(problems) - 200}")

@@ -224,3 +224,46 @@ def test_cli_template_and_dry_run(tmp_path: Path, templates: object) -> None:
     )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "Imported" in r.stdout
+
+
+def _audited(url: str, action: str) -> int:
+    engine = make_engine(url)
+    with Session(engine) as session:
+        n = session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == action)) or 0
+    engine.dispose()
+    return n
+
+
+def test_new_employees_without_allocations_are_reported_or_allocated_from_policy(
+    db_url: str, tmp_path: Path
+) -> None:
+    """A balance of 0 days is rarely true: HR hears which new employees the file gives no leave
+    allocation for, and can have them derived from each one's leave policy instead."""
+    checked = _import(db_url, [write_xlsx(tmp_path / "acme.xlsx")], dry_run=True)
+    (warning,) = [w for w in checked.as_dict()["warnings"] if w["code"] == "no_allocations"]
+    assert "2 new employees" in warning["message"] and "2026" in warning["message"]
+    zh = _import(db_url, write_csvs(tmp_path / "zh"), dry_run=True, lang="zh")
+    assert any("2 名新员工" in w["message"] for w in zh.as_dict()["warnings"])
+
+    allocated_before = _audited(db_url, "leave.allocate")
+    report = _import(db_url, [write_xlsx(tmp_path / "acme.xlsx")], allocate_from_policy=True)
+    assert report.written and not report.has_errors
+    assert not [w for w in report.as_dict()["warnings"] if w["code"] == "no_allocations"]
+    engine = make_engine(db_url)
+    with Session(engine) as session:
+        got = {
+            (a.employee_id, a.leave_type.code): (a.days, a.note)
+            for a in session.scalars(
+                select(LeaveAllocation).where(
+                    LeaveAllocation.employee_id.in_(["A0001", "A0003", "A0004"]), LeaveAllocation.year == 2026
+                )
+            )
+        }
+    engine.dispose()
+    audited = _audited(db_url, "leave.allocate") - allocated_before
+    for emp in ("A0001", "A0004"):  # derived from their policy, and audited
+        assert got[(emp, "annual")][1].startswith("policy ")
+    assert got[("A0003", "annual")] == (12.5, "opening balance")  # the file's own stays
+    assert audited >= 4 and report.counts["leave_allocations"].created == 3 + audited
+    again = _import(db_url, [write_xlsx(tmp_path / "acme.xlsx")], allocate_from_policy=True)
+    assert again.changes == 0

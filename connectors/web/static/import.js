@@ -39,7 +39,7 @@
     (rep.errors || []).concat(rep.warnings || []).slice(0, 500).forEach(function (e) {
       var tr = document.createElement("tr");
       if (e.warning) tr.className = "warning";
-      [e.file, e.sheet, String(e.row), e.column, e.message].forEach(function (v) { cell(tr, v || ""); });
+      [e.file, e.sheet, e.row ? String(e.row) : "", e.column, e.message].forEach(function (v) { cell(tr, v || ""); });
       errs.appendChild(tr);
     });
     $("org-report").classList.remove("hidden");

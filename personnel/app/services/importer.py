@@ -53,6 +53,7 @@ from personnel.app.services.import_spec import (
     norm,
     sheet_for_name,
 )
+from personnel.app.services.leave import generate_allocations
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "missing_column": ("required column is missing", "缺少必填列"),
     "bad_file": ("cannot read the file: {value}", "无法读取文件：{value}"),
     "bad_encoding": ("the file is neither UTF-8 nor GBK text", "文件既不是 UTF-8 也不是 GBK 编码"),
+    "no_allocations": (
+        "{n} new employees have no leave allocation for {year}, so their balance shows 0 days: add "
+        "them on the leave_allocations sheet, or import with --allocate-from-policy to derive them "
+        "from each one's leave policy",
+        "{n} 名新员工没有 {year} 年的假期额度，余额将显示为 0 天：请在假期额度表中补充，"
+        "或使用 --allocate-from-policy 导入，按各自的休假政策生成",
+    ),
     "hr_admin_left": ("a person who has left cannot be an HR administrator", "已离职人员不能是HR管理员"),
 }
 REF_NAMES = {
@@ -1237,6 +1245,12 @@ def apply_plan(session: Session, plan: Plan, actor: Actor, report: Report, progr
     _bulk_insert(session, AuditLog, audit_rows, progress, "audit")
 
 
+def _new_without_allocations(plan: Plan, year: int) -> list[str]:
+    """Employees this import creates (and who have not left) with no allocation for ``year`` in it."""
+    given = {a["employee_id"] for a in plan.inserts[LeaveAllocation] if a["year"] == year}
+    return [e["id"] for e in plan.inserts[Employee] if e.get("status") != "left" and e["id"] not in given]
+
+
 def run_import(
     session: Session,
     sources: list[Source],
@@ -1247,8 +1261,12 @@ def run_import(
     partial: bool = False,
     lang: str = "en",
     progress: Progress | None = None,
+    allocate_from_policy: bool = False,
 ) -> Report:
     """Read, check and (unless dry-run or rejected) write an import in the caller's transaction.
+
+    New employees the file gives no leave allocation for this year are reported (a balance of 0
+    days is rarely true), or, with ``allocate_from_policy``, allocated from their leave policy.
 
     The caller commits when ``report.written`` is true and rolls back otherwise.
     """
@@ -1265,12 +1283,29 @@ def run_import(
     if progress:
         progress("check", 0, report.rows)
     plan = plan_import(session, tables, report, today)
+    unallocated = _new_without_allocations(plan, today.year)
+    if unallocated and not allocate_from_policy:
+        report.errors.append(
+            RowError(
+                report.files[0] if report.files else "",
+                "employees",
+                0,
+                "",
+                "no_allocations",
+                {"n": len(unallocated), "year": today.year},
+                warning=True,
+            )
+        )
     if not dry_run and (partial or not report.has_errors):
         if progress:
             progress("write", 0, report.changes)
         # the run itself is always audited; an unchanged re-import writes only that row
         apply_plan(session, plan, actor, report, progress)
         session.flush()
+        if unallocated and allocate_from_policy:
+            # the same rule as HR's "generate allocations" (one place: services/leave.py), audited
+            created = generate_allocations(session, actor, today.year, employee_ids=unallocated)
+            report.counts["leave_allocations"].created += created
         report.written = True
     report.seconds = time.perf_counter() - t0
     log.info(

@@ -69,6 +69,7 @@ def _run(
     dry_run: bool,
     partial: bool,
     lang: str,
+    allocate_from_policy: bool = False,
 ) -> None:
     from personnel.app.models import Employee
 
@@ -92,6 +93,7 @@ def _run(
                     partial=partial,
                     lang=lang,
                     progress=progress,
+                    allocate_from_policy=allocate_from_policy,
                 )
                 if report.written:
                     session.commit()
@@ -140,6 +142,9 @@ async def start_import(
     dry_run: Annotated[bool, Query()] = False,
     partial: Annotated[bool, Query()] = False,
     lang: Annotated[str, Query(pattern="^(en|zh)$")] = "en",
+    allocate_from_policy: Annotated[
+        bool, Query(description="new employees without an allocation this year get their policy's")
+    ] = False,
     wait: Annotated[bool, Query(description="answer with the report instead of a job id")] = False,
 ) -> JSONResponse:
     """Check (``dry_run``) or import organisation files; nothing is written if any row is invalid
@@ -158,7 +163,7 @@ async def start_import(
         for old in [j for j in jobs.values() if j.status in ("done", "failed")][: len(jobs) - MAX_JOBS + 1]:
             jobs.pop(old.id, None)
     jobs[job.id] = job
-    args = (request.app.state, job, sources, me.id, me.channel, dry_run, partial, lang)
+    args = (request.app.state, job, sources, me.id, me.channel, dry_run, partial, lang, allocate_from_policy)
     if wait:
         from starlette.concurrency import run_in_threadpool
 
