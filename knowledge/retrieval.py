@@ -64,6 +64,10 @@ class RetrievalConfig:
     #: the boost of the other language when it is preferred (the evidence for it is strong)
     switch_boost: float = 0.5
     vote_depth: int = 10
+    #: ... or when the other language's most relevant passage beats the user's language's by this
+    #: margin of relevance (an absolute score, comparable across passages: see module docstring).
+    #: Chosen on the tuning part (README, issue 16); None = the vote alone
+    switch_margin: float | None = 0.05
 
 
 @dataclass
@@ -314,6 +318,14 @@ class HybridRetriever:
             other = max(set(near), key=near.count)
             if other != qlang and near.count(other) / len(near) >= cfg.dense_vote:
                 preferred = other
+        if cfg.translate and cfg.switch_margin is not None and preferred == qlang:
+            best: dict[str, float] = {}
+            for c in cands.values():
+                lang_c = c.chunk.meta.get("language", "")
+                best[lang_c] = max(best.get(lang_c, 0.0), c.relevance)
+            rivals = [(r, lang_c) for lang_c, r in best.items() if lang_c != qlang]
+            if rivals and max(rivals)[0] > best.get(qlang, 0.0) + cfg.switch_margin:
+                preferred = max(rivals)[1]
         for c in cands.values():
             fused = 0.0
             if "dense" in c.ranks:
