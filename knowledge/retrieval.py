@@ -68,6 +68,11 @@ class RetrievalConfig:
     #: margin of relevance (an absolute score, comparable across passages: see module docstring).
     #: Chosen on the tuning part (README, issue 16); None = the vote alone
     switch_margin: float | None = 0.05
+    #: the other language's best passage is moved up to this place (1-based) when the places
+    #: above are all in one language and it is within `other_lang_slot_gap` of their relevance
+    #: (see `_other_language_in_view`); both chosen on the tuning part. None = off
+    other_lang_slot: int | None = 3
+    other_lang_slot_gap: float = 0.03
 
 
 @dataclass
@@ -343,7 +348,28 @@ class HybridRetriever:
                 c.fused *= 1 + cfg.heading_boost * sum(idf[t] for t in q_tokens if t in heads) / q_total
             if kind and states(c.chunk.text, kind):
                 c.fused *= 1 + cfg.answer_type_boost
-        return sorted(cands.values(), key=lambda c: (-c.fused, -c.relevance))
+        ranked = sorted(cands.values(), key=lambda c: (-c.fused, -c.relevance))
+        return self._other_language_in_view(ranked, cfg) if cfg.translate else ranked
+
+    @staticmethod
+    def _other_language_in_view(ranked: list[Candidate], cfg: RetrievalConfig) -> list[Candidate]:
+        """Move the other language's best passage up to place `other_lang_slot` when every
+        passage above it is in one language and it is about as relevant as they are (within
+        `other_lang_slot_gap`): the language preference ranks, it must not push out of view a
+        passage of the other collection that scores as well (an English question about a PRC
+        rule whose words the handbook also uses). The order of the others is kept."""
+        slot = cfg.other_lang_slot
+        if not slot or len(ranked) <= slot:
+            return ranked
+        head = {c.chunk.meta.get("language") for c in ranked[:slot]}
+        if len(head) != 1:
+            return ranked
+        j = next((j for j, c in enumerate(ranked) if c.chunk.meta.get("language") not in head), None)
+        top = max(c.relevance for c in ranked[:slot])
+        if j is None or ranked[j].relevance < top - cfg.other_lang_slot_gap:
+            return ranked
+        ranked.insert(slot - 1, ranked.pop(j))
+        return ranked
 
     def translations(
         self, q_tokens: list[str], qlang: str, snap: Snapshot
