@@ -279,8 +279,6 @@ class HybridRetriever:
             if cfg.dense:
                 cands.setdefault(i, Candidate(snap.chunks[i])).ranks["dense"] = r
                 r += 1
-        if allowed is not None:
-            cands = {i: c for i, c in cands.items() if c.audience in allowed}
         missing = [i for i in cands if i not in cos_by_idx]
         if missing:
             vecs = self.store.vectors([snap.chunks[i].id for i in missing])
@@ -349,7 +347,12 @@ class HybridRetriever:
             if kind and states(c.chunk.text, kind):
                 c.fused *= 1 + cfg.answer_type_boost
         ranked = sorted(cands.values(), key=lambda c: (-c.fused, -c.relevance))
-        return self._other_language_in_view(ranked, cfg) if cfg.translate else ranked
+        if cfg.translate:
+            ranked = self._other_language_in_view(ranked, cfg)
+        # the audience filter comes last: the language choice and the other-language place look
+        # at every passage, so a filter drops passages without changing the others' order
+        # (answering relies on it to ask for the user's roles only when it matters)
+        return ranked if allowed is None else [c for c in ranked if c.audience in allowed]
 
     @staticmethod
     def _other_language_in_view(ranked: list[Candidate], cfg: RetrievalConfig) -> list[Candidate]:
