@@ -64,6 +64,15 @@ class RetrievalConfig:
     #: the boost of the other language when it is preferred (the evidence for it is strong)
     switch_boost: float = 0.5
     vote_depth: int = 10
+    #: ... or when the other language's most relevant passage beats the user's language's by this
+    #: margin of relevance (an absolute score, comparable across passages: see module docstring).
+    #: Chosen on the tuning part (README, issue 16); None = the vote alone
+    switch_margin: float | None = 0.05
+    #: the other language's best passage is moved up to this place (1-based) when the places
+    #: above are all in one language and it is within `other_lang_slot_gap` of their relevance
+    #: (see `_other_language_in_view`); both chosen on the tuning part. None = off
+    other_lang_slot: int | None = 3
+    other_lang_slot_gap: float = 0.03
 
 
 @dataclass
@@ -270,8 +279,6 @@ class HybridRetriever:
             if cfg.dense:
                 cands.setdefault(i, Candidate(snap.chunks[i])).ranks["dense"] = r
                 r += 1
-        if allowed is not None:
-            cands = {i: c for i, c in cands.items() if c.audience in allowed}
         missing = [i for i in cands if i not in cos_by_idx]
         if missing:
             vecs = self.store.vectors([snap.chunks[i].id for i in missing])
@@ -314,6 +321,14 @@ class HybridRetriever:
             other = max(set(near), key=near.count)
             if other != qlang and near.count(other) / len(near) >= cfg.dense_vote:
                 preferred = other
+        if cfg.translate and cfg.switch_margin is not None and preferred == qlang:
+            best: dict[str, float] = {}
+            for c in cands.values():
+                lang_c = c.chunk.meta.get("language", "")
+                best[lang_c] = max(best.get(lang_c, 0.0), c.relevance)
+            rivals = [(r, lang_c) for lang_c, r in best.items() if lang_c != qlang]
+            if rivals and max(rivals)[0] > best.get(qlang, 0.0) + cfg.switch_margin:
+                preferred = max(rivals)[1]
         for c in cands.values():
             fused = 0.0
             if "dense" in c.ranks:
@@ -331,7 +346,33 @@ class HybridRetriever:
                 c.fused *= 1 + cfg.heading_boost * sum(idf[t] for t in q_tokens if t in heads) / q_total
             if kind and states(c.chunk.text, kind):
                 c.fused *= 1 + cfg.answer_type_boost
-        return sorted(cands.values(), key=lambda c: (-c.fused, -c.relevance))
+        ranked = sorted(cands.values(), key=lambda c: (-c.fused, -c.relevance))
+        if cfg.translate:
+            ranked = self._other_language_in_view(ranked, cfg)
+        # the audience filter comes last: the language choice and the other-language place look
+        # at every passage, so a filter drops passages without changing the others' order
+        # (answering relies on it to ask for the user's roles only when it matters)
+        return ranked if allowed is None else [c for c in ranked if c.audience in allowed]
+
+    @staticmethod
+    def _other_language_in_view(ranked: list[Candidate], cfg: RetrievalConfig) -> list[Candidate]:
+        """Move the other language's best passage up to place `other_lang_slot` when every
+        passage above it is in one language and it is about as relevant as they are (within
+        `other_lang_slot_gap`): the language preference ranks, it must not push out of view a
+        passage of the other collection that scores as well (an English question about a PRC
+        rule whose words the handbook also uses). The order of the others is kept."""
+        slot = cfg.other_lang_slot
+        if not slot or len(ranked) <= slot:
+            return ranked
+        head = {c.chunk.meta.get("language") for c in ranked[:slot]}
+        if len(head) != 1:
+            return ranked
+        j = next((j for j, c in enumerate(ranked) if c.chunk.meta.get("language") not in head), None)
+        top = max(c.relevance for c in ranked[:slot])
+        if j is None or ranked[j].relevance < top - cfg.other_lang_slot_gap:
+            return ranked
+        ranked.insert(slot - 1, ranked.pop(j))
+        return ranked
 
     def translations(
         self, q_tokens: list[str], qlang: str, snap: Snapshot
