@@ -58,6 +58,6 @@ def test_forged_identity_is_treated_as_anonymous(stack: Stack) -> None:
     from hrbot.identity import sign_identity
 
     sender = f"web:{uuid.uuid4().hex[:6]}"
-    forged = sign_identity("E1001", "web", "not-the-secret", sender=sender)
+    forged = sign_identity("E1001", "web", "not-the-secret-but-as-long-as-a-real-one", sender=sender)
     replies = stack.say(sender, "/request_handoff", identity=forged)
     assert "not signed in" in texts(replies), texts(replies)
