@@ -345,21 +345,6 @@ class KnowledgeStore:
             out.append((cid, 1.0 - float(dist), (meta or {}).get("content_hash", "")))
         return out
 
-    def neighbours(self, chunk_id: str, span: int = 1) -> list[StoredChunk]:
-        """The chunks up to `span` places before and after one chunk in its own document, in
-        document order (the snapshot keeps chunks by source and position). An answer looks there:
-        a rule's number is often one section away from the section that ranked first."""
-        snap = self.snapshot()
-        i = snap.by_id.get(chunk_id)
-        if i is None:
-            return []
-        source = snap.chunks[i].source
-        return [
-            snap.chunks[j]
-            for j in range(max(0, i - span), min(len(snap.chunks), i + span + 1))
-            if j != i and snap.chunks[j].source == source
-        ]
-
     def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
         """Stored vectors by chunk id: from the exact-search matrix when it is loaded (a Chroma
         `get` of a few dozen ids costs tens of milliseconds), else from Chroma."""
