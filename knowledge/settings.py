@@ -36,8 +36,9 @@ class KnowledgeSettings(BaseSettings):
     #: cited, with a plain "may not answer exactly" and an offer to ask HR ("hedged"). Chosen on
     #: the tuning part so that at most 1 in 10 answerable questions is refused.
     knowledge_hedge_confidence: dict[str, float] = {"en": 0.30, "zh": 0.24}
-    #: Maximum characters of an extractive answer (Chinese: half); a passage of up to 3/4 of it is
-    #: quoted whole. Chosen on the dev set, facts against reading (README, policy answers).
+    #: Maximum characters of an extractive answer (Chinese: 0.6 of it, `answering.ZH_SHARE`); a
+    #: passage of up to 3/4 of it is quoted whole. Chosen on the dev set, facts against reading
+    #: (README, policy answers).
     knowledge_answer_chars: int = 560
     knowledge_embed_threads: int = 2
 

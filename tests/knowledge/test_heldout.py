@@ -19,10 +19,10 @@ TEST_PART = [HELDOUT / f"{name}.test.yaml" for name in ("en_handbook", "zh_regul
 
 #: set -> (hit@1, hit@3, facts) floors, a little under the README's test-part figures
 RETRIEVAL_FLOORS = {
-    "en": (0.74, 0.90, 0.53),
-    "zh": (0.72, 0.88, 0.65),
-    "en→zh": (0.60, 0.95, 0.25),
-    "zh→en": (0.60, 0.70, 0.20),
+    "en": (0.74, 0.90, 0.57),
+    "zh": (0.72, 0.88, 0.78),
+    "en→zh": (0.60, 0.95, 0.35),
+    "zh→en": (0.60, 0.70, 0.25),
 }
 #: question language -> (unanswerable answered without a caveat at most, answerable refused at most)
 GRADE_CEILINGS = {"en": (0.2, 0.25), "zh": (0.1, 0.08)}

@@ -202,8 +202,10 @@ def test_a_running_reader_sees_another_processs_upload_and_removal(tmp_path: Pat
 
 
 def test_the_section_about_the_asked_topic_answers_it(kb, tmp_path: Path) -> None:
-    """Several sections mention sick leave hours; the answer comes from the 'Sick leave' section
-    and states the number asked for, with that section cited."""
+    """Several sections mention sick leave hours; the answer opens with the 'Sick leave' section,
+    which states the number asked for, cited first. (Sentences of other sections about as relevant
+    may follow it within the budget: on the held-out questions that put facts in 4 more answers of
+    the test part than stopping after the short section; README, "The fact asked".)"""
     _write(
         tmp_path / "d" / "leave.md",
         "# Leave\n\n## Annual leave\n\nYou earn annual leave every pay period. New staff earn four "
@@ -217,7 +219,7 @@ def test_the_section_about_the_asked_topic_answers_it(kb, tmp_path: Path) -> Non
     kb.ingest([tmp_path / "d"], progress=False)
     ans = kb.answer("how many hours of sick leave do i earn every pay period?", lang="en")
     assert ans.confident and ans.sources[0].section == "Sick leave"
-    assert "four hours every pay period" in ans.answer and "annual leave" not in ans.answer
+    assert ans.answer.startswith("Everyone earns the same: four hours every pay period.")
 
 
 def test_excerpts_keep_list_numbers_and_asides_with_their_sentence() -> None:
