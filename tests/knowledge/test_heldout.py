@@ -25,7 +25,7 @@ RETRIEVAL_FLOORS = {
     "zh→en": (0.60, 0.70, 0.25),
 }
 #: question language -> (unanswerable answered without a caveat at most, answerable refused at most)
-GRADE_CEILINGS = {"en": (0.2, 0.15), "zh": (0.1, 0.08)}
+GRADE_CEILINGS = {"en": (0.2, 0.2), "zh": (0.1, 0.08)}
 
 
 @pytest.fixture(scope="module")
