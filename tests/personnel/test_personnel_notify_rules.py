@@ -171,12 +171,23 @@ def test_quiet_hours_and_daily_cap_hold_notices_back(api: Api) -> None:
             # two reminders within the cap, and the HR reply, which is never held
             assert sorted(n.kind for n in batch) == ["case_reply", "training_reminder", "training_reminder"]
             for n in batch:
-                outbox.record_sent(s, n.id, worker="w", channels=["web"])
+                outbox.record_sent(s, n.id, worker="w", channels=["web", "telegram"])
             held = notices(api.url, kind="training_reminder", status="pending")
             assert len(held) == 2 and all(
                 outbox._aware(n.next_attempt_at) > datetime.now(timezone.utc) for n in held
             )
             assert outbox.claim_due(s, worker="w", settings=settings) == []
+            # the cap counts pushes: two notices only the web inbox got do not use up E1002's two
+            for i in range(4):
+                outbox.notify(
+                    s, employee_id="E1002", kind="training_reminder", params={"i": i}, dedupe_key=f"w{i}"
+                )
+                s.commit()
+                (n,) = outbox.claim_due(s, worker="w", settings=settings)
+                outbox.record_sent(s, n.id, worker="w", channels=["web"] if i < 2 else ["web", "telegram"])
+            outbox.notify(s, employee_id="E1002", kind="training_reminder", params={"i": 4}, dedupe_key="w4")
+            s.commit()
+            assert outbox.claim_due(s, worker="w", settings=settings) == []  # two pushed: that is the cap
     finally:
         engine.dispose()
 

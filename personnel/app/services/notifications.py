@@ -334,7 +334,10 @@ def _sent_today(session: Session, employee_id: str, now: datetime, settings: Set
                 Notification.employee_id == employee_id,
                 Notification.kind.in_(paced),
                 or_(
-                    (Notification.status == "sent") & (Notification.sent_at >= _day_start(now, settings)),
+                    # pushed today (a notice only the web inbox got, or read there, pushed nothing)
+                    (Notification.status == "sent")
+                    & (Notification.sent_at >= _day_start(now, settings))
+                    & (func.coalesce(Notification.channel, "") != "web"),
                     (Notification.status == "pending") & (Notification.claimed_until > now),
                 ),
             )
