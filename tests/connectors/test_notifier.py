@@ -359,6 +359,45 @@ def _outbox_rows(url: str) -> tuple[set[str], set[str]]:
     return interrupted, workers
 
 
+def _two_notifiers_one_stopped(
+    backend_factory: Callable[..., Backend],
+    fake_tg: FakeTelegram,
+    *,
+    batch: int,
+    lease_s: int,
+    send_delay_s: float,
+    stop: Callable[[Backend], None],
+) -> tuple[Counter[str], set[str], set[str]]:
+    """Two notifiers on PostgreSQL share 200 notices; after a quarter, ``stop`` ends instance "a" and
+    a third starts. Returns what the fake Bot API got (marker -> times), the markers the outbox calls
+    interrupted, and the instances that sent."""
+    url = _pg_url()
+    b = backend_factory(
+        db_url=url,
+        NOTIFY_DAILY_CAP="0",
+        NOTIFY_RULES_INTERVAL_S="0",
+        NOTIFY_BATCH_SIZE=str(batch),
+        NOTIFY_LEASE_S=str(lease_s),
+        NOTIFY_CONCURRENCY="2",
+    )
+    try:
+        _queue_markers(b, url)
+        fake_tg.send_delay_s = send_delay_s
+        b.spawn("a", "notifier")
+        b.spawn("b", "notifier")
+        wait_until(lambda: len(_delivered(fake_tg)) >= TOTAL // 4, 60, "a quarter delivered\n" + b.log("a"))
+        stop(b)
+        b.spawn("a2", "notifier")
+        wait_until(lambda: b.count(status="sent") == TOTAL, 90, "every notice sent\n" + b.log("b"))
+        for name in ("b", "a2"):  # stopped, nothing more can arrive: what the API got is final
+            b.terminate(name)
+        interrupted, workers = _outbox_rows(url)
+        return _delivered(fake_tg), interrupted, workers
+    finally:
+        b.stop()
+        _drop_pg(url)
+
+
 @pytest.mark.postgres
 def test_two_notifiers_on_postgres_one_stopped_mid_batch_send_each_notice_once(
     backend_factory: Callable[..., Backend], fake_tg: FakeTelegram
@@ -366,35 +405,18 @@ def test_two_notifiers_on_postgres_one_stopped_mid_batch_send_each_notice_once(
     """The way processes are stopped (SIGTERM: a deploy, `kill`, Ctrl-C): the calls on the wire
     finish and are recorded, the rest of the batch is given back at once (the lease is long, so
     waiting for it to lapse would fail the test), and every notice arrives exactly once."""
-    url = _pg_url()
-    b = backend_factory(
-        db_url=url,
-        NOTIFY_DAILY_CAP="0",
-        NOTIFY_RULES_INTERVAL_S="0",
-        NOTIFY_BATCH_SIZE="40",
-        NOTIFY_LEASE_S="300",
-        NOTIFY_CONCURRENCY="2",
-    )
-    try:
-        _queue_markers(b, url)
-        fake_tg.send_delay_s = 0.05
-        b.spawn("a", "notifier")
-        b.spawn("b", "notifier")
-        wait_until(lambda: len(_delivered(fake_tg)) >= TOTAL // 4, 60, "a quarter delivered\n" + b.log("a"))
+
+    def terminate(b: Backend) -> None:
         b.terminate("a")  # mid-batch: a batch of 40 takes ~1 s at this pace
         assert "notices_released" in b.log("a"), b.log("a")
-        b.spawn("a2", "notifier")
-        wait_until(lambda: b.count(status="sent") == TOTAL, 60, "every notice sent\n" + b.log("b"))
-        time.sleep(0.5)
-        got = _delivered(fake_tg)
-        assert set(got) == {f"marker-{i:04d}" for i in range(TOTAL)}  # nothing lost
-        assert [m for m, n in got.items() if n > 1] == []  # nothing twice
-        interrupted, workers = _outbox_rows(url)
-        assert interrupted == set()
-        assert len(workers) >= 2  # the instances shared the work
-    finally:
-        b.stop()
-        _drop_pg(url)
+
+    got, interrupted, workers = _two_notifiers_one_stopped(
+        backend_factory, fake_tg, batch=40, lease_s=300, send_delay_s=0.05, stop=terminate
+    )
+    assert set(got) == {f"marker-{i:04d}" for i in range(TOTAL)}  # nothing lost
+    assert [m for m, n in got.items() if n > 1] == []  # nothing twice
+    assert interrupted == set()
+    assert len(workers) >= 2  # the instances shared the work
 
 
 @pytest.mark.postgres
@@ -404,32 +426,16 @@ def test_two_notifiers_on_postgres_one_killed_outright_resend_only_what_was_on_t
     """SIGKILL (a crash, power loss): nothing is lost; the only notices that may arrive twice are
     those whose channel call had started (at most NOTIFY_CONCURRENCY), and the outbox names them.
     A chat API without idempotency keys cannot tell whether an interrupted call reached the person."""
-    url = _pg_url()
-    b = backend_factory(
-        db_url=url,
-        NOTIFY_DAILY_CAP="0",
-        NOTIFY_RULES_INTERVAL_S="0",
-        NOTIFY_BATCH_SIZE="10",
-        NOTIFY_LEASE_S="3",
-        NOTIFY_CONCURRENCY="2",
+    got, interrupted, workers = _two_notifiers_one_stopped(
+        backend_factory,
+        fake_tg,
+        batch=10,
+        lease_s=3,
+        send_delay_s=0.02,
+        stop=lambda b: b.kill("a"),  # SIGKILL in the middle of its batch: no clean shutdown
     )
-    try:
-        _queue_markers(b, url)
-        fake_tg.send_delay_s = 0.02
-        b.spawn("a", "notifier")
-        b.spawn("b", "notifier")
-        wait_until(lambda: len(_delivered(fake_tg)) >= TOTAL // 4, 60, "a quarter delivered\n" + b.log("a"))
-        b.kill("a")  # SIGKILL in the middle of its batch: no clean shutdown
-        b.spawn("a2", "notifier")
-        wait_until(lambda: b.count(status="sent") == TOTAL, 90, "every notice sent\n" + b.log("b"))
-        time.sleep(1.0)
-        got = _delivered(fake_tg)
-        assert set(got) == {f"marker-{i:04d}" for i in range(TOTAL)}  # nothing lost
-        twice = {m for m, n in got.items() if n > 1}
-        interrupted, workers = _outbox_rows(url)
-        # the rest of the killed instance's batch (leased, never on the wire) is not marked
-        assert len(interrupted) <= 2 and twice <= interrupted, (twice, interrupted)
-        assert len(workers) >= 2
-    finally:
-        b.stop()
-        _drop_pg(url)
+    assert set(got) == {f"marker-{i:04d}" for i in range(TOTAL)}  # nothing lost
+    twice = {m for m, n in got.items() if n > 1}
+    # the rest of the killed instance's batch (leased, never on the wire) is not marked
+    assert len(interrupted) <= 2 and twice <= interrupted, (twice, interrupted)
+    assert len(workers) >= 2

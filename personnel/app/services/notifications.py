@@ -418,6 +418,11 @@ def claim_due(
     return out
 
 
+def _leased_by(worker: str) -> Any:
+    """Still pending and still leased to ``worker`` (a lapsed lease may have been taken since)."""
+    return (Notification.status == "pending") & (Notification.claimed_by == worker)
+
+
 def mark_sending(session: Session, notice_id: int, *, worker: str) -> bool:
     """Note that the channel call is about to start; False when the lease was lost meanwhile.
 
@@ -426,11 +431,7 @@ def mark_sending(session: Session, notice_id: int, *, worker: str) -> bool:
     """
     res = session.execute(
         update(Notification)
-        .where(
-            Notification.id == notice_id,
-            Notification.status == "pending",
-            Notification.claimed_by == worker,
-        )
+        .where(Notification.id == notice_id, _leased_by(worker))
         .values(sending_since=utcnow())
     )
     session.commit()
@@ -445,12 +446,7 @@ def release_unsent(session: Session, notice_ids: Iterable[int], *, worker: str) 
         return 0
     res = session.execute(
         update(Notification)
-        .where(
-            Notification.id.in_(ids),
-            Notification.claimed_by == worker,
-            Notification.status == "pending",
-            Notification.sending_since.is_(None),
-        )
+        .where(Notification.id.in_(ids), _leased_by(worker), Notification.sending_since.is_(None))
         .values(claimed_until=None, attempts=Notification.attempts - 1)
     )
     session.commit()
@@ -461,11 +457,7 @@ def record_sent(session: Session, notice_id: int, *, worker: str, channels: Iter
     """Mark a leased notice delivered on ``channels``; False when the lease was lost meanwhile."""
     res = session.execute(
         update(Notification)
-        .where(
-            Notification.id == notice_id,
-            Notification.status == "pending",
-            Notification.claimed_by == worker,
-        )
+        .where(Notification.id == notice_id, _leased_by(worker))
         .values(
             status="sent",
             sent_at=utcnow(),
@@ -513,9 +505,7 @@ def release(session: Session, notice_id: int, *, worker: str, until: datetime, r
     """Give a leased notice back without counting an attempt (e.g. the channel asked us to wait)."""
     session.execute(
         update(Notification)
-        .where(
-            Notification.id == notice_id, Notification.claimed_by == worker, Notification.status == "pending"
-        )
+        .where(Notification.id == notice_id, _leased_by(worker))
         .values(
             claimed_until=None,
             sending_since=None,
