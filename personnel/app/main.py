@@ -76,6 +76,13 @@ def create_app(settings: Settings | None = None, *, seed: bool | None = None) ->
         with app.state.sessionmaker() as session:  # shipped holiday years the database lacks
             ensure_shipped(session)
             session.commit()
+        if sqlite:  # one process runs SQLite's imports: what it left unfinished died with it
+            from personnel.app.api.routes.imports import mark_interrupted
+
+            with app.state.sessionmaker() as session:
+                if n := mark_interrupted(session):
+                    log.warning("import_jobs_interrupted", extra={"jobs": n})
+                session.commit()
         if settings.seed_demo if seed is None else seed:
             with app.state.sessionmaker() as session:
                 seed_if_empty(session, today=settings.today())

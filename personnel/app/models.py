@@ -473,3 +473,28 @@ class ScimExternalId(Base):
     resource: Mapped[str] = mapped_column(String(10))
     local_id: Mapped[str] = mapped_column(String(40))
     external_id: Mapped[str] = mapped_column(String(200))
+
+
+class ImportJob(Base):
+    """An organisation import started over HTTP: its state and report outlive the process.
+
+    Progress (phase, rows done) is kept in the running process's memory and written here at the
+    start, at the end and, on PostgreSQL, with each heartbeat (``updated_at``), so that another API
+    process can tell a running job from one whose process died (SQLite runs imports in one process,
+    which marks its leftovers interrupted when it starts).
+    """
+
+    __tablename__ = "import_jobs"
+    __table_args__ = (CheckConstraint("status IN ('queued','running','done','failed')", name="status"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    requested_by: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    lang: Mapped[str] = mapped_column(String(2), default="en")  # of the report and of the error
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    phase: Mapped[str] = mapped_column(String(40), default="queued")
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error_code: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

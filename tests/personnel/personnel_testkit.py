@@ -173,17 +173,23 @@ def free_port() -> int:
 class LiveServer:
     base_url: str
     db_url: str
+    proc: subprocess.Popen[bytes] | None = None
 
 
 @contextlib.contextmanager
 def run_server(
-    db_url: str, today: date = TODAY, token: str = TOKEN, seed_demo: bool | None = None
+    db_url: str,
+    today: date = TODAY,
+    token: str = TOKEN,
+    seed_demo: bool | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[LiveServer]:
     """The real service: ``python -m personnel`` in a subprocess on a free port (also used by the
     action tests, with the demo data seeded)."""
     port = free_port()
     env = {
         **os.environ,
+        **(env or {}),
         "PERSONNEL_DATABASE_URL": db_url,
         "PERSONNEL_SERVICE_TOKEN": token,
         "PERSONNEL_TODAY": today.isoformat(),
@@ -212,7 +218,7 @@ def run_server(
             if time.monotonic() > deadline:
                 raise RuntimeError("server did not start in 60 s")
             time.sleep(0.1)
-        yield LiveServer(base, db_url)
+        yield LiveServer(base, db_url, proc)
     finally:
         proc.terminate()
         try:

@@ -6,11 +6,15 @@ import json
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from import_samples import rows, write_csvs, write_xlsx
-from personnel_testkit import REPO, TODAY, Api
+from personnel_testkit import REPO, TODAY, Api, LiveServer, headers, run_server
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -267,3 +271,50 @@ def test_new_employees_without_allocations_are_reported_or_allocated_from_policy
     assert audited >= 4 and report.counts["leave_allocations"].created == 3 + audited
     again = _import(db_url, [write_xlsx(tmp_path / "acme.xlsx")], allocate_from_policy=True)
     assert again.changes == 0
+
+
+def _poll(
+    hr: httpx.Client, job: str, until: Callable[[dict[str, Any]], bool], seconds: float = 60
+) -> dict[str, Any]:
+    deadline = time.monotonic() + seconds
+    while True:
+        status = hr.get(f"/imports/{job}").json()
+        if until(status) or time.monotonic() > deadline:
+            return status
+        time.sleep(0.05)
+
+
+def test_an_import_job_outlives_its_process(db_url: str, tmp_path: Path) -> None:
+    """An HR admin's import whose backend process is killed mid-run (a crash, a deploy without a
+    drain): nothing was written, and the job, asked again after the restart (SQLite) or from another
+    process (PostgreSQL), says it was interrupted, in the language it was started in; a finished
+    job's report is still there after the restart."""
+    from bench.import_bench import organisation
+
+    small = {"files": ("acme.xlsx", write_xlsx(tmp_path / "acme.xlsx").read_bytes())}
+    big = [("files", (s.name, s.data)) for s in organisation(20_000, TODAY.year)]
+    fast_beats = {"PERSONNEL_IMPORT_HEARTBEAT_SECONDS": "0.5"}
+    with run_server(db_url, env=fast_beats) as first, _hr(first) as hr:
+        done = hr.post("/imports?wait=true&dry_run=true", files=small).json()
+        assert done["status"] == "done"
+        started = hr.post("/imports?lang=zh", files=big)
+        assert started.status_code == 202
+        job = started.json()["id"]
+        running = _poll(hr, job, lambda j: j["done"] > 0 or j["status"] != "queued")
+        assert running["status"] == "running", running
+        before = _counts(db_url)
+        assert first.proc is not None
+        first.proc.kill()
+        first.proc.wait(timeout=10)
+    assert _counts(db_url) == before  # the import is one transaction: a killed one wrote nothing
+    with run_server(db_url, env=fast_beats) as second, _hr(second) as hr:
+        again = hr.get(f"/imports/{done['id']}").json()
+        assert again["status"] == "done" and again["report"] == done["report"]
+        lost = _poll(hr, job, lambda j: j["status"] == "failed", seconds=30)
+        assert lost["status"] == "failed" and lost["error_code"] == "interrupted", lost
+        assert "中断" in lost["error"] and "重新" in lost["error"]  # in the language it was started in
+        assert hr.get("/imports/nope").status_code == 404
+
+
+def _hr(server: LiveServer) -> httpx.Client:
+    return httpx.Client(base_url=server.base_url, headers=headers("E1003"), timeout=60)

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # this many days.
     notify_year_end_from_day: int = Field(1, ge=1, le=31, alias="NOTIFY_YEAR_END_FROM_DAY")
     notify_contract_end_days: int = Field(60, ge=1, le=366, alias="NOTIFY_CONTRACT_END_DAYS")
+    # A running organisation import tells the database it is alive this often (PostgreSQL; other
+    # API processes follow it); silent for six beats, it is reported interrupted.
+    import_heartbeat_seconds: float = Field(10, gt=0, alias="PERSONNEL_IMPORT_HEARTBEAT_SECONDS")
     # The identity provider's bearer token for /scim/v2; empty disables the SCIM endpoints.
     scim_token: str = Field("", alias="PERSONNEL_SCIM_TOKEN")
 

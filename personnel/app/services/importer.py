@@ -252,6 +252,24 @@ SUMMARY = {
     ),
 }
 
+#: why an import job ended without a report (the import is one transaction: nothing was written)
+JOB_ERRORS = {
+    "failed": (
+        "The import failed unexpectedly: nothing was written. Try again; if it fails again, "
+        "give HR IT the job id {id}.",
+        "导入意外失败：未写入任何数据。请重试；如再次失败，请将任务编号 {id} 告知人事信息部门。",
+    ),
+    "interrupted": (
+        "The import was interrupted (the service restarted): nothing was written. Start it again.",
+        "导入被中断（服务已重启）：未写入任何数据。请重新开始导入。",
+    ),
+}
+
+
+def job_error(code: str, lang: str, job_id: str) -> str:
+    en, zh = JOB_ERRORS[code]
+    return (zh if lang == "zh" else en).format(id=job_id)
+
 
 def summary(r: Report) -> str:
     n = sum(1 for e in r.errors if not e.warning)
