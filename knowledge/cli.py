@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from knowledge.api import KnowledgeBase
+    from knowledge.models import EvalReport
 
 app = typer.Typer(
     help="Knowledge base: ingest HR documents, search them, evaluate retrieval.", no_args_is_help=True
@@ -133,6 +137,14 @@ def eval_(
             "(also in --json-out).",
         ),
     ] = False,
+    reliability: Annotated[
+        Path | None,
+        typer.Option(
+            "--reliability",
+            help="Also print the relevance reliability table per question language and draw it to this "
+            "PNG (tuning parts only: not with --blind; needs matplotlib, a dev dependency).",
+        ),
+    ] = None,
 ) -> None:
     """Ingest the corpus into a separate store and report, per language and cross-lingual set,
     hit@1, hit@3, MRR, facts and the three answer grades (answer / hedged / refused)."""
@@ -147,10 +159,14 @@ def eval_(
     if missing:
         typer.echo(f"no such eval file: {', '.join(missing)}", err=True)
         raise typer.Exit(2)
+    if reliability and blind:
+        typer.echo("--reliability is for tuning parts: a test part is looked at by category only", err=True)
+        raise typer.Exit(2)
     if compare:
         typer.echo(_kb(chroma_path=store).compare_retrievers(eval_files, corpus_root=corpus))
         return
-    rep = _kb(chroma_path=store).evaluate(eval_files, corpus_root=corpus, progress=True)
+    kb = _kb(chroma_path=store)
+    rep = kb.evaluate(eval_files, corpus_root=corpus, progress=True)
     if blind:
         rep = blind_report(rep)
     typer.echo(rep.markdown())
@@ -159,6 +175,30 @@ def eval_(
         typer.echo(category_table(rep))
     if json_out:
         json_out.write_text(rep.model_dump_json(indent=2), encoding="utf-8")
+    if reliability:
+        _reliability(kb, rep, reliability)
+
+
+def _reliability(kb: KnowledgeBase, rep: EvalReport, path: Path) -> None:
+    """The relevance score against what it should predict, with the grade thresholds (issue 16)."""
+    from knowledge.evaluation import reliability as bins_of
+    from knowledge.evaluation import reliability_markdown, reliability_plot
+    from knowledge.models import EvalReport
+
+    cfg = kb.settings
+    thresholds = {
+        lang: (cfg.knowledge_hedge_confidence[lang], cfg.knowledge_min_confidence[lang])
+        for lang in ("en", "zh")
+    }
+    for lang in ("en", "zh"):
+        sub = EvalReport(details=[d for d in rep.details if d["lang"] == lang])
+        typer.echo(
+            f"\nReliability, questions in {lang} (refused below {thresholds[lang][0]}, answered from "
+            f"{thresholds[lang][1]}):\n"
+        )
+        typer.echo(reliability_markdown(bins_of(sub)))
+    reliability_plot(rep, thresholds, path)
+    typer.echo(f"\nplot: {path}")
 
 
 def ask_command(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -187,3 +188,78 @@ def compare(kb: KnowledgeBase, eval_file: Path | list[Path]) -> str:
             cells += [f"{m.hit1:.2f}", f"{m.hit3:.2f}", f"{m.mrr:.2f}"] if m else ["-", "-", "-"]
         rows.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
+
+
+#: relevance bins of the reliability table (the grade thresholds are edges) and of the plot (even)
+RELIABILITY_EDGES = (0.0, 0.24, 0.30, 0.35, 0.40, 0.45, 0.53, 1.0)
+PLOT_EDGES = tuple(round(0.15 + 0.05 * i, 2) for i in range(12))  # 0.15 … 0.70
+Bin = dict[str, float]
+
+
+def reliability(rep: EvalReport, edges: tuple[float, ...] = RELIABILITY_EDGES) -> list[Bin]:
+    """Per relevance bin: how many questions, and the share that were answerable, had the right
+    document first and got the fact shown: what a relevance threshold can and cannot tell apart."""
+    out: list[Bin] = []
+
+    def clipped(d: dict) -> float:  # the end bins take what lies beyond them
+        return min(max(float(d.get("confidence") or 0.0), edges[0]), edges[-1] - 1e-9)
+
+    for lo, hi in itertools.pairwise(edges):
+        rows = [d for d in rep.details if lo <= clipped(d) < hi]
+        ans = [d for d in rows if d["answerable"]]
+        n = len(rows) or 1
+        out.append(
+            {
+                "lo": lo,
+                "hi": hi,
+                "n": len(rows),
+                "answerable": len(ans) / n,
+                "first": sum(d["rank"] == 1 for d in ans) / n,
+                "fact": sum(bool(d.get("facts_ok")) for d in ans) / n,
+            }
+        )
+    return out
+
+
+def reliability_markdown(bins: list[Bin]) -> str:
+    lines = ["| relevance | questions | answerable | right document first | fact shown |"]
+    lines.append("|---|---|---|---|---|")
+    for b in (b for b in bins if b["n"]):
+        shares = " | ".join(f"{b[k]:.2f}" for k in ("answerable", "first", "fact"))
+        lines.append(f"| {b['lo']:.2f}–{b['hi']:.2f} | {b['n']:.0f} | {shares} |")
+    return "\n".join(lines)
+
+
+def reliability_plot(rep: EvalReport, thresholds: dict[str, tuple[float, float]], path: Path) -> None:
+    """A reliability diagram per question language (matplotlib, a dev dependency): the share of
+    answerable questions per relevance bin, the share whose fact was shown, and the two grade
+    thresholds (refused below the first, answered plainly from the second, hedged between)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    langs = [lang for lang in ("en", "zh") if any(d["lang"] == lang for d in rep.details)]
+    fig, axes = plt.subplots(1, len(langs), figsize=(5.5 * len(langs), 3.8), sharey=True, squeeze=False)
+    names = {"en": "questions in English", "zh": "questions in Chinese"}
+    for ax, lang in zip(axes[0], langs, strict=True):
+        sub = EvalReport(details=[d for d in rep.details if d["lang"] == lang])
+        bins = [b for b in reliability(sub, PLOT_EDGES) if b["n"]]
+        mids = [(b["lo"] + b["hi"]) / 2 for b in bins]
+        widths = [0.9 * (b["hi"] - b["lo"]) for b in bins]
+        ax.bar(mids, [b["answerable"] for b in bins], width=widths, color="#9ecae1", label="answerable")
+        ax.plot(mids, [b["fact"] for b in bins], "o-", color="#08519c", label="answerable, fact shown")
+        for x, b in zip(mids, bins, strict=True):
+            ax.annotate(f"{b['n']:.0f}", (x, b["answerable"] + 0.01), ha="center", fontsize=7, color="#444")
+        low, high = thresholds.get(lang, (0.0, 0.0))
+        ax.axvline(low, color="#d62728", ls="--", lw=1, label=f"refused below {low:.2f}")
+        ax.axvline(high, color="#2ca02c", ls="--", lw=1, label=f"answered from {high:.2f}")
+        ax.set_title(f"{names[lang]} (n={len(sub.details)})", fontsize=10)
+        ax.set_xlabel("relevance of the best passage (bins of 0.05; number of questions above each)")
+        ax.set_xlim(PLOT_EDGES[0], PLOT_EDGES[-1])
+        ax.set_ylim(0, 1.1)
+        ax.legend(fontsize=7, loc="lower right")
+    axes[0][0].set_ylabel("share of the questions in the bin")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
