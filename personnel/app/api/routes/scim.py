@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
@@ -30,7 +31,7 @@ from scim2_models import (
     PatchOp,
     User,
 )
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from personnel.app.api.deps import get_session, get_settings
@@ -235,6 +236,35 @@ async def _body(request: Request) -> Any:
         raise ScimError(400, "the body is not JSON", "invalidSyntax") from exc
 
 
+def _page(
+    session: Session,
+    q: Select[Any],
+    start_index: int,
+    count: int,
+    list_model: Any,
+    resource_of: Callable[[Any], Any],
+) -> JSONResponse:
+    """One page of a filtered list, as a SCIM ListResponse (Users and Groups alike)."""
+    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    rows = session.scalars(q.offset(start_index - 1).limit(count)).all()
+    lr = list_model(
+        total_results=total,
+        start_index=start_index,
+        items_per_page=len(rows),
+        resources=[resource_of(r) for r in rows] or None,
+    )
+    return JSONResponse(lr.model_dump(scim_ctx=Context.SEARCH_RESPONSE), media_type=MEDIA)
+
+
+def _patch(op_model: Any, body: Any, current: Any) -> None:
+    """Apply a PatchOp to the resource as it is now; what cannot be applied is the caller's error."""
+    op = _parse(op_model, body, Context.RESOURCE_PATCH_REQUEST)
+    try:
+        op.patch(current)
+    except Exception as exc:  # the library raises its SCIM exceptions and ValueErrors
+        raise ScimError(400, f"cannot apply the patch: {exc}", "invalidValue") from exc
+
+
 def _get_emp(session: Session, user_id: str) -> Employee:
     emp = session.get(Employee, user_id) if len(user_id) <= 20 else None
     if emp is None:
@@ -303,16 +333,9 @@ def list_users(
             q = q.where(Employee.id == value)
         else:
             q = q.where(Employee.name_en == value)
-    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = session.scalars(q.offset(start_index - 1).limit(count)).all()
-    base = _base(request)
-    lr = ListResponse[UserE](
-        total_results=total,
-        start_index=start_index,
-        items_per_page=len(rows),
-        resources=[user_of(session, e, base) for e in rows] or None,
+    return _page(
+        session, q, start_index, count, ListResponse[UserE], lambda e: user_of(session, e, _base(request))
     )
-    return JSONResponse(lr.model_dump(scim_ctx=Context.SEARCH_RESPONSE), media_type=MEDIA)
 
 
 @router.put("/Users/{user_id}")
@@ -340,11 +363,7 @@ async def patch_user(
     base = _base(request)
     current = user_of(session, emp, base)
     _check_etag(if_match, current.meta.version)
-    op = _parse(PatchOp[UserE], await _body(request), Context.RESOURCE_PATCH_REQUEST)
-    try:
-        op.patch(current)
-    except Exception as exc:  # the library raises its SCIM exceptions and ValueErrors
-        raise ScimError(400, f"cannot apply the patch: {exc}", "invalidValue") from exc
+    _patch(PatchOp[UserE], await _body(request), current)
     before = audit.snapshot(emp)
     _apply_user(session, emp, current, request.app.state.settings.today(), replace=False)
     _set_external(session, "User", emp.id, current.external_id)
@@ -411,6 +430,15 @@ def _set_members(session: Session, dept: Department, members: list[Any] | None) 
         )
 
 
+def _apply_group(session: Session, dept: Department, g: Group) -> None:
+    """A replaced or patched group onto the department: name, externalId, members."""
+    if g.display_name:
+        dept.name_en = g.display_name[:200]
+    _set_external(session, "Group", dept.code, g.external_id)
+    _set_members(session, dept, g.members)
+    session.flush()
+
+
 @router.post("/Groups")
 async def create_group(request: Request, _: Auth, session: Db) -> JSONResponse:
     g = _parse(Group, await _body(request), Context.RESOURCE_CREATION_REQUEST)
@@ -465,16 +493,9 @@ def list_groups(
                 (ScimExternalId.local_id == Department.code) & (ScimExternalId.resource == "Group"),
             )
             q = q.where(ScimExternalId.external_id == value)
-    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = session.scalars(q.offset(start_index - 1).limit(count)).all()
-    base = _base(request)
-    lr = ListResponse[Group](
-        total_results=total,
-        start_index=start_index,
-        items_per_page=len(rows),
-        resources=[group_of(session, d, base) for d in rows] or None,
+    return _page(
+        session, q, start_index, count, ListResponse[Group], lambda d: group_of(session, d, _base(request))
     )
-    return JSONResponse(lr.model_dump(scim_ctx=Context.SEARCH_RESPONSE), media_type=MEDIA)
 
 
 @router.patch("/Groups/{code}")
@@ -485,17 +506,9 @@ async def patch_group(
     base = _base(request)
     current = group_of(session, dept, base)
     _check_etag(if_match, current.meta.version)
-    op = _parse(PatchOp[Group], await _body(request), Context.RESOURCE_PATCH_REQUEST)
-    try:
-        op.patch(current)
-    except Exception as exc:
-        raise ScimError(400, f"cannot apply the patch: {exc}", "invalidValue") from exc
+    _patch(PatchOp[Group], await _body(request), current)
     before = audit.snapshot(dept)
-    if current.display_name:
-        dept.name_en = current.display_name[:200]
-    _set_external(session, "Group", dept.code, current.external_id)
-    _set_members(session, dept, current.members)
-    session.flush()
+    _apply_group(session, dept, current)
     audit.record(session, ACTOR, "scim.group.patch", "department", dept.code, before, audit.snapshot(dept))
     session.commit()
     return _out(group_of(session, dept, base), 200, Context.RESOURCE_PATCH_RESPONSE)
@@ -510,11 +523,7 @@ async def replace_group(
     _check_etag(if_match, group_of(session, dept, base).meta.version)
     g = _parse(Group, await _body(request), Context.RESOURCE_REPLACEMENT_REQUEST)
     before = audit.snapshot(dept)
-    if g.display_name:
-        dept.name_en = g.display_name[:200]
-    _set_external(session, "Group", dept.code, g.external_id)
-    _set_members(session, dept, g.members)
-    session.flush()
+    _apply_group(session, dept, g)
     audit.record(session, ACTOR, "scim.group.replace", "department", dept.code, before, audit.snapshot(dept))
     session.commit()
     return _out(group_of(session, dept, base), 200, Context.RESOURCE_REPLACEMENT_RESPONSE)
