@@ -12,8 +12,9 @@ from knowledge.models import DocumentInfo, IngestReport
 from knowledge.store import KnowledgeStore, contextual_text
 from knowledge.text import detect_language, tokenize
 
-#: Bump when loading/chunking/tokenising changes, so that unchanged files are re-processed once.
-PIPELINE_VERSION = "4"
+#: Bump when loading/chunking/tokenising or what is stored per chunk changes, so that unchanged
+#: files are re-processed once (5: the English encoder's vectors, `knowledge.minilm`).
+PIPELINE_VERSION = "5"
 _SKIP_NAMES = {"LICENSE.md", "LICENSE", "README.md"}
 
 
