@@ -243,6 +243,19 @@ class HybridRetriever:
             cache[text] = vec
         return vec
 
+    def english_cosines(self, query: str, cands: list[Candidate]) -> None:
+        """Fill `en_cosine` of the English candidates that lack it (their vectors were not
+        stored at ingestion: `KnowledgeSettings.knowledge_en_index`), for an English query."""
+        need = [c for c in cands if c.en_cosine is None and c.chunk.meta.get("language") == "en"]
+        if not need or not self.config.en_encoder:
+            return
+        qen = self.embed_query_en(query)
+        vecs = self.store.en_vectors([c.chunk for c in need])
+        if qen is None or vecs is None:
+            return
+        for c, v in zip(need, vecs @ qen, strict=True):
+            c.en_cosine = float(v)
+
     def candidates(
         self,
         query: str,

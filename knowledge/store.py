@@ -198,16 +198,44 @@ class KnowledgeStore:
         return self._en_embeddings or None
 
     def embed_english(self, texts: list[str], languages: list[str]) -> list[bytes | None]:
-        """MiniLM vectors (float32 bytes) of the English texts; None for the others or without
-        the model (an English model says little of a Chinese passage)."""
-        enc = self.en_embeddings
+        """MiniLM vectors (float32 bytes) of the English texts when `knowledge_en_index` is on;
+        None for the others or without the model (an English model says little of Chinese)."""
         idx = [i for i, lang in enumerate(languages) if lang == "en"]
         out: list[bytes | None] = [None] * len(texts)
-        if enc is None or not idx:
+        if not self.settings.knowledge_en_index or not idx or self.en_embeddings is None:
             return out
+        enc = self.en_embeddings
         vecs = enc.embed_array([texts[i] for i in idx])
         for i, v in zip(idx, vecs, strict=True):
             out[i] = v.astype(np.float32).tobytes()
+        return out
+
+    def en_vectors(self, chunks: list[StoredChunk]) -> np.ndarray | None:
+        """English-encoder vectors of some chunks: stored ones from the snapshot, the others
+        embedded on first use and kept in memory by (id, content_hash), so that a new version
+        of a chunk is embedded anew. None without the model."""
+        enc = self.en_embeddings
+        if enc is None:
+            return None
+        snap = self.snapshot()
+        cache: dict[tuple[str, str], np.ndarray] = self.__dict__.setdefault("_en_cache", {})
+        out = np.zeros((len(chunks), EN_DIM), np.float32)
+        todo = []
+        for j, c in enumerate(chunks):
+            i = snap.by_id.get(c.id)
+            if i is not None and snap.en_has[i] and snap.chunks[i].content_hash == c.content_hash:
+                out[j] = snap.en_matrix[i]
+            elif (c.id, c.content_hash) in cache:
+                out[j] = cache[(c.id, c.content_hash)]
+            else:
+                todo.append(j)
+        if todo:
+            vecs = enc.embed_array([chunks[j].embed_text() for j in todo])
+            if len(cache) + len(todo) > 50_000:  # ~75 MB; a whole corpus' worth is far fewer
+                cache.clear()
+            for j, v in zip(todo, vecs, strict=True):
+                out[j] = v
+                cache[(chunks[j].id, chunks[j].content_hash)] = v
         return out
 
     @property

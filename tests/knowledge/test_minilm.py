@@ -37,3 +37,30 @@ def test_package_is_not_imported() -> None:
 
     minilm.MiniLMEmbeddings().embed_array(["x"])
     assert minilm.PACKAGE not in sys.modules
+
+
+def test_english_vectors_stored_or_lazy_give_the_same_grade(tmp_path: Path) -> None:
+    """With `knowledge_en_index` the registry keeps English chunks' vectors (none for Chinese ones,
+    none left after a removal); without it the graded passages are embedded on first use. Both
+    grade an English question on the same English score."""
+    from knowledge.api import KnowledgeBase
+    from knowledge.settings import KnowledgeSettings
+
+    from .conftest import DEMO
+
+    scores = []
+    for indexed in (True, False):
+        path = tmp_path / str(indexed) / "chroma"
+        kb = KnowledgeBase(KnowledgeSettings(knowledge_chroma_path=path, knowledge_en_index=indexed))
+        kb.ingest([DEMO], progress=False)
+        snap = kb.store.snapshot()
+        langs = np.array([c.meta.get("language") == "en" for c in snap.chunks])
+        assert list(snap.en_has) == (list(langs) if indexed else [False] * len(langs))
+        ans = kb.answer("How many days of annual leave do I get?", lang="en")
+        assert "en_score" in ans.features
+        scores.append(ans.features["en_score"])
+        if indexed:
+            source = snap.chunks[int(np.argmax(langs))].source
+            kb.remove(source)
+            assert not any(c.source == source for c in kb.store.snapshot().chunks)
+    assert scores[0] == pytest.approx(scores[1], abs=1e-5)
