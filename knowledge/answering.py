@@ -54,11 +54,6 @@ EMBED_AT_MOST = 12
 ZH_SHARE = 0.6
 #: an answer looks at no passage below this rank (sources, confidence, sentences)
 ANSWER_DEPTH = 6
-#: share of the English encoder's (MiniLM) cosine in the cosine of an English question and a
-#: sentence of an English passage (the rest is USE's): 0 = USE only. 0.25 / 0.5 / 1.0 gained no
-#: fact on the tuning part and the dev set together (0.5: one more English tuning question, one
-#: fewer dev one), so it is off
-EN_SENTENCE_MIX = 0.0
 #: a negated English word ("unpaid", "non-exempt" gives its parts already); the rest is a word
 _NEGATED = re.compile(r"^(?:un|non)(?=[a-z]{4})")
 #: a worked-example section illustrates a rule, it does not state it: "Credit hours example",
@@ -147,19 +142,8 @@ def _score_sentences(
     # the embedding is most of the cost: only the sentences the cheap part already ranks high
     embedded = sorted(range(len(sents)), key=lambda i: -partial[i])[:EMBED_AT_MOST]
     cos = np.zeros(len(sents))
-    # an English question's sentences of English passages: the English encoder, which tells an
-    # answer from a sentence that only shares its words far better than the multilingual USE
-    en_question = EN_SENTENCE_MIX > 0 and detect_language(question) == "en"
-    qen = retriever.embed_query_en(question) if en_question else None
-    english = [
-        i for i in embedded if qen is not None and cands[sents[i][0]].chunk.meta.get("language") == "en"
-    ]
-    use_only = [i for i in embedded if i not in english] if EN_SENTENCE_MIX >= 1 else embedded
-    if use_only:
-        cos[use_only] = retriever.store.embeddings.embed_array([sents[i][2] for i in use_only]) @ qvec
-    if english:
-        en = retriever.store.en_embeddings.embed_array([sents[i][2] for i in english]) @ qen
-        cos[english] = EN_SENTENCE_MIX * en + (1 - EN_SENTENCE_MIX) * cos[english]
+    if embedded:
+        cos[embedded] = retriever.store.embeddings.embed_array([sents[i][2] for i in embedded]) @ qvec
     return [p + 0.45 * float(c) for p, c in zip(partial, cos, strict=False)]
 
 

@@ -13,8 +13,6 @@ from knowledge.store import KnowledgeStore, contextual_text
 from knowledge.text import detect_language, tokenize
 
 #: Bump when loading/chunking/tokenising changes, so that unchanged files are re-processed once.
-#: (The English encoder's vectors need no bump: a store opened by this version gains their column,
-#: empty, and `hrbot knowledge reindex` fills it when KNOWLEDGE_EN_INDEX is on.)
 PIPELINE_VERSION = "4"
 _SKIP_NAMES = {"LICENSE.md", "LICENSE", "README.md"}
 

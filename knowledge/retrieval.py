@@ -73,13 +73,11 @@ class RetrievalConfig:
     #: (see `_other_language_in_view`); both chosen on the tuning part. None = off
     other_lang_slot: int | None = 3
     other_lang_slot_gap: float = 0.03
-    #: the English encoder (MiniLM) scores an English question against the English passages
-    #: (`Candidate.en_cosine`: the answer's grade uses it); off = USE + BM25 only
+    #: the English encoder (MiniLM) scores an English question against the English passages an
+    #: answer is graded on (`Candidate.en_cosine`, `answering.grade_for_english`); off = USE only.
+    #: Its ranking fused into retrieval (weight 2, chosen on the tuning part) lost English hit@1
+    #: on the test part (0.78 -> 0.75), so it only grades (README, issue 16)
     en_encoder: bool = True
-    #: ... and its ranking joins the fusion with this weight (0 = not). 2.0 was the best on the
-    #: tuning part and the dev set (English tuning hit@3 0.97 -> 1.00, dev hit@1 0.77 -> 0.81) but
-    #: lost on the test part (English hit@1 0.78 -> 0.75, hit@3 and facts equal), so it is off
-    en_dense_weight: float = 0.0
 
 
 @dataclass
@@ -228,32 +226,18 @@ class HybridRetriever:
     def embed_query(self, text: str) -> np.ndarray:
         return self.store.embeddings.embed_array([text])[0]
 
-    def embed_query_en(self, text: str) -> np.ndarray | None:
-        """The English encoder's vector of a question (None without the model); the last few are
-        kept, as retrieval and the answer's sentence choice both need it."""
-        enc = self.store.en_embeddings
-        if enc is None:
-            return None
-        cache: dict[str, np.ndarray] = self.__dict__.setdefault("_en_q", {})
-        vec = cache.get(text)
-        if vec is None:
-            vec = enc.embed_array([text])[0]
-            if len(cache) >= 64:
-                cache.pop(next(iter(cache)))
-            cache[text] = vec
-        return vec
-
     def english_cosines(self, query: str, cands: list[Candidate]) -> None:
-        """Fill `en_cosine` of the English candidates that lack it (their vectors were not
-        stored at ingestion: `KnowledgeSettings.knowledge_en_index`), for an English query."""
+        """Fill `en_cosine` of the English candidates given, for an English query: the English
+        encoder's question–passage cosine, which tells an answer from a passage that only shares
+        the question's words (nothing when the model is not installed)."""
         need = [c for c in cands if c.en_cosine is None and c.chunk.meta.get("language") == "en"]
-        if not need or not self.config.en_encoder:
+        enc = self.store.en_embeddings
+        if not need or not self.config.en_encoder or enc is None:
             return
-        qen = self.embed_query_en(query)
         vecs = self.store.en_vectors([c.chunk for c in need])
-        if qen is None or vecs is None:
+        if vecs is None:
             return
-        for c, v in zip(need, vecs @ qen, strict=True):
+        for c, v in zip(need, vecs @ enc.embed_array([query])[0], strict=True):
             c.en_cosine = float(v)
 
     def candidates(
@@ -316,35 +300,20 @@ class HybridRetriever:
             if cfg.dense:
                 cands.setdefault(i, Candidate(snap.chunks[i])).ranks["dense"] = r
                 r += 1
-        en_cos = None
-        en_order: list[int] = []
-        if qlang == "en" and cfg.en_encoder and snap.en_has.any():
-            qen = self.embed_query_en(query)
-            if qen is not None:
-                en_cos = snap.en_matrix @ qen
-                top_en = np.argsort(-np.where(snap.en_has, en_cos, -np.inf))[:n]
-                en_order = [int(x) for x in top_en if snap.en_has[x]]
-
-        def fill_cosines() -> None:
-            missing = [i for i in cands if i not in cos_by_idx]
-            if missing:
-                vecs = self.store.vectors([snap.chunks[i].id for i in missing])
-                for i in missing:
-                    v = vecs.get(snap.chunks[i].id)
-                    cos_by_idx[i] = float(v @ qvec) if v is not None else 0.0
-
-        fill_cosines()
+        missing = [i for i in cands if i not in cos_by_idx]
+        if missing:
+            vecs = self.store.vectors([snap.chunks[i].id for i in missing])
+            for i in missing:
+                v = vecs.get(snap.chunks[i].id)
+                cos_by_idx[i] = float(v @ qvec) if v is not None else 0.0
         syn = self.glossary.synonym_tokens(query) if cfg.glossary else {}
         idf = {t: snap.bm25.idf(t) for t in terms}
         total = sum(idf[t] * w for t, w in zip(terms, weights, strict=False)) or 1.0
         q_total = sum(idf[t] for t in q_tokens) or 1.0
         a = cfg.relevance_lexical
         kind = expected_answer(query) if cfg.answer_type_boost else None
-
-        def featurize(i: int, c: Candidate) -> None:
+        for i, c in cands.items():
             c.cosine = cos_by_idx.get(i, 0.0)
-            if en_cos is not None and snap.en_has[i]:
-                c.en_cosine = float(en_cos[i])
             c.bm25 = float(bm[i])
             toks = set(c.chunk.tokens)
             q_hit = strict_hit = 0.0
@@ -363,9 +332,6 @@ class HybridRetriever:
             c.relevance = (1 - a) * max(c.cosine, 0.0) + a * c.coverage
             strict_cov = max(strict_hit / q_total, all_cov) if q_tokens else 0.0
             c.strict_relevance = (1 - a) * max(c.cosine, 0.0) + a * strict_cov
-
-        for i, c in cands.items():
-            featurize(i, c)
         # the language preferred is the user's, unless most of the multilingual encoder's nearest
         # passages are in the other language (an English question about a PRC rule): a preference
         # in ranking, never a filter. (Preferring the language of the most relevant passage instead
@@ -384,16 +350,6 @@ class HybridRetriever:
             rivals = [(r, lang_c) for lang_c, r in best.items() if lang_c != qlang]
             if rivals and max(rivals)[0] > best.get(qlang, 0.0) + cfg.switch_margin:
                 preferred = max(rivals)[1]
-        # the English encoder's list joins only once English is the language preferred: it ranks
-        # English passages alone, so before that choice it would outvote the evidence for a PRC
-        # regulation (tuning en->zh hit@1 0.50 -> 0.20 when it joined first)
-        if en_order and cfg.en_dense_weight > 0 and preferred == qlang:
-            new = [i for i in en_order if i not in cands]
-            for r_en, i in enumerate(en_order):
-                cands.setdefault(i, Candidate(snap.chunks[i])).ranks["dense_en"] = r_en
-            fill_cosines()
-            for i in new:
-                featurize(i, cands[i])
         for c in cands.values():
             fused = 0.0
             if "dense" in c.ranks:
@@ -402,8 +358,6 @@ class HybridRetriever:
                 fused += cfg.bm25_weight / (cfg.rrf_k + c.ranks["bm25"])
             if "bm25_x" in c.ranks:
                 fused += cfg.translation_weight / (cfg.rrf_k + c.ranks["bm25_x"])
-            if "dense_en" in c.ranks:
-                fused += cfg.en_dense_weight / (cfg.rrf_k + c.ranks["dense_en"])
             if cfg.lang_pref and c.chunk.meta.get("language") == preferred:
                 fused *= 1 + (cfg.lang_boost if preferred == qlang else cfg.switch_boost)
             c.fused = fused * (cfg.relevance_mix + c.relevance) if cfg.relevance_mix >= 0 else fused

@@ -41,11 +41,6 @@ class KnowledgeSettings(BaseSettings):
     #: top passage is English. Chosen on the English tuning questions (blind writer's + extra
     #: grade ones): 2 of 31 answerable refused, 1 of 18 unanswerable answered plainly.
     knowledge_en_grade: tuple[float, float] = (0.38, 0.48)
-    #: Embed every English chunk with the English encoder at ingestion (stored in the registry).
-    #: Only the fused English ranking (`RetrievalConfig.en_dense_weight`, off) needs them, and they
-    #: make ingestion ~6x slower on 2 cores; otherwise the few passages an English answer is graded
-    #: on are embedded on first use and kept in memory.
-    knowledge_en_index: bool = False
     #: Maximum characters of an extractive answer (Chinese: 0.6 of it, `answering.ZH_SHARE`); a
     #: passage of up to 3/4 of it is quoted whole. Chosen on the dev set, facts against reading
     #: (README, policy answers).

@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 EXACT_DENSE_UP_TO = 50_000
 #: dimension of the English encoder's vectors (`knowledge.minilm`)
 EN_DIM = 384
+#: English-encoder vectors kept in memory at most (~75 MB; a whole corpus' worth is far fewer)
+EN_CACHE_MAX = 50_000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -132,23 +134,13 @@ class BM25Index:
 
 
 class Snapshot:
-    """Chunks of one registry generation, their BM25 index and their English-encoder vectors."""
+    """Chunks of one registry generation and their BM25 index."""
 
-    def __init__(
-        self, generation: int, chunks: list[StoredChunk], en_vectors: list[bytes | None] | None = None
-    ) -> None:
+    def __init__(self, generation: int, chunks: list[StoredChunk]) -> None:
         self.generation = generation
         self.chunks = chunks
         self.by_id = {c.id: i for i, c in enumerate(chunks)}
         self.bm25 = BM25Index([c.tokens for c in chunks])
-        #: MiniLM vectors of the English chunks (rows of zeros elsewhere) and which rows hold one:
-        #: kept in the registry row of their chunk, so they switch with its version atomically
-        vecs = en_vectors or [None] * len(chunks)
-        self.en_has = np.fromiter((v is not None for v in vecs), bool, len(chunks))
-        self.en_matrix = np.zeros((len(chunks), EN_DIM), np.float32)
-        for i, v in enumerate(vecs):
-            if v is not None:
-                self.en_matrix[i] = np.frombuffer(v, np.float32)
 
 
 class KnowledgeStore:
@@ -160,6 +152,7 @@ class KnowledgeStore:
         self._snapshot: Snapshot | None = None
         self._embeddings = None
         self._en_embeddings = None
+        self._en_cache: dict[tuple[str, str], np.ndarray] = {}
         self._vs = None
         #: the generation the open Chroma client is known to reflect (see module docstring)
         self._vs_generation = -1
@@ -168,9 +161,6 @@ class KnowledgeStore:
         self._db_path = path
         with self._db() as db:
             db.executescript(_SCHEMA)
-            cols = {r[1] for r in db.execute("PRAGMA table_info(chunks)")}
-            if "en_vec" not in cols:  # stores made before the English encoder: filled on reindex
-                db.execute("ALTER TABLE chunks ADD COLUMN en_vec BLOB")
         self._retokenize_if_needed(self._teach_glossary_words())
 
     # ------------------------------------------------------------ plumbing
@@ -197,45 +187,29 @@ class KnowledgeStore:
             self._en_embeddings = minilm.MiniLMEmbeddings() if minilm.available() else False
         return self._en_embeddings or None
 
-    def embed_english(self, texts: list[str], languages: list[str]) -> list[bytes | None]:
-        """MiniLM vectors (float32 bytes) of the English texts when `knowledge_en_index` is on;
-        None for the others or without the model (an English model says little of Chinese)."""
-        idx = [i for i, lang in enumerate(languages) if lang == "en"]
-        out: list[bytes | None] = [None] * len(texts)
-        if not self.settings.knowledge_en_index or not idx or self.en_embeddings is None:
-            return out
-        enc = self.en_embeddings
-        vecs = enc.embed_array([texts[i] for i in idx])
-        for i, v in zip(idx, vecs, strict=True):
-            out[i] = v.astype(np.float32).tobytes()
-        return out
-
     def en_vectors(self, chunks: list[StoredChunk]) -> np.ndarray | None:
-        """English-encoder vectors of some chunks: stored ones from the snapshot, the others
-        embedded on first use and kept in memory by (id, content_hash), so that a new version
-        of a chunk is embedded anew. None without the model."""
+        """English-encoder vectors of a few chunks (those an English answer is graded on), embedded
+        on first use and kept in memory by (id, content_hash), so that a new version of a chunk is
+        embedded anew. Not stored at ingestion: that made ingesting the corpus ~6x slower for the
+        three passages an answer needs. None without the model."""
         enc = self.en_embeddings
         if enc is None:
             return None
-        snap = self.snapshot()
-        cache: dict[tuple[str, str], np.ndarray] = self.__dict__.setdefault("_en_cache", {})
         out = np.zeros((len(chunks), EN_DIM), np.float32)
         todo = []
         for j, c in enumerate(chunks):
-            i = snap.by_id.get(c.id)
-            if i is not None and snap.en_has[i] and snap.chunks[i].content_hash == c.content_hash:
-                out[j] = snap.en_matrix[i]
-            elif (c.id, c.content_hash) in cache:
-                out[j] = cache[(c.id, c.content_hash)]
-            else:
+            vec = self._en_cache.get((c.id, c.content_hash))
+            if vec is None:
                 todo.append(j)
+            else:
+                out[j] = vec
         if todo:
             vecs = enc.embed_array([chunks[j].embed_text() for j in todo])
-            if len(cache) + len(todo) > 50_000:  # ~75 MB; a whole corpus' worth is far fewer
-                cache.clear()
+            if len(self._en_cache) + len(todo) > EN_CACHE_MAX:
+                self._en_cache.clear()
             for j, v in zip(todo, vecs, strict=True):
                 out[j] = v
-                cache[(chunks[j].id, chunks[j].content_hash)] = v
+                self._en_cache[(chunks[j].id, chunks[j].content_hash)] = v
         return out
 
     @property
@@ -354,14 +328,14 @@ class KnowledgeStore:
                 db.execute("BEGIN")
                 gen = int((db.execute("SELECT value FROM meta WHERE key='generation'").fetchone() or (0,))[0])
                 rows = db.execute(
-                    "SELECT id, source, chunk_index, content_hash, text, meta, tokens, en_vec "
+                    "SELECT id, source, chunk_index, content_hash, text, meta, tokens "
                     "FROM chunks ORDER BY source, chunk_index"
                 ).fetchall()
                 db.execute("COMMIT")
             chunks = [
                 StoredChunk(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6].split(" ")) for r in rows
             ]
-            self._snapshot = Snapshot(gen, chunks, [r[7] for r in rows])
+            self._snapshot = Snapshot(gen, chunks)
             return self._snapshot
 
     # ------------------------------------------------------------ reads
@@ -464,19 +438,16 @@ class KnowledgeStore:
         content_hash: str,
         chunks: list[dict],
         vectors: np.ndarray | None = None,
-        en_vectors: list[bytes | None] | None = None,
     ) -> DocumentInfo:
         """Add or replace one document's chunks (see the module docstring for the protocol).
 
         `chunks`: dicts with text, tokens (list[str]) and meta (str values: section, heading_path,
-        chapter, ...). `vectors`: their embeddings (computed here if None); `en_vectors`: the
-        English encoder's (`embed_english`, computed here if None).
+        chapter, ...). `vectors`: their embeddings (computed here if None).
         """
-        texts = [contextual_text(title, c["meta"].get("heading_path", ""), c["text"]) for c in chunks]
         if vectors is None:
-            vectors = self.embeddings.embed_array(texts)
-        if en_vectors is None:
-            en_vectors = self.embed_english(texts, [c["meta"].get("language", language) for c in chunks])
+            vectors = self.embeddings.embed_array(
+                [contextual_text(title, c["meta"].get("heading_path", ""), c["text"]) for c in chunks]
+            )
         self._follow_other_writers(self.generation())
         now = datetime.now(timezone.utc).replace(microsecond=0)
         ids = [chunk_id(source, i) for i in range(len(chunks))]
@@ -508,8 +479,7 @@ class KnowledgeStore:
                 db.execute("BEGIN IMMEDIATE")
                 db.execute("DELETE FROM chunks WHERE source=?", (source,))
                 db.executemany(
-                    "INSERT INTO chunks (id, source, chunk_index, content_hash, text, meta, tokens, en_vec) "
-                    "VALUES (?,?,?,?,?,?,?,?)",
+                    "INSERT INTO chunks VALUES (?,?,?,?,?,?,?)",
                     [
                         (
                             ids[i],
@@ -519,7 +489,6 @@ class KnowledgeStore:
                             c["text"],
                             json.dumps(metas[i], ensure_ascii=False),
                             " ".join(c["tokens"]),
-                            en_vectors[i],
                         )
                         for i, c in enumerate(chunks)
                     ],
@@ -581,20 +550,13 @@ class KnowledgeStore:
             bar = tqdm(total=len(chunks), desc="reindex", unit="chunk", disable=not progress)
             for start in range(0, len(chunks), 256):
                 part = chunks[start : start + 256]
-                texts = [c.embed_text() for c in part]
-                vec = self.embeddings.embed_array(texts)
+                vec = self.embeddings.embed_array([c.embed_text() for c in part])
                 self.collection.upsert(
                     ids=[c.id for c in part],
                     embeddings=vec.tolist(),
                     documents=[c.text for c in part],
                     metadatas=[c.meta for c in part],
                 )
-                en = self.embed_english(texts, [c.meta.get("language", "") for c in part])
-                with self._db() as db:  # same content_hash: only the vectors change
-                    db.executemany(
-                        "UPDATE chunks SET en_vec=? WHERE id=? AND content_hash=?",
-                        [(v, c.id, c.content_hash) for v, c in zip(en, part, strict=True)],
-                    )
                 bar.update(len(part))
             bar.close()
             self.delete_orphans()
