@@ -86,7 +86,7 @@ def _record_answer(tracker: Tracker, question: str, lang: str, answer: Any, outc
             index_version=f"index {kb.store.generation()}",
             versions=versions,
             # the plain-answer threshold: a hedged answer, below it, is a knowledge-gap candidate
-            min_confidence=kb.settings.min_confidence(lang),
+            min_confidence=kb.settings.min_confidence(lang, bool(answer.features.get("best_other_language"))),
         )
         return record.id
     except Exception:
