@@ -73,12 +73,6 @@ class RetrievalConfig:
     #: (see `_other_language_in_view`); both chosen on the tuning part. None = off
     other_lang_slot: int | None = 3
     other_lang_slot_gap: float = 0.03
-    #: a second dense list of the other language's passages alone (their order among the
-    #: `dense_x_depth` x N nearest), fused with this weight, at most `dense_x_count` passages: the
-    #: question's own language fills the dense top-N. 0 = off
-    dense_x_weight: float = 0.5
-    dense_x_depth: int = 2
-    dense_x_count: int = 20
 
 
 @dataclass
@@ -272,21 +266,14 @@ class HybridRetriever:
             for r, i in enumerate(x for x in np.argsort(-bmx)[:n] if bmx[x] > 0):
                 cands.setdefault(int(i), Candidate(snap.chunks[int(i)])).ranks["bm25_x"] = r
         qvec = self.embed_query(query) if qvec is None else qvec
-        use_x = cfg.dense_x_weight > 0 and cfg.translate
-        dense_hits = self.store.dense_query(qvec, n * cfg.dense_x_depth if use_x else n) if n else []
+        dense_hits = self.store.dense_query(qvec, n) if n else []
         cos_by_idx: dict[int, float] = {}
         dense_order: list[int] = []
-        r = r_x = 0
+        r = 0
         for cid, cos, h in dense_hits:
             i = snap.by_id.get(cid)
             if i is None or snap.chunks[i].content_hash != h:
                 continue  # not (or no longer / not yet) the served version: see store docstring
-            if use_x and snap.chunks[i].meta.get("language") != qlang and r_x < cfg.dense_x_count:
-                cos_by_idx[i] = cos
-                cands.setdefault(i, Candidate(snap.chunks[i])).ranks["dense_x"] = r_x
-                r_x += 1
-            if len(dense_order) >= n:
-                continue
             cos_by_idx[i] = cos
             dense_order.append(i)
             if cfg.dense:
@@ -350,8 +337,6 @@ class HybridRetriever:
                 fused += cfg.bm25_weight / (cfg.rrf_k + c.ranks["bm25"])
             if "bm25_x" in c.ranks:
                 fused += cfg.translation_weight / (cfg.rrf_k + c.ranks["bm25_x"])
-            if "dense_x" in c.ranks:
-                fused += cfg.dense_x_weight / (cfg.rrf_k + c.ranks["dense_x"])
             if cfg.lang_pref and c.chunk.meta.get("language") == preferred:
                 fused *= 1 + (cfg.lang_boost if preferred == qlang else cfg.switch_boost)
             c.fused = fused * (cfg.relevance_mix + c.relevance) if cfg.relevance_mix >= 0 else fused
