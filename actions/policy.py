@@ -85,8 +85,9 @@ def _record_answer(tracker: Tracker, question: str, lang: str, answer: Any, outc
             outcome=outcome,
             index_version=f"index {kb.store.generation()}",
             versions=versions,
-            # the plain-answer threshold: a hedged answer, below it, is a knowledge-gap candidate
-            min_confidence=kb.settings.min_confidence(lang),
+            # the plain-answer threshold of the rule that graded it (knowledge/answering.py): an
+            # answer just above it, or hedged below it, is a knowledge-gap candidate
+            min_confidence=answer.features.get("plain_at"),
         )
         return record.id
     except Exception:

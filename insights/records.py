@@ -67,10 +67,12 @@ def record_answer(
     settings = settings or get_settings()
     now = db.utcnow()
     confidence = float(getattr(answer, "confidence", 0.0) or 0.0)
+    # the score the answer was graded on (an English answer's blends in the English encoder)
+    graded_on = float((getattr(answer, "features", None) or {}).get("grade_score", confidence))
     low = bool(
         outcome == "answered"
         and min_confidence is not None
-        and confidence < min_confidence + settings.hrbot_insights_low_confidence_margin
+        and graded_on < min_confidence + settings.hrbot_insights_low_confidence_margin
     )
     sources = [
         {

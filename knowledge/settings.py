@@ -41,6 +41,14 @@ class KnowledgeSettings(BaseSettings):
     #: top passage is English. Chosen on the English tuning questions (blind writer's + extra
     #: grade ones): 2 of 31 answerable refused, 1 of 18 unanswerable answered plainly.
     knowledge_en_grade: tuple[float, float] = (0.38, 0.48)
+    #: The same two thresholds, per question language, for when the passage the relevance comes
+    #: from is in the OTHER language (an English question answered by a PRC regulation): such a
+    #: passage scores lower for the same fit (its words reach the question only through a
+    #: dictionary translation and a cross-lingual encoder), so the same-language thresholds refused
+    #: answerable cross-lingual questions. Chosen by the same rule on the cross-lingual tuning
+    #: questions whose best passage is in the other language (cross_lingual + extra_xling .tune).
+    knowledge_min_confidence_other: dict[str, float] = {"en": 0.42, "zh": 0.40}
+    knowledge_hedge_confidence_other: dict[str, float] = {"en": 0.26, "zh": 0.24}
     #: Maximum characters of an extractive answer (Chinese: 0.6 of it, `answering.ZH_SHARE`); a
     #: passage of up to 3/4 of it is quoted whole. Chosen on the dev set, facts against reading
     #: (README, policy answers).
@@ -51,14 +59,16 @@ class KnowledgeSettings(BaseSettings):
     hrbot_llm_model: str = "gpt-4o-mini"
     hrbot_llm_api_key: str | None = None
 
-    def min_confidence(self, lang: str) -> float:
-        """The refusal threshold for a question language."""
-        return self.knowledge_min_confidence.get(lang, self.knowledge_min_confidence.get("en", 0.4))
+    def min_confidence(self, lang: str, other_language: bool = False) -> float:
+        """The plain-answer threshold for a question language (and whether the passage the
+        relevance comes from is in the other language)."""
+        table = self.knowledge_min_confidence_other if other_language else self.knowledge_min_confidence
+        return table.get(lang, table.get("en", 0.4))
 
-    def hedge_confidence(self, lang: str) -> float:
+    def hedge_confidence(self, lang: str, other_language: bool = False) -> float:
         """The threshold under which a question is refused rather than hedged."""
-        table = self.knowledge_hedge_confidence
-        return min(table.get(lang, table.get("en", 0.4)), self.min_confidence(lang))
+        table = self.knowledge_hedge_confidence_other if other_language else self.knowledge_hedge_confidence
+        return min(table.get(lang, table.get("en", 0.4)), self.min_confidence(lang, other_language))
 
     @property
     def registry_path(self) -> Path:

@@ -21,11 +21,13 @@ TEST_PART = [HELDOUT / f"{name}.test.yaml" for name in ("en_handbook", "zh_regul
 RETRIEVAL_FLOORS = {
     "en": (0.74, 0.90, 0.57),
     "zh": (0.72, 0.88, 0.78),
-    "en→zh": (0.60, 0.95, 0.35),
+    "en→zh": (0.60, 0.95, 0.50),
     "zh→en": (0.60, 0.70, 0.25),
 }
 #: question language -> (unanswerable answered without a caveat at most, answerable refused at most)
 GRADE_CEILINGS = {"en": (0.2, 0.2), "zh": (0.1, 0.08)}
+#: cross-lingual set -> answerable refused at most (thresholds per direction, README issue 16)
+CROSS_REFUSED_CEILINGS = {"en→zh": 0.3, "zh→en": 0.15}
 
 
 @pytest.fixture(scope="module")
@@ -50,3 +52,8 @@ def test_heldout_grades_keep_their_ceilings(test_part) -> None:
         ans = [d for d in rows if d["answerable"]]
         assert sum(d["grade"] == "answer" for d in una) / len(una) <= answered, lang
         assert sum(d["grade"] == "refused" for d in ans) / len(ans) <= refused, lang
+
+
+def test_cross_lingual_answerable_questions_are_rarely_refused(test_part) -> None:
+    for group, refused in CROSS_REFUSED_CEILINGS.items():
+        assert test_part.per_language[group].false_refusals <= refused, group
