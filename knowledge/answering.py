@@ -414,10 +414,13 @@ def answer_question(
         # questions far better than the relevance alone (tuning AUC 0.87 against 0.72)
         features["en_score"] = (confidence + max(en_cos) * year_factor) / 2
         grade = grade_for_english(settings, features["en_score"])
-        features["grade_score"], features["plain_at"] = features["en_score"], settings.knowledge_en_grade[1]
+        features["grade_score"] = features["en_score"]
+        features["hedge_at"], features["plain_at"] = settings.knowledge_en_grade
     else:
         grade = grade_for(settings, qlang, confidence, best_other)
-        features["grade_score"], features["plain_at"] = confidence, settings.min_confidence(qlang, best_other)
+        features["grade_score"] = confidence
+        features["hedge_at"] = settings.hedge_confidence(qlang, best_other)
+        features["plain_at"] = settings.min_confidence(qlang, best_other)
     if grade == "refused":
         return Answer(
             answer=DONT_KNOW.get(qlang, DONT_KNOW["en"]),

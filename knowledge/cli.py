@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from knowledge.api import KnowledgeBase
     from knowledge.models import EvalReport
 
 app = typer.Typer(
@@ -165,8 +164,7 @@ def eval_(
     if compare:
         typer.echo(_kb(chroma_path=store).compare_retrievers(eval_files, corpus_root=corpus))
         return
-    kb = _kb(chroma_path=store)
-    rep = kb.evaluate(eval_files, corpus_root=corpus, progress=True)
+    rep = _kb(chroma_path=store).evaluate(eval_files, corpus_root=corpus, progress=True)
     if blind:
         rep = blind_report(rep)
     typer.echo(rep.markdown())
@@ -176,28 +174,26 @@ def eval_(
     if json_out:
         json_out.write_text(rep.model_dump_json(indent=2), encoding="utf-8")
     if reliability:
-        _reliability(kb, rep, reliability)
+        _reliability(rep, reliability)
 
 
-def _reliability(kb: KnowledgeBase, rep: EvalReport, path: Path) -> None:
-    """The relevance score against what it should predict, with the grade thresholds (issue 16)."""
+def _reliability(rep: EvalReport, path: Path) -> None:
+    """The score each answer was graded on against what it should predict, per grading rule, with
+    the rule's thresholds (issue 16: calibrated refusal)."""
+    from knowledge.evaluation import GRADE_RULES, grade_rule, reliability_markdown, reliability_plot
     from knowledge.evaluation import reliability as bins_of
-    from knowledge.evaluation import reliability_markdown, reliability_plot
     from knowledge.models import EvalReport
 
-    cfg = kb.settings
-    thresholds = {
-        lang: (cfg.knowledge_hedge_confidence[lang], cfg.knowledge_min_confidence[lang])
-        for lang in ("en", "zh")
-    }
-    for lang in ("en", "zh"):
-        sub = EvalReport(details=[d for d in rep.details if d["lang"] == lang])
-        typer.echo(
-            f"\nReliability, questions in {lang} (refused below {thresholds[lang][0]}, answered from "
-            f"{thresholds[lang][1]}):\n"
-        )
-        typer.echo(reliability_markdown(bins_of(sub)))
-    reliability_plot(rep, thresholds, path)
+    for rule, title in GRADE_RULES.items():
+        details = [d for d in rep.details if grade_rule(d) == rule]
+        if details:
+            feats = details[0].get("features") or {}
+            typer.echo(
+                f"\nReliability, {title} (refused below {feats.get('hedge_at')}, answered from "
+                f"{feats.get('plain_at')}):\n"
+            )
+            typer.echo(reliability_markdown(bins_of(EvalReport(details=details))))
+    reliability_plot(rep, path)
     typer.echo(f"\nplot: {path}")
 
 

@@ -194,6 +194,25 @@ def compare(kb: KnowledgeBase, eval_file: Path | list[Path]) -> str:
 RELIABILITY_EDGES = (0.0, 0.24, 0.30, 0.35, 0.40, 0.45, 0.53, 1.0)
 PLOT_EDGES = tuple(round(0.15 + 0.05 * i, 2) for i in range(12))  # 0.15 … 0.70
 Bin = dict[str, float]
+#: the rules an answer is graded by (knowledge/answering.py): question language -> passage language
+GRADE_RULES = {
+    "en-en": "English question, English passage (relevance + MiniLM)",
+    "zh-zh": "Chinese question, Chinese passage (relevance)",
+    "en-zh": "English question, Chinese passage (relevance)",
+    "zh-en": "Chinese question, English passage (relevance)",
+}
+
+
+def graded_on(d: dict) -> float:
+    """The score an evaluated answer was graded on (its relevance, or the English grade score)."""
+    feats = d.get("features") or {}
+    return float(feats.get("grade_score", d.get("confidence") or 0.0))
+
+
+def grade_rule(d: dict) -> str:
+    other = bool((d.get("features") or {}).get("best_other_language"))
+    lang = str(d["lang"])
+    return f"{lang}-{ ({'en': 'zh', 'zh': 'en'}[lang] if other else lang) }"
 
 
 def reliability(rep: EvalReport, edges: tuple[float, ...] = RELIABILITY_EDGES) -> list[Bin]:
@@ -202,7 +221,7 @@ def reliability(rep: EvalReport, edges: tuple[float, ...] = RELIABILITY_EDGES) -
     out: list[Bin] = []
 
     def clipped(d: dict) -> float:  # the end bins take what lies beyond them
-        return min(max(float(d.get("confidence") or 0.0), edges[0]), edges[-1] - 1e-9)
+        return min(max(graded_on(d), edges[0]), edges[-1] - 1e-9)
 
     for lo, hi in itertools.pairwise(edges):
         rows = [d for d in rep.details if lo <= clipped(d) < hi]
@@ -230,36 +249,42 @@ def reliability_markdown(bins: list[Bin]) -> str:
     return "\n".join(lines)
 
 
-def reliability_plot(rep: EvalReport, thresholds: dict[str, tuple[float, float]], path: Path) -> None:
-    """A reliability diagram per question language (matplotlib, a dev dependency): the share of
-    answerable questions per relevance bin, the share whose fact was shown, and the two grade
-    thresholds (refused below the first, answered plainly from the second, hedged between)."""
+def reliability_plot(rep: EvalReport, path: Path) -> None:
+    """A reliability diagram per grading rule (matplotlib, a dev dependency): the share of
+    answerable questions per bin of the score the answer was graded on, the share whose fact was
+    shown, and the rule's two thresholds (refused below the first, answered plainly from the second,
+    hedged between)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    langs = [lang for lang in ("en", "zh") if any(d["lang"] == lang for d in rep.details)]
-    fig, axes = plt.subplots(1, len(langs), figsize=(5.5 * len(langs), 3.8), sharey=True, squeeze=False)
-    names = {"en": "questions in English", "zh": "questions in Chinese"}
-    for ax, lang in zip(axes[0], langs, strict=True):
-        sub = EvalReport(details=[d for d in rep.details if d["lang"] == lang])
-        bins = [b for b in reliability(sub, PLOT_EDGES) if b["n"]]
+    rules = [r for r in GRADE_RULES if any(grade_rule(d) == r for d in rep.details)]
+    cols = 2 if len(rules) > 1 else 1
+    rows_n = (len(rules) + cols - 1) // cols
+    fig, axes = plt.subplots(rows_n, cols, figsize=(5.5 * cols, 3.6 * rows_n), sharey=True, squeeze=False)
+    for ax, rule in zip(axes.flat, rules, strict=False):
+        details = [d for d in rep.details if grade_rule(d) == rule]
+        bins = [b for b in reliability(EvalReport(details=details), PLOT_EDGES) if b["n"]]
         mids = [(b["lo"] + b["hi"]) / 2 for b in bins]
         widths = [0.9 * (b["hi"] - b["lo"]) for b in bins]
         ax.bar(mids, [b["answerable"] for b in bins], width=widths, color="#9ecae1", label="answerable")
         ax.plot(mids, [b["fact"] for b in bins], "o-", color="#08519c", label="answerable, fact shown")
         for x, b in zip(mids, bins, strict=True):
             ax.annotate(f"{b['n']:.0f}", (x, b["answerable"] + 0.01), ha="center", fontsize=7, color="#444")
-        low, high = thresholds.get(lang, (0.0, 0.0))
+        feats = details[0].get("features") or {}
+        low, high = float(feats.get("hedge_at", 0.0)), float(feats.get("plain_at", 0.0))
         ax.axvline(low, color="#d62728", ls="--", lw=1, label=f"refused below {low:.2f}")
         ax.axvline(high, color="#2ca02c", ls="--", lw=1, label=f"answered from {high:.2f}")
-        ax.set_title(f"{names[lang]} (n={len(sub.details)})", fontsize=10)
-        ax.set_xlabel("relevance of the best passage (bins of 0.05; number of questions above each)")
+        ax.set_title(f"{GRADE_RULES[rule]}, n={len(details)}", fontsize=9)
+        ax.set_xlabel("score graded on (bins of 0.05; questions above each bar)", fontsize=8)
         ax.set_xlim(PLOT_EDGES[0], PLOT_EDGES[-1])
         ax.set_ylim(0, 1.1)
-        ax.legend(fontsize=7, loc="lower right")
-    axes[0][0].set_ylabel("share of the questions in the bin")
+        ax.legend(fontsize=6, loc="upper left")
+    for ax in axes.flat[len(rules) :]:
+        ax.set_visible(False)
+    for row in axes:
+        row[0].set_ylabel("share of the questions")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

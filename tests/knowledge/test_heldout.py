@@ -27,7 +27,7 @@ RETRIEVAL_FLOORS = {
 #: question language -> (unanswerable answered without a caveat at most, answerable refused at most)
 GRADE_CEILINGS = {"en": (0.2, 0.2), "zh": (0.1, 0.08)}
 #: cross-lingual set -> answerable refused at most (thresholds per direction, README issue 16)
-CROSS_REFUSED_CEILINGS = {"en→zh": 0.3, "zh→en": 0.15}
+CROSS_REFUSED_CEILINGS = {"en→zh": 0.35, "zh→en": 0.15}
 
 
 @pytest.fixture(scope="module")
