@@ -200,6 +200,7 @@ GRADE_RULES = {
     "zh-zh": "Chinese question, Chinese passage (relevance)",
     "en-zh": "English question, Chinese passage (relevance)",
     "zh-en": "Chinese question, English passage (relevance)",
+    "en-en-relevance": "English question, English passage, a Chinese one shown first (relevance)",
 }
 
 
@@ -210,9 +211,13 @@ def graded_on(d: dict) -> float:
 
 
 def grade_rule(d: dict) -> str:
-    other = bool((d.get("features") or {}).get("best_other_language"))
+    """Which of `GRADE_RULES` graded an evaluated answer (from the features it was graded on)."""
+    feats = d.get("features") or {}
     lang = str(d["lang"])
-    return f"{lang}-{ ({'en': 'zh', 'zh': 'en'}[lang] if other else lang) }"
+    if "en_score" in feats:
+        return "en-en"
+    other = {"en": "zh", "zh": "en"}[lang] if feats.get("best_other_language") else lang
+    return f"{lang}-{other}" + ("-relevance" if lang == other == "en" else "")
 
 
 def reliability(rep: EvalReport, edges: tuple[float, ...] = RELIABILITY_EDGES) -> list[Bin]:
@@ -241,7 +246,7 @@ def reliability(rep: EvalReport, edges: tuple[float, ...] = RELIABILITY_EDGES) -
 
 
 def reliability_markdown(bins: list[Bin]) -> str:
-    lines = ["| relevance | questions | answerable | right document first | fact shown |"]
+    lines = ["| score graded on | questions | answerable | right document first | fact shown |"]
     lines.append("|---|---|---|---|---|")
     for b in (b for b in bins if b["n"]):
         shares = " | ".join(f"{b[k]:.2f}" for k in ("answerable", "first", "fact"))
@@ -259,8 +264,8 @@ def reliability_plot(rep: EvalReport, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rules = [r for r in GRADE_RULES if any(grade_rule(d) == r for d in rep.details)]
-    cols = 2 if len(rules) > 1 else 1
+    rules = [r for r in GRADE_RULES if sum(grade_rule(d) == r for d in rep.details) >= 5]
+    cols = 2 if len(rules) > 1 else 1  # a rule used for fewer than 5 questions is not drawn
     rows_n = (len(rules) + cols - 1) // cols
     fig, axes = plt.subplots(rows_n, cols, figsize=(5.5 * cols, 3.6 * rows_n), sharey=True, squeeze=False)
     for ax, rule in zip(axes.flat, rules, strict=False):
