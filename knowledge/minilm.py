@@ -191,8 +191,7 @@ class MiniLMEmbeddings(Embeddings):
         model = _model()
         clipped = [t[: self.max_chars] or " " for t in texts]
         order = sorted(range(len(clipped)), key=lambda i: len(clipped[i]))
-        for s in range(0, len(order), self.batch_size):
-            part = order[s : s + self.batch_size]
+        for part in _batches(order, [len(t) for t in clipped], self.batch_size):
             out[part] = model.encode_batch([clipped[i] for i in part])
         EMBED_CALLS["texts"] += len(texts)
         return out
@@ -202,3 +201,19 @@ class MiniLMEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_array([text])[0].tolist()
+
+
+#: a batch ends where the next text is this much longer than its shortest: padding is computed like
+#: real tokens, so mixing a 40-token sentence with a 256-token passage would cost 6x for the short one
+PAD_SLACK = 1.3
+
+
+def _batches(order: list[int], lengths: list[int], size: int) -> list[list[int]]:
+    """Indices sorted by length, cut into batches of at most `size` of similar length."""
+    out: list[list[int]] = []
+    for i in order:
+        if out and len(out[-1]) < size and lengths[i] <= PAD_SLACK * max(lengths[out[-1][0]], 1):
+            out[-1].append(i)
+        else:
+            out.append([i])
+    return out
