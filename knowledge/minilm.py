@@ -26,8 +26,6 @@ _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
 
 _MODEL: _Bert | None = None
 _MODEL_LOCK = threading.Lock()
-#: Calls to the model (tests use it to prove that unchanged re-ingests embed nothing).
-EMBED_CALLS = {"texts": 0}
 
 
 def model_zip() -> Path | None:
@@ -158,9 +156,6 @@ class _Bert:
         pooled = (x * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
         return (pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-9)).astype(np.float32)
 
-    def token_count(self, text: str) -> int:
-        return len(self.tok.encode(text).ids)
-
 
 def _model() -> _Bert:
     global _MODEL
@@ -193,7 +188,6 @@ class MiniLMEmbeddings(Embeddings):
         order = sorted(range(len(clipped)), key=lambda i: len(clipped[i]))
         for part in _batches(order, [len(t) for t in clipped], self.batch_size):
             out[part] = model.encode_batch([clipped[i] for i in part])
-        EMBED_CALLS["texts"] += len(texts)
         return out
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
