@@ -53,6 +53,7 @@ def test_a_hedged_answer_shows_the_passage_with_a_caveat_and_cites_it(
     # thresholds that put any passage found between "refused" and "answer"
     monkeypatch.setenv("KNOWLEDGE_MIN_CONFIDENCE", '{"en": 0.99, "zh": 0.99}')
     monkeypatch.setenv("KNOWLEDGE_HEDGE_CONFIDENCE", '{"en": 0.05, "zh": 0.05}')
+    monkeypatch.setenv("KNOWLEDGE_EN_GRADE", "[0.05, 0.99]")  # English from English: the MiniLM grade
     d = _ask("how much is a bike parking permit?", "en")
     assert responses(d) == ["utter_policy_hedged"], d.messages
     msg = d.messages[0]

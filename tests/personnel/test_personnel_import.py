@@ -297,12 +297,12 @@ def test_an_import_job_outlives_its_process(db_url: str, tmp_path: Path) -> None
     with run_server(db_url, env=fast_beats) as first, _hr(first) as hr:
         done = hr.post("/imports?wait=true&dry_run=true", files=small).json()
         assert done["status"] == "done"
+        before = _counts(db_url)  # (not while the import writes: SQLite would wait for it to end)
         started = hr.post("/imports?lang=zh", files=big)
         assert started.status_code == 202
         job = started.json()["id"]
         running = _poll(hr, job, lambda j: j["done"] > 0 or j["status"] != "queued")
         assert running["status"] == "running", running
-        before = _counts(db_url)
         assert first.proc is not None
         first.proc.kill()
         first.proc.wait(timeout=10)
