@@ -412,15 +412,17 @@ def answer_question(
         # an English answer from an English passage: graded on the relevance averaged with the
         # English encoder's cosine, which separates answerable from unanswerable English
         # questions far better than the relevance alone (tuning AUC 0.87 against 0.72)
-        features["en_score"] = (confidence + max(en_cos) * year_factor) / 2
-        grade = grade_for_english(settings, features["en_score"])
-        features["grade_score"] = features["en_score"]
-        features["hedge_at"], features["plain_at"] = settings.knowledge_en_grade
+        score = features["en_score"] = (confidence + max(en_cos) * year_factor) / 2
+        hedge_at, plain_at = settings.knowledge_en_grade
     else:
-        grade = grade_for(settings, qlang, confidence, best_other)
-        features["grade_score"] = confidence
-        features["hedge_at"] = settings.hedge_confidence(qlang, best_other)
-        features["plain_at"] = settings.min_confidence(qlang, best_other)
+        score = confidence
+        hedge_at, plain_at = (
+            settings.hedge_confidence(qlang, best_other),
+            settings.min_confidence(qlang, best_other),
+        )
+    grade = grade_of(score, hedge_at, plain_at)
+    # what it was graded on, and the rule's thresholds (evaluation, the insights' low-confidence check)
+    features.update(grade_score=score, hedge_at=hedge_at, plain_at=plain_at)
     if grade == "refused":
         return Answer(
             answer=DONT_KNOW.get(qlang, DONT_KNOW["en"]),
@@ -482,23 +484,20 @@ def answer_question(
     )
 
 
+def grade_of(score: float, hedge_at: float, plain_at: float) -> str:
+    """answer at or above the plain-answer threshold, hedged between the two, refused below the
+    hedge threshold (each rule's pair chosen on the tuning questions: knowledge/README.md)."""
+    return "answer" if score >= plain_at else "hedged" if score >= hedge_at else "refused"
+
+
 def grade_for(settings: KnowledgeSettings, lang: str, confidence: float, other_language: bool = False) -> str:
-    """answer at or above the answer threshold, hedged between the two, refused below the hedge
-    threshold (both chosen on the tuning questions, per question language and per direction: the
-    passage giving the relevance in the question's language or in the other; knowledge/README.md)."""
-    if confidence >= settings.min_confidence(lang, other_language):
-        return "answer"
-    if confidence >= settings.hedge_confidence(lang, other_language):
-        return "hedged"
-    return "refused"
-
-
-def grade_for_english(settings: KnowledgeSettings, score: float) -> str:
-    """The grade of an English answer from an English passage, on `features["en_score"]` (the
-    thresholds were chosen on the English tuning questions like the others: at most 1 in 10
-    answerable refused, at most 1 in 10 unanswerable answered without a caveat)."""
-    hedge, plain = settings.knowledge_en_grade
-    return "answer" if score >= plain else "hedged" if score >= hedge else "refused"
+    """The grade on the relevance, per question language and per direction (the passage giving the
+    relevance in the question's language or in the other)."""
+    return grade_of(
+        confidence,
+        settings.hedge_confidence(lang, other_language),
+        settings.min_confidence(lang, other_language),
+    )
 
 
 def _dedupe(sources: list[Source]) -> list[Source]:

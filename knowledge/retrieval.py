@@ -73,11 +73,6 @@ class RetrievalConfig:
     #: (see `_other_language_in_view`); both chosen on the tuning part. None = off
     other_lang_slot: int | None = 3
     other_lang_slot_gap: float = 0.03
-    #: the English encoder (MiniLM) scores an English question against the English passages an
-    #: answer is graded on (`Candidate.en_cosine`, `answering.grade_for_english`); off = USE only.
-    #: Its ranking fused into retrieval (weight 2, chosen on the tuning part) lost English hit@1
-    #: on the test part (0.78 -> 0.75), so it only grades (README, issue 16)
-    en_encoder: bool = True
 
 
 @dataclass
@@ -229,10 +224,11 @@ class HybridRetriever:
     def english_cosines(self, query: str, cands: list[Candidate]) -> None:
         """Fill `en_cosine` of the English candidates given, for an English query: the English
         encoder's question–passage cosine, which tells an answer from a passage that only shares
-        the question's words (nothing when the model is not installed)."""
+        the question's words (nothing when the model is not installed). Only answers are graded with
+        it: its ranking fused into retrieval lost English hit@1 on the test part (README, issue 16)."""
         need = [c for c in cands if c.en_cosine is None and c.chunk.meta.get("language") == "en"]
         enc = self.store.en_embeddings
-        if not need or not self.config.en_encoder or enc is None:
+        if not need or enc is None:
             return
         vecs = self.store.en_vectors([c.chunk for c in need])
         if vecs is None:

@@ -37,7 +37,7 @@ class KnowledgeSettings(BaseSettings):
     #: the tuning part so that at most 1 in 10 answerable questions is refused.
     knowledge_hedge_confidence: dict[str, float] = {"en": 0.30, "zh": 0.24}
     #: (hedge, answer) thresholds on the English grade score (the relevance averaged with the
-    #: English encoder's cosine, `answering.grade_for_english`), used when an English question's
+    #: English encoder's cosine, `answering.answer_question`), used when an English question's
     #: top passage is English. Chosen on the English tuning questions (blind writer's + extra
     #: grade ones): 2 of 31 answerable refused, 1 of 18 unanswerable answered plainly.
     knowledge_en_grade: tuple[float, float] = (0.38, 0.48)
