@@ -86,7 +86,7 @@ def import_command(
     from personnel.app.core.config import get_settings
     from personnel.app.db import make_engine, make_sessionmaker, migrate
     from personnel.app.services.access import Actor
-    from personnel.app.services.importer import Source, run_import
+    from personnel.app.services.importer import Source, import_and_commit
 
     language = _lang(lang)
     engine = make_engine(_database_url(database_url))
@@ -108,7 +108,7 @@ def import_command(
             bar.update(task, description=names.get(phase, phase), completed=done, total=total or None)
 
         with make_sessionmaker(engine)() as session:
-            report = run_import(
+            report = import_and_commit(
                 session,
                 sources,
                 Actor(None, "cli"),
@@ -119,10 +119,6 @@ def import_command(
                 progress=progress,
                 allocate_from_policy=allocate_from_policy,
             )
-            if report.written:
-                session.commit()
-            else:
-                session.rollback()
     engine.dispose()
     data = report.as_dict()
     if as_json:

@@ -1336,3 +1336,14 @@ def run_import(
         report.seconds,
     )
     return report
+
+
+def import_and_commit(session: Session, sources: list[Source], actor: Actor, **options: Any) -> Report:
+    """`run_import`, then commit what it wrote or roll back (a dry run or a rejected file writes
+    nothing): what the CLI and the HTTP job both do."""
+    report = run_import(session, sources, actor, **options)
+    if report.written:
+        session.commit()
+    else:
+        session.rollback()
+    return report

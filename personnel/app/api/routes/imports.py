@@ -28,7 +28,7 @@ from personnel.app.models import Employee, ImportJob, utcnow
 from personnel.app.services import access
 from personnel.app.services.access import Actor
 from personnel.app.services.errors import AppError
-from personnel.app.services.importer import Source, job_error, run_import
+from personnel.app.services.importer import Source, import_and_commit, job_error
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/imports", tags=["import"])
@@ -151,7 +151,7 @@ def _run(
     try:
         with lock or nullcontext(), app_state.sessionmaker() as session:
             actor = Actor(session.get(Employee, actor_id) if actor_id else None, channel)
-            report = run_import(
+            report = import_and_commit(
                 session,
                 sources,
                 actor,
@@ -162,10 +162,6 @@ def _run(
                 progress=progress,
                 allocate_from_policy=allocate_from_policy,
             )
-            if report.written:
-                session.commit()
-            else:
-                session.rollback()
         job.report = report.as_dict()
         job.status, job.phase = "done", "done"
     except Exception:  # reported on the job; the transaction rolled back
