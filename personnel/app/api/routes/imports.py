@@ -146,8 +146,10 @@ def _run(
     lock = app_state.write_lock
     job.status = "running"
     stop = threading.Event()
+    beat = None
     if lock is None:
-        threading.Thread(target=_heartbeat, args=(app_state, job, stop), daemon=True).start()
+        beat = threading.Thread(target=_heartbeat, args=(app_state, job, stop), daemon=True)
+        beat.start()
     try:
         with lock or nullcontext(), app_state.sessionmaker() as session:
             actor = Actor(session.get(Employee, actor_id) if actor_id else None, channel)
@@ -169,6 +171,8 @@ def _run(
         job.status, job.phase, job.error_code = "failed", "failed", "failed"
     finally:
         stop.set()
+        if beat is not None:  # a beat in flight would write "running" over the outcome
+            beat.join()
         try:
             _save(app_state, job)
         except Exception:  # the job's outcome stays in memory for this process
