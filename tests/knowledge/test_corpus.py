@@ -112,3 +112,19 @@ def test_heading_match_and_answer_type_do_not_lose_documents(corpus_kb) -> None:
     for lang in ("en", "zh"):
         assert shipped[lang][0] >= without[lang][0], (lang, shipped, without)
         assert shipped[lang][1] >= without[lang][1] - 0.002, (lang, shipped, without)
+
+
+def test_cli_eval_draws_the_reliability_of_each_grading_rule(corpus_store: Path, tmp_path: Path) -> None:
+    """A curator calibrating the grade sees, per grading rule, how the score it was graded on relates
+    to answerable questions and shown facts, as a table and a diagram; never for a blind test part."""
+    env = _env(corpus_store)
+    plot = tmp_path / "reliability.png"
+    base = ["eval", str(DEV_QA), "--corpus", str(CORPUS), "--store", str(corpus_store / "chroma")]
+    res = CliRunner().invoke(app, [*base, "--reliability", str(plot)], env=env)
+    assert res.exit_code == 0, res.output
+    assert "Reliability, English question, English passage (relevance + MiniLM)" in res.output
+    assert "Reliability, Chinese question, Chinese passage (relevance)" in res.output
+    assert "| score graded on | questions | answerable |" in res.output
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    refused = CliRunner().invoke(app, [*base, "--blind", "--reliability", str(tmp_path / "no.png")], env=env)
+    assert refused.exit_code == 2 and not (tmp_path / "no.png").exists()
