@@ -33,8 +33,9 @@ CONVERSATIONS = HERE / "conversations" / "blind.yaml"
 ARTIFACT = HERE / "artifacts" / "blind_conversations.json"
 CORE_DOMAIN = HERE.parent / "bot" / "domain" / "core.yml"
 
-# Measured on the first run (see the report of branch k-convos); the floor sits a little under it.
-PASS_RATE_FLOOR = 0.0
+# Measured 12 of 42 (0.286) on 2026-12-07 (en 5/19, zh 5/20, mixed 2/3); the floor sits a little
+# under it, so a regression fails the suite while the set stays something nobody tunes on.
+PASS_RATE_FLOOR = 0.25
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 MONTHS_LONG = [
@@ -96,7 +97,8 @@ def date_forms(day: date) -> list[str]:
 
 def mentions_date(text: str, day: date) -> bool:
     for form in date_forms(day):
-        if re.search(rf"(?<![\w]){re.escape(form)}(?![\d])", text, flags=re.IGNORECASE):
+        # not inside a longer word or number; a Chinese date may follow its year directly (2026年12月2日)
+        if re.search(rf"(?<![A-Za-z0-9]){re.escape(form)}(?![\d])", text, flags=re.IGNORECASE):
             return True
     return False
 
@@ -116,6 +118,12 @@ class Outcome:
     @property
     def passed(self) -> bool:
         return not self.failures and self.error is None
+
+    @property
+    def ended_on_question(self) -> bool:
+        """The bot's last reply asks something: the user stopped before the bot's flow was done."""
+        last = self.replies[-1].rstrip() if self.replies else ""
+        return last.endswith(("?", "？"))
 
     @property
     def replied_every_turn(self) -> bool:
@@ -224,7 +232,14 @@ def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
     for o in outcomes:
         for kind in {f["check"] for f in o.failures} | ({"crash"} if o.error else set()):
             checks[kind] = checks.get(kind, 0) + 1
-    return {"overall": rate(outcomes), "by_lang": by_lang, "by_tag": by_tag, "failed_by_check": checks}
+    unfinished = [o.conversation_id for o in outcomes if not o.passed and o.ended_on_question]
+    return {
+        "overall": rate(outcomes),
+        "by_lang": by_lang,
+        "by_tag": by_tag,
+        "failed_by_check": checks,
+        "failed_while_the_bot_was_still_asking": unfinished,
+    }
 
 
 def test_blind_conversations(stack: Stack) -> None:
@@ -246,6 +261,7 @@ def test_blind_conversations(stack: Stack) -> None:
                         "tags": o.tags,
                         "passed": o.passed,
                         "failures": o.failures,
+                        "ended_on_question": o.ended_on_question,
                         "error": o.error,
                         "replies": o.replies,
                     }
