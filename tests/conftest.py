@@ -6,7 +6,9 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,17 +40,13 @@ def rasa_model() -> Path:
     return paths.MODEL
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, rasa_model: Path) -> Iterator[Stack]:
-    """The whole assistant on embedded defaults, on free ports, state in a temp dir.
-
-    The demo knowledge base is ingested first with the real CLI, as `make run` does.
-    """
-    workdir = tmp_path_factory.mktemp("stack")
-    running = Stack(workdir)
-    hrbot = str(Path(sys.executable).parent / "hrbot")
+@contextmanager
+def demo_stack(workdir: Path, **options: Any) -> Iterator[Stack]:
+    """The whole assistant on embedded defaults, on free ports, state in `workdir`, the demo
+    knowledge base ingested first with the real CLI, as `make run` does."""
+    running = Stack(workdir, **options)
     subprocess.run(
-        [hrbot, "knowledge", "ingest", str(paths.DEMO_KNOWLEDGE)],
+        [str(Path(sys.executable).parent / "hrbot"), "knowledge", "ingest", str(paths.DEMO_KNOWLEDGE)],
         env=running.env,
         cwd=paths.ROOT,
         check=True,
@@ -59,3 +57,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory, rasa_model: Path) -> Iterato
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, rasa_model: Path) -> Iterator[Stack]:
+    """The assistant shared by the end-to-end tests (see `demo_stack`)."""
+    with demo_stack(tmp_path_factory.mktemp("stack")) as running:
+        yield running

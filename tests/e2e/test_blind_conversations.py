@@ -16,6 +16,7 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.conftest import demo_stack
 from tests.stack import Stack, texts
 
 pytestmark = pytest.mark.stack
@@ -242,7 +244,16 @@ def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
     }
 
 
-def test_blind_conversations(stack: Stack) -> None:
+@pytest.fixture(scope="module")
+def fresh_stack(tmp_path_factory: pytest.TempPathFactory, rasa_model: Path) -> Iterator[Stack]:
+    """A stack of its own, freshly seeded: the expectations state the demo data as seeded (balances,
+    the one-seat course), which the shared stack's other tests change."""
+    with demo_stack(tmp_path_factory.mktemp("blind-stack")) as running:
+        yield running
+
+
+def test_blind_conversations(fresh_stack: Stack) -> None:
+    stack = fresh_stack
     conversations = yaml.safe_load(CONVERSATIONS.read_text(encoding="utf-8"))["conversations"]
     fallbacks = fallback_texts()
     started = time.monotonic()

@@ -11,8 +11,6 @@ masked in every stored reporting row.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -25,6 +23,7 @@ import pytest
 import sqlalchemy as sa
 
 from hrbot import paths
+from tests.conftest import demo_stack
 from tests.stack import Stack
 
 pytestmark = pytest.mark.stack
@@ -46,19 +45,8 @@ DOCS_SHOT = (
 def istack(tmp_path_factory: pytest.TempPathFactory, rasa_model: Path) -> Iterator[Stack]:
     """The whole assistant with an empty insights database; channel breakdowns need 4 people."""
     workdir = tmp_path_factory.mktemp("insights-stack")
-    running = Stack(workdir, extra_env={"HRBOT_INSIGHTS_MIN_GROUP": "4"})
-    subprocess.run(
-        [str(Path(sys.executable).parent / "hrbot"), "knowledge", "ingest", str(paths.DEMO_KNOWLEDGE)],
-        env=running.env,
-        cwd=paths.ROOT,
-        check=True,
-        capture_output=True,
-    )
-    running.start()
-    try:
+    with demo_stack(workdir, extra_env={"HRBOT_INSIGHTS_MIN_GROUP": "4"}) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def bearer(stack: Stack, employee: str) -> dict[str, str]:
