@@ -90,6 +90,27 @@ def last_offers(tracker: Tracker) -> list[Offer]:
     return []
 
 
+def previous_intent(tracker: Tracker) -> str | None:
+    """The intent of the user message before the latest one (what the last choices answered)."""
+    seen_user = False
+    for event in reversed(list(tracker.events or [])):
+        if event.get("event") != "user":
+            continue
+        if seen_user:
+            return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        seen_user = True
+    return None
+
+
+def bare_pick(text: str) -> bool:
+    """A short message that only picks ("the second one", "第二个", "that one"), unlike a question
+    about a choice ("what is the second one about?")."""
+    latin = re.findall(r"[a-z]+", text or "", re.I)
+    cjk = re.findall(r"[\u3400-\u9fff]", text or "")
+    picks = ordinal(text) is not None or points_at_one(text)
+    return picks and len(latin) <= 4 and len(cjk) <= 5 and "?" not in text and "？" not in text
+
+
 def ordinal(text: str) -> int | None:
     """The position a message picks ("the second one", "第二个", "the last one"), 1-based or -1."""
     m = _ORDINAL.search(text or "")

@@ -32,7 +32,7 @@ from actions.common import (
     typed_text,
 )
 from actions.dates import format_date, format_period, parse_period
-from actions.offers import last_offers, ordinal, pick
+from actions.offers import bare_pick, last_offers, ordinal, pick, previous_intent
 from actions.references import Reference, by_name, overlapping, read_reference, resolve
 from hrbot.identity import Identity
 from personnel.client import CourseOut, EnrolmentOut, PersonnelClient, PersonnelError, SessionOut
@@ -335,6 +335,9 @@ class ActionCourseDetails(BackendAction):
         if course_id is not None:
             await show_course(pc, course_id, dispatcher, lang)
             return clear_ids()
+        if previous_intent(tracker) == "enrol_course" and bare_pick(typed_text(tracker)):
+            # "the second one" to the choices an enrol request got: the enrolment goes on
+            return await ActionEnrolCourse().act(pc, who, dispatcher, tracker, domain, lang)
         named = await named_in_message(pc, tracker)
         if named.again is not None or len(named.courses) == 1:
             await show_course(pc, (named.again or named.courses[0]).id, dispatcher, lang)

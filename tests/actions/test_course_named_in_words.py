@@ -227,3 +227,49 @@ async def test_withdraw_picked_by_position_asks_first(backend: Backend, domain: 
     assert {"event": "slot", "name": "enrolment_id", "value": second} in [
         {k: e.get(k) for k in ("event", "name", "value")} for e in events
     ]
+
+
+async def details(
+    domain: dict[str, Any], employee: str, text: str, before: list[dict[str, Any]], lang: str = "en"
+) -> CollectingDispatcher:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        employee=employee,
+        lang=lang,
+        intent="course_details",
+        text=text,
+        events=[*before, user(text, "course_details")],
+    )
+    await ActionCourseDetails().run(dispatcher, tracker, domain)
+    return dispatcher
+
+
+@pytest.mark.parametrize(("lang", "pick_text"), [("en", "the second one"), ("zh", "第二个")])
+async def test_a_pick_after_a_search_shows_that_course(
+    backend: Backend, domain: dict[str, Any], lang: str, pick_text: str
+) -> None:
+    """The search list says "pick one for details": a bare pick shows it and enrols no one."""
+    listed = await search(domain, "E1021", "data analysis courses", "data analysis", lang)
+    second = listed.messages[0]["buttons"][1]["payload"].split('"course_id":"')[1].split('"')[0]
+    before = [user("data analysis courses", "search_courses"), *as_bot_events(listed)]
+    dispatcher = await details(domain, "E1021", pick_text, before, lang)
+    [msg] = dispatcher.messages
+    codes = {str(c["id"]): c["code"] for c in backend.get("/training/courses")}
+    assert msg["response"] == "utter_course_details" and msg["code"] == codes[second]
+    assert not enrolled_codes(backend, "E1021")
+
+
+async def test_a_pick_after_an_enrol_request_enrols(backend: Backend, domain: dict[str, Any]) -> None:
+    """ "Enrol me in a compliance course" lists several; "the last one" (read as a details request)
+    goes on with the enrolment."""
+    text = "enrol me in a compliance course"
+    entities = [{"entity": "topic", "value": "compliance"}]
+    listed = await say_enrol(domain, "E1022", text, entities=entities)
+    [msg] = listed.messages
+    assert msg["response"] == "utter_courses_found" and len(msg["buttons"]) > 1
+    last = msg["buttons"][-1]["payload"].split('"course_id":"')[1].split('"')[0]
+    before = [user(text, "enrol_course"), *as_bot_events(listed)]
+    dispatcher = await details(domain, "E1022", "the last one", before)
+    assert responses(dispatcher) == ["utter_enrolled"], dispatcher.messages
+    codes = {str(c["id"]): c["code"] for c in backend.get("/training/courses")}
+    assert codes[last] in enrolled_codes(backend, "E1022")
