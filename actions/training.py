@@ -209,7 +209,22 @@ def match_courses(text: str, courses: Sequence[CourseOut]) -> CourseMatch:
     found = by_name(ref, courses, _names)
     if not found or len(found) == len(courses):
         return CourseMatch([])
-    return CourseMatch(found, strong=len(found) == 1)
+    return CourseMatch(found, strong=len(found) == 1 and _singled_out(ref, found[0]))
+
+
+def _singled_out(ref: Reference, c: CourseOut) -> bool:
+    """Whether the words name the course rather than brush it: one of its keywords (what the
+    catalogue says it is about: "excel", "git", "压力"), or most of its title. "My manager said ok"
+    only brushes "First-time Manager Essentials": enough to show it, not to enrol."""
+    day = today().date()
+    keywords = read_reference(" ".join(c.keywords or []), day).words
+    if any(w == k or (min(len(w), len(k)) >= 4 and w.startswith(k)) for w in ref.words for k in keywords):
+        return True  # "interviewing" names the "interview" course
+    return any(
+        len(ref.words & words) * 2 >= len(words)
+        for title in (c.title_en, c.title_zh)
+        if (words := read_reference(title, day).words)
+    )
 
 
 async def show_course(
@@ -307,8 +322,8 @@ def session_named(c: CourseOut, text: str, *, single: bool) -> SessionOut | None
     ref = read_reference(text, today().date()) if text else Reference()
     if ref.dates is not None:
         hits = overlapping(sessions, ref.dates, lambda s: (s.start_date, s.end_date))
-        if len(hits) == 1:
-            return hits[0]
+        # a date no session fits (or several fit): show the sessions rather than guess
+        return hits[0] if len(hits) == 1 else None
     if (n := ordinal(text)) is not None and ("session" in text.lower() or "期" in text or "场" in text):
         index = n - 1 if n > 0 else len(sessions) - 1
         if 0 <= index < len(sessions):

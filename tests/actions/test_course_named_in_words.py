@@ -273,3 +273,18 @@ async def test_a_pick_after_an_enrol_request_enrols(backend: Backend, domain: di
     assert responses(dispatcher) == ["utter_enrolled"], dispatcher.messages
     codes = {str(c["id"]): c["code"] for c in backend.get("/training/courses")}
     assert codes[last] in enrolled_codes(backend, "E1022")
+
+
+@pytest.mark.parametrize(
+    ("employee", "text"),
+    [
+        ("E1023", "sign me up, my manager already said ok"),  # brushes "First-time Manager Essentials"
+        ("E1024", "enrol me in the cloud architecture course next month"),  # its session is in January
+    ],
+)
+async def test_a_course_only_brushed_or_a_date_that_does_not_fit_shows_sessions_and_books_nothing(
+    backend: Backend, domain: dict[str, Any], employee: str, text: str
+) -> None:
+    dispatcher = await say_enrol(domain, employee, text)
+    assert responses(dispatcher) == ["utter_course_details"], dispatcher.messages
+    assert not enrolled_codes(backend, employee)
