@@ -7,7 +7,11 @@ choices as buttons and say which outcome the backend chose (enrolled or waitlist
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -16,9 +20,20 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import confirm
-from actions.common import BackendAction, as_int, explain_error, name_of, num, picked_id, today, typed_text
+from actions.common import (
+    BackendAction,
+    as_int,
+    explain_error,
+    latest_intent,
+    name_of,
+    num,
+    picked_id,
+    today,
+    typed_text,
+)
 from actions.dates import format_date, format_period, parse_period
-from actions.references import read_reference, resolve
+from actions.offers import bare_pick, last_offers, ordinal, pick, previous_intent
+from actions.references import Reference, by_name, overlapping, read_reference, resolve
 from hrbot.identity import Identity
 from personnel.client import CourseOut, EnrolmentOut, PersonnelClient, PersonnelError, SessionOut
 
@@ -108,23 +123,108 @@ class ActionSearchCourses(BackendAction):
                 response="utter_courses_none", topic_part=topic_part, period_part=period_part
             )
             return clear_ids()
-        courses = courses[:8]
-        buttons = [
-            {"title": name_of(c, "title", lang), "payload": f'/course_details{{"course_id":"{c.id}"}}'}
-            for c in courses
-        ]
-        lines = "\n".join(_course_line(c, lang) for c in courses)
-        dispatcher.utter_message(
-            response="utter_courses_found",
-            topic_part=topic_part,
-            period_part=period_part,
-            lines=lines,
-            buttons=buttons,
-        )
+        list_courses(courses, dispatcher, lang, topic_part=topic_part, period_part=period_part)
         return clear_ids()
 
     def on_error(self, tracker: Tracker) -> list[EventType]:
         return clear_ids()
+
+
+def list_courses(
+    courses: Sequence[CourseOut],
+    dispatcher: CollectingDispatcher,
+    lang: str,
+    topic_part: str = "",
+    period_part: str = "",
+) -> None:
+    """The courses as lines and one details button each (the user may also type "the second one")."""
+    courses = list(courses)[:8]
+    buttons = [
+        {"title": name_of(c, "title", lang), "payload": f'/course_details{{"course_id":"{c.id}"}}'}
+        for c in courses
+    ]
+    dispatcher.utter_message(
+        response="utter_courses_found",
+        topic_part=topic_part,
+        period_part=period_part,
+        lines="\n".join(_course_line(c, lang) for c in courses),
+        buttons=buttons,
+    )
+
+
+_SPACE_PUNCT = re.compile(r"[\s\W_]+")
+
+
+def _squash(text: str) -> str:
+    return _SPACE_PUNCT.sub("", (text or "").lower())
+
+
+def _code_pattern(code: str) -> re.Pattern[str]:
+    """A course code as people type it: "DA-101", "da101", "DA 101"."""
+    parts = [re.escape(p) for p in re.split(r"[\s_-]+", code) if p]
+    return re.compile(r"(?<![a-z0-9])" + r"[\s_-]?".join(parts) + r"(?![0-9])", re.I)
+
+
+@dataclass
+class CourseMatch:
+    """The catalogue courses a message names; ``strong`` when named by code, by its whole title or
+    by most of it (enough to act on), weak when only a word or two fits (enough to show)."""
+
+    courses: list[CourseOut]
+    strong: bool = False
+
+
+def _names(c: CourseOut) -> tuple[str, ...]:
+    return (c.title_en, c.title_zh, c.code, *(c.keywords or []))
+
+
+def _with_close_words(ref: Reference, courses: Sequence[CourseOut]) -> Reference:
+    """The message's words plus the catalogue words they misspell ("exel" -> "excel")."""
+    vocab = {w for c in courses for w in read_reference(" ".join(_names(c)), today().date()).words}
+    extra = set()
+    for w in ref.words:
+        if w.isascii() and len(w) >= 4 and w not in vocab:
+            extra.update(difflib.get_close_matches(w, [v for v in vocab if v.isascii()], n=1, cutoff=0.8))
+    return Reference(words=ref.words | frozenset(extra)) if extra else ref
+
+
+def match_courses(text: str, courses: Sequence[CourseOut]) -> CourseMatch:
+    """The courses whose code, title (either language) or title words the message names."""
+    if not text or not courses:
+        return CourseMatch([])
+    by_code = [c for c in courses if _code_pattern(c.code).search(text)]
+    if by_code:
+        return CourseMatch(by_code, strong=True)
+    squashed = _squash(text)
+    titled = [c for c in courses if any(t and _squash(t) in squashed for t in (c.title_en, c.title_zh))]
+    if titled:
+        longest = max(max(len(_squash(c.title_en)), len(_squash(c.title_zh))) for c in titled)
+        return CourseMatch(
+            [c for c in titled if longest in (len(_squash(c.title_en)), len(_squash(c.title_zh)))],
+            strong=True,
+        )
+    ref = _with_close_words(read_reference(text, today().date()), courses)
+    if not ref.words:
+        return CourseMatch([])
+    found = by_name(ref, courses, _names)
+    if not found or len(found) == len(courses):
+        return CourseMatch([])
+    return CourseMatch(found, strong=len(found) == 1 and _singled_out(ref, found[0]))
+
+
+def _singled_out(ref: Reference, c: CourseOut) -> bool:
+    """Whether the words name the course rather than brush it: one of its keywords (what the
+    catalogue says it is about: "excel", "git", "压力"), or most of its title. "My manager said ok"
+    only brushes "First-time Manager Essentials": enough to show it, not to enrol."""
+    day = today().date()
+    keywords = read_reference(" ".join(c.keywords or []), day).words
+    if any(w == k or (min(len(w), len(k)) >= 4 and w.startswith(k)) for w in ref.words for k in keywords):
+        return True  # "interviewing" names the "interview" course
+    return any(
+        len(ref.words & words) * 2 >= len(words)
+        for title in (c.title_en, c.title_zh)
+        if (words := read_reference(title, day).words)
+    )
 
 
 async def show_course(
@@ -146,7 +246,8 @@ async def show_course(
             label = ("Join waitlist: " if full else "Enrol: ") + format_date(s.start_date, lang)
         if full and not s.waitlist_enabled:
             continue
-        buttons.append({"title": label, "payload": f'/enrol_course{{"session_id":"{s.id}"}}'})
+        payload = f'/enrol_course{{"session_id":"{s.id}","course_id":"{c.id}"}}'
+        buttons.append({"title": label, "payload": payload})
     mandatory = ("，必修" if lang == "zh" else ", mandatory") if c.mandatory else ""
     dispatcher.utter_message(
         response="utter_course_details",
@@ -159,6 +260,75 @@ async def show_course(
         sessions="\n".join(_session_line(s, lang) for s in sessions[:6]),
         buttons=buttons,
     )
+
+
+@dataclass
+class Named:
+    """What the latest message named: one session (a pick from session buttons) or catalogue
+    courses; ``strong`` when the message singled the course out (enough to enrol in its only
+    session), weak when it only fits (enough to show)."""
+
+    courses: list[CourseOut]
+    session_id: int | None = None
+    strong: bool = False
+    #: the course whose sessions were just offered, when the message points back at it
+    again: CourseOut | None = None
+
+
+async def named_in_message(pc: PersonnelClient, tracker: Tracker) -> Named:
+    """The course the latest message names, in this order: a course named by code or title (so
+    "first aid" is never "the first one"), a pick from the buttons just shown ("the second one",
+    "第二个", "that one", a yes to a single choice), the topic through the backend's search, and
+    words of the catalogue's titles; else the course whose sessions were just shown."""
+    text = typed_text(tracker)
+    offers = [o for o in last_offers(tracker) if o.intent in ("course_details", "enrol_course")]
+    catalogue = await pc.search_courses()
+    by_id = {c.id: c for c in catalogue}
+    named = match_courses(text, catalogue)
+    offered = [i for o in offers if o.intent == "course_details" and (i := o.id("course_id")) in by_id]
+    if named.courses and offered and (among := [c for c in named.courses if c.id in offered]):
+        return Named(among, strong=len(among) == 1)
+    if named.strong and len(named.courses) == 1 and ordinal(text) is None:
+        return Named(named.courses, strong=True)
+    shown = {o.id("course_id") for o in offers if o.intent == "enrol_course"} - {None}
+    again = by_id.get(next(iter(shown))) if len(shown) == 1 else None
+    # a yes, or "sign me up", to a single choice takes it
+    chosen = pick(offers, text, affirmed=latest_intent(tracker) in ("affirm", "enrol_course"))
+    if chosen is not None and (session_id := chosen.id("session_id")) is not None:
+        return Named([], session_id=session_id, strong=True, again=again)
+    if chosen is not None and (course := by_id.get(chosen.id("course_id") or 0)) is not None:
+        return Named([course], strong=True)
+    if named.strong:
+        return Named(named.courses, strong=len(named.courses) == 1)
+    topic = next(tracker.get_latest_entity_values("topic"), None)
+    if topic and (found := await pc.search_courses(query=topic)):
+        fitting = {c.id for c in named.courses}
+        narrowed = [c for c in found if c.id in fitting] or found
+        return Named(narrowed, strong=len(narrowed) == 1)
+    if named.courses:
+        return Named(named.courses, strong=named.strong)
+    # nothing picked from several choices: the same choices again
+    return Named([by_id[i] for i in offered], again=again)
+
+
+def _open_sessions(c: CourseOut) -> list[SessionOut]:
+    return sorted((s for s in c.sessions if s.open_for_enrolment), key=lambda s: s.start_date)
+
+
+def session_named(c: CourseOut, text: str, *, single: bool) -> SessionOut | None:
+    """The session of ``c`` the message names by date ("the Jan 27 one", "3月那期"), or its only
+    open session when ``single`` (the message singled the course out)."""
+    sessions = _open_sessions(c)
+    ref = read_reference(text, today().date()) if text else Reference()
+    if ref.dates is not None:
+        hits = overlapping(sessions, ref.dates, lambda s: (s.start_date, s.end_date))
+        # a date no session fits (or several fit): show the sessions rather than guess
+        return hits[0] if len(hits) == 1 else None
+    if (n := ordinal(text)) is not None and ("session" in text.lower() or "期" in text or "场" in text):
+        index = n - 1 if n > 0 else len(sessions) - 1
+        if 0 <= index < len(sessions):
+            return sessions[index]
+    return sessions[0] if single and len(sessions) == 1 else None
 
 
 class ActionCourseDetails(BackendAction):
@@ -177,10 +347,19 @@ class ActionCourseDetails(BackendAction):
         lang: str,
     ) -> list[EventType]:
         course_id = as_int(tracker.get_slot("course_id"))
-        if course_id is None:
-            dispatcher.utter_message(response="utter_enrol_pick_course")
-        else:
+        if course_id is not None:
             await show_course(pc, course_id, dispatcher, lang)
+            return clear_ids()
+        if previous_intent(tracker) == "enrol_course" and bare_pick(typed_text(tracker)):
+            # "the second one" to the choices an enrol request got: the enrolment goes on
+            return await ActionEnrolCourse().act(pc, who, dispatcher, tracker, domain, lang)
+        named = await named_in_message(pc, tracker)
+        if named.again is not None or len(named.courses) == 1:
+            await show_course(pc, (named.again or named.courses[0]).id, dispatcher, lang)
+        elif named.courses:
+            list_courses(named.courses, dispatcher, lang)
+        else:
+            dispatcher.utter_message(response="utter_enrol_pick_course")
         return clear_ids()
 
     def on_error(self, tracker: Tracker) -> list[EventType]:
@@ -213,18 +392,40 @@ class ActionEnrolCourse(BackendAction):
     ) -> list[EventType]:
         session_id = as_int(tracker.get_slot("session_id"))
         course_id = as_int(tracker.get_slot("course_id"))
-        if session_id is None:
-            if course_id is not None:
-                await show_course(pc, course_id, dispatcher, lang)
-            elif next(tracker.get_latest_entity_values("topic"), None):
-                # "enrol me in the Excel course": show the matching courses to pick from
-                return await ActionSearchCourses().act(pc, who, dispatcher, tracker, domain, lang)
-            else:
-                dispatcher.utter_message(response="utter_enrol_pick_course")
+        if session_id is None and course_id is not None:
+            await show_course(pc, course_id, dispatcher, lang)
             return clear_ids()
+        if session_id is None:
+            session_id = await self._session_named(pc, tracker, dispatcher, lang)
+            if session_id is None:
+                return clear_ids()
         e = await pc.enrol(session_id, idempotency_key=enrolment_key(tracker, who, session_id))
         announce_enrolment(e, dispatcher, lang)
         return clear_ids()
+
+    async def _session_named(
+        self, pc: PersonnelClient, tracker: Tracker, dispatcher: CollectingDispatcher, lang: str
+    ) -> int | None:
+        """The session a typed message asks for: picked from the buttons, named by date, or the
+        only session of the course it singles out. Otherwise show what fits (the course's
+        sessions, or the courses) or ask which course, and return None."""
+        text = typed_text(tracker)
+        named = await named_in_message(pc, tracker)
+        if named.session_id is not None:
+            return named.session_id
+        course = named.again or (named.courses[0] if len(named.courses) == 1 else None)
+        if course is not None:
+            if (s := session_named(course, text, single=named.strong)) is not None:
+                return s.id
+            await show_course(pc, course.id, dispatcher, lang)
+        elif named.courses:
+            list_courses(named.courses, dispatcher, lang)
+        elif latest_intent(tracker) == "affirm":
+            # a yes with no choice on offer (e.g. after "You're enrolled"): nothing to take
+            dispatcher.utter_message(response="utter_enrol_nothing_offered")
+        else:
+            dispatcher.utter_message(response="utter_enrol_pick_course")
+        return None
 
     def on_error(self, tracker: Tracker) -> list[EventType]:
         return clear_ids()
@@ -314,6 +515,13 @@ class ActionWithdrawCourse(BackendAction):
         if not rows:
             dispatcher.utter_message(response="utter_enrolments_none")
             return self.on_error(tracker)
+        offered = [o for o in last_offers(tracker) if o.intent == "withdraw_course"]
+        if (chosen := pick(offered, typed_text(tracker))) is not None:
+            rows = [e for e in rows if e.id == chosen.id("enrolment_id")] or rows
+            if len(rows) == 1 and rows[0].withdrawable:
+                e = rows[0]
+                values = {"title": name_of(e, "title", lang), "start_date": format_date(e.start_date, lang)}
+                return [*clear_ids(), *confirm.ask(dispatcher, "withdraw_course", e.id, **values)]
         found = resolve(
             read_reference(typed_text(tracker), today().date()),
             rows,

@@ -131,11 +131,13 @@ async def test_search_without_results_says_so(
 async def test_enrol_with_only_a_topic_offers_the_matching_courses(
     domain: dict[str, Any], dispatcher: CollectingDispatcher
 ) -> None:
+    """A topic several courses share lists them (one course named alone is enrolled at once:
+    tests/actions/test_course_named_in_words.py)."""
     tracker = make_tracker(
         intent="enrol_course",
-        text="enrol me in the Excel course",
-        entities=[{"entity": "topic", "value": "Excel"}],
+        text="enrol me in a data analysis course",
+        entities=[{"entity": "topic", "value": "data analysis"}],
     )
     await ActionEnrolCourse().run(dispatcher, tracker, domain)
     [msg] = dispatcher.messages
-    assert msg["response"] == "utter_courses_found" and msg["buttons"]
+    assert msg["response"] == "utter_courses_found" and len(msg["buttons"]) > 1
