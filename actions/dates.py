@@ -56,6 +56,7 @@ class DateRange:
     end: date
     half_day: str | None = None
     end_half_day: str | None = None
+    days: int | None = None  # "3 days from Monday": the number of days asked for, if it was given
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,7 @@ RE_EN_MONTH_ONLY = re.compile(rf"\b(?:of\s+)?({_MONTH_NAMES})\b(?:\s+(\d{{4}}))?
 RE_EN_WEEKDAY = re.compile(rf"\b(?:(next|this|coming|last)\s+)?({_WEEKDAY_NAMES})\b")
 RE_EN_DAY = re.compile(r"\b(?:the\s+)?(\d{1,2})(st|nd|rd|th)\b|^\s*(?:the\s+)?(\d{1,2})\s*$")
 RE_RANGE_SPLIT = re.compile(
-    r"\s*(?:\bto\b|\buntil\b|\btill\b|\bthrough\b|\bthru\b|\band\b|–|—|~|～|到|至|-)\s*"
+    r"\s*(?:\bto\b|\buntil\b|\btill\b|\bthrough\b|\bthru\b|\band\b|–|—|~|～|到|至|和|跟|、|-)\s*"
 )
 
 HALF_AM = re.compile(r"上午|早上|上半天|\bmorning\b|\ba\.?m\.?(?!\w)", re.I)
@@ -212,11 +213,38 @@ def _normalise(text: str) -> str:
 
 def split_range(text: str) -> list[str]:
     """Split "X to Y" / "X到Y" / "X至Y" / "X-Y" / "between X and Y" into its two sides."""
-    text = _normalise(text)
-    text = re.sub(r"^\s*(?:from|between|从|自)\s*", "", text)
-    text = re.sub(r"\s*(?:为止|结束|止)\s*$", "", text)
+    text = _strip_range_words(_normalise(text))
     parts = [p.strip() for p in RE_RANGE_SPLIT.split(text, maxsplit=1)]
     return [p for p in parts if p] or [text]
+
+
+def _strip_range_words(text: str) -> str:
+    text = re.sub(r"^\s*(?:from|between|从|自)\s*", "", text)
+    return re.sub(r"\s*(?:为止|结束|止)\s*$", "", text)
+
+
+def _range_sides(text: str, today: date) -> tuple[list[str], list[_Part]]:
+    """The two sides of a range and what each says, or one side for a single date.
+
+    A sentence has other "to"s and "-"s besides the range's ("I want to take Dec 2 to Dec 3 off",
+    "I'd like to request 2-3 Dec"), so every separator is tried in turn and the first one with a
+    date on both sides is the range; a bare number just before it is a day ("2-3 Dec").
+    """
+    text = _strip_range_words(_normalise(text))
+    for sep in RE_RANGE_SPLIT.finditer(text):
+        left, right = text[: sep.start()].strip(), text[sep.end() :].strip()
+        if not left or not right:
+            continue
+        end_part = _read_part(right, today)
+        if end_part.empty():
+            continue
+        start_part = _read_part(left, today)
+        bare = re.search(r"(?<![\d.])(\d{1,2})$", left)
+        if start_part.empty() and bare and (end_part.day is not None or end_part.month is not None):
+            start_part = _Part(day=int(bare.group(1)))
+        if not start_part.empty():
+            return [left, right], [start_part, end_part]
+    return [text], [_read_part(text, today)]
 
 
 def _year_word(text: str, today: date) -> int | None:
@@ -353,26 +381,82 @@ def _resolve(part: _Part, today: date, anchor: date | None, text: str) -> date:
     return value
 
 
+RE_WEEK_WORD = re.compile(
+    r"\b(next|this|coming|last) week\b"
+    r"|(下下个?|下个?|上个?|本|这个?)(?:周|星期|礼拜)(?![一二三四五六日天1-7])"
+)
+_EN_NUMBERS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
+RE_DURATION = re.compile(
+    r"(?<!\bin )(?<!\bin a )\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)\s*"
+    r"(?:full\s+|working\s+|work\s+|business\s+)?days?\b(?!\s*(?:ago|later|before|after))"
+    r"|(\d{1,2}|[一二两三四五六七八九十]+)\s*(?:个)?(?:整)?(?:天|工作日)(?!\s*(?:后|以后|之后|前|以前))"
+)
+
+
+def _week_word(text: str) -> int | None:
+    """The week named apart from its days ("next week", "下周"): 1, 0, -1, 2; None if none."""
+    m = RE_WEEK_WORD.search(text)
+    if not m:
+        return None
+    word = m.group(1) or m.group(2) or ""
+    if word.startswith("下下"):
+        return 2
+    if word in ("next", "coming") or word.startswith("下"):
+        return 1
+    if word == "last" or word.startswith("上"):
+        return -1
+    return 0
+
+
+def _duration(text: str) -> int | None:
+    """A number of days asked for ("2 days", "三天", "3个工作日"), not "in two days" / "两天后"."""
+    m = RE_DURATION.search(_normalise(text))
+    if not m:
+        return None
+    if m.group(1):
+        value = m.group(1)
+        return int(value) if value.isdigit() else _EN_NUMBERS[value]
+    value = m.group(2)
+    return int(value) if value.isdigit() else _zh_number(value)
+
+
 def parse_leave_dates(text: str, today: date, context: date | None = None) -> DateRange:
     """Parse a single date or a range from free text, relative to ``today``.
 
     ``context`` (e.g. the start date already in the form) lends a month to "the 6th" / "6号" in a
-    correction. Raises DateError when the text names no date, an impossible date or a backwards
-    range.
+    correction. A week named apart from its days ("next week, Monday to Wednesday", "Mon-Wed next
+    week") places them; a number of days from a start ("3 days from next Monday", "从下周一开始请
+    3天") gives the end, counted in calendar days (``DateRange.days`` keeps the number asked for, so
+    that the caller can let the backend's calendar skip weekends and holidays). Raises DateError
+    when the text names no date, an impossible date or a backwards range.
     """
-    sides = split_range(text)
-    parts = [_read_part(side, today) for side in sides]
+    sides, parts = _range_sides(text, today)
+    week = _week_word(_normalise(text))
+    if week is not None:
+        parts = [
+            replace(p, week_offset=week) if p.weekday is not None and p.week_offset is None else p
+            for p in parts[:1]
+        ] + parts[1:]
     if all(p.empty() for p in parts):
         raise DateError("unparsed", text)
-    if len(parts) == 1 or parts[1].empty():
-        if parts[0].empty():
-            raise DateError("unparsed", text)
+    if len(parts) == 1:
         day = _resolve(parts[0], today, context, sides[0])
+        count = _duration(text)
+        if count and count > 1:
+            return DateRange(day, day + timedelta(days=count - 1), find_half_day(text), days=count)
         return DateRange(day, day, find_half_day(text))
     start_part, end_part = parts
-    if start_part.empty():  # "I want to take Friday off": the "to" was not a range
-        day = _resolve(end_part, today, context, sides[1])
-        return DateRange(day, day, find_half_day(text))
     # The sides lend each other what they lack: "the 3rd to the 5th of March", "3月5日到7日".
     if start_part.day is not None and start_part.month is None and end_part.month is not None:
         start_part = replace(start_part, month=end_part.month, year=start_part.year or end_part.year)

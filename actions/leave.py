@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -315,6 +315,8 @@ class ValidateLeaveForm(FormValidationAction):
             if new_end < new_start:
                 dispatcher.utter_message(response="utter_leave_dates_backwards", dates=text)
                 return {"leave_dates": f"{start}/{end}"}
+        if days.days and new_start != new_end:
+            new_end = await self._working_day_end(tracker, new_start, new_end, days.days)
         if days.end_half_day and new_start != new_end:
             dispatcher.utter_message(response="utter_leave_end_half_day")
             return refused
@@ -341,6 +343,26 @@ class ValidateLeaveForm(FormValidationAction):
                 end=format_date(new_end, lang),
             )
         return result
+
+    @staticmethod
+    async def _working_day_end(tracker: Tracker, start: date, end: date, wanted: int) -> date:
+        """ "3 days from Friday" means three working days: the backend's calendar (weekends,
+        public holidays, make-up working days) says how many the calendar days hold, and the end
+        moves on until they are as many as asked. Without a leave type or a backend answer the
+        calendar days stay; the preview shows what was counted either way."""
+        who, leave_type = identity(tracker), tracker.get_slot("leave_type")
+        if who is None or not leave_type:
+            return end
+        try:
+            async with personnel_client(who) as pc:
+                for _ in range(5):  # a long holiday (Spring Festival) needs a few steps
+                    counted = (await pc.preview_leave(leave_type, start, end, None)).working_days
+                    if counted >= wanted:
+                        break
+                    end += timedelta(days=int(wanted - counted))
+        except BackendErrors:
+            pass  # dates the backend refuses are explained by _backend_accepts next
+        return end
 
     @staticmethod
     async def _backend_accepts(
