@@ -145,6 +145,23 @@ def match_leave_type(value: str, types: list[LeaveTypeOut]) -> str | None:
     return None
 
 
+def named_leave_type(text: str, types: list[LeaveTypeOut]) -> str | None:
+    """The type whose full name the text contains ("sick leave", "年假"); the longest name wins
+    ("陪产假" over "产假"), and none when the text names no type or two different ones."""
+    lowered = text.lower()
+    names = sorted(
+        ((name, t.code) for t in types for name in (t.name_en.lower().split(" (")[0], t.name_zh) if name),
+        key=lambda item: len(item[0]),
+        reverse=True,
+    )
+    found: set[str] = set()
+    for name, code in names:
+        if name in lowered:
+            found.add(code)
+            lowered = lowered.replace(name, " ")
+    return found.pop() if len(found) == 1 else None
+
+
 def request_line(app: LeaveApplicationOut, names: dict[str, str], lang: str) -> str:
     period = format_period(app.from_date, app.to_date, lang, app.half_day)
     status = STATUS[lang].get(app.status, app.status)
@@ -238,6 +255,26 @@ class ValidateLeaveForm(FormValidationAction):
     ) -> list[str]:
         # Without a verified identity there is nothing to ask: the preview explains how to sign in.
         return domain_slots if identity(tracker) else []
+
+    async def extract_leave_type(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A leave type named by its full name in the request itself ("请3天年假，从下周一开始", "2 days
+        of sick leave from Monday") when the NLU did not mark it: the names are the backend's, so
+        the request is not asked again for what it already said."""
+        text = typed_text(tracker)
+        if latest_intent(tracker) != "apply_leave" or tracker.get_slot("leave_type") or not text:
+            return {}
+        who = identity(tracker)
+        if who is None:
+            return {}
+        try:
+            async with personnel_client(who) as pc:
+                types = await pc.leave_types()
+        except BackendErrors:
+            return {}  # the question about the type follows and explains a backend that is down
+        code = named_leave_type(text, types)
+        return {"leave_type": code} if code else {}
 
     async def extract_leave_dates(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
