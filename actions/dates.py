@@ -172,8 +172,15 @@ RE_EN_MONTH_ONLY = re.compile(rf"\b(?:of\s+)?({_MONTH_NAMES})\b(?:\s+(\d{{4}}))?
 RE_EN_WEEKDAY = re.compile(rf"\b(?:(next|this|coming|last)\s+)?({_WEEKDAY_NAMES})\b")
 RE_EN_DAY = re.compile(r"\b(?:the\s+)?(\d{1,2})(st|nd|rd|th)\b|^\s*(?:the\s+)?(\d{1,2})\s*$")
 RE_RANGE_SPLIT = re.compile(
-    r"\s*(?:\bto\b|\buntil\b|\btill\b|\bthrough\b|\bthru\b|\band\b|–|—|~|～|到|至|和|跟|、|-)\s*"
+    r"\s*(?:\bto\b|\buntil\b|\btill\b|\bthrough\b|\bthru\b|\band\b|&|–|—|~|～|到|至|和|跟|、|-"
+    r"|,(?!\s*\d{3,4}\b)"  # "Dec 2, 3" but not "Dec 2, 2026"
+    r"|(?<=[号日])(?=\s*\d{1,2}\s*[号日])"  # "2号3号"
+    r"|(?<=[周期拜][一二三四五六日天])(?=(?:周|星期|礼拜)[一二三四五六日天]))\s*"  # "周三周四"
 )
+#: "the 3rd, not the 2nd", "3号，不是2号": what follows is the date being replaced
+RE_NEGATED = re.compile(r"(?:not|instead of|rather than|but not)\b|不是|而不是|不要")
+#: separators that list days ("Mon, Tue and Wed", "2号、3号、4号"): the range ends at the last one
+RE_LIST_SPLIT = re.compile(r"\s*(?:\band\b|&|、|和|,(?!\s*\d{3,4}\b))\s*")
 
 HALF_AM = re.compile(r"上午|早上|上半天|\bmorning\b|\ba\.?m\.?(?!\w)", re.I)
 HALF_PM = re.compile(r"下午|下半天|\bafternoon\b|\bp\.?m\.?(?!\w)", re.I)
@@ -233,7 +240,7 @@ def _range_sides(text: str, today: date) -> tuple[list[str], list[_Part]]:
     text = _strip_range_words(_normalise(text))
     for sep in RE_RANGE_SPLIT.finditer(text):
         left, right = text[: sep.start()].strip(), text[sep.end() :].strip()
-        if not left or not right:
+        if not left or not right or RE_NEGATED.match(right):
             continue
         end_part = _read_part(right, today)
         if end_part.empty():
@@ -243,6 +250,10 @@ def _range_sides(text: str, today: date) -> tuple[list[str], list[_Part]]:
         if start_part.empty() and bare and (end_part.day is not None or end_part.month is not None):
             start_part = _Part(day=int(bare.group(1)))
         if not start_part.empty():
+            for item in RE_LIST_SPLIT.split(right)[1:]:  # "Mon, Tue, Wed": the last day listed
+                if RE_NEGATED.match(item) or (later := _read_part(item, today)).empty():
+                    break
+                right, end_part = item, later
             return [left, right], [start_part, end_part]
     return [text], [_read_part(text, today)]
 
@@ -308,6 +319,8 @@ def _read_components(text: str, today: date) -> _Part:
         return _Part(
             year=int(m.group(3)) if m.group(3) else None, month=MONTHS[m.group(1)], day=int(m.group(2))
         )
+    if (m := RE_EN_DAY.search(text)) and m.group(2):  # "Wednesday the 2nd": the date decides
+        return _Part(day=int(m.group(1)))
     if m := RE_EN_WEEKDAY.search(text):
         word = m.group(1)
         offset = {"next": 1, "this": 0, "last": -1}.get(word or "")
@@ -329,6 +342,8 @@ def _dateparser(text: str, today: date) -> date | None:
         r"\d|\bin (?:a|an|one|two|three|four|five|six|seven|ten) (?:days?|weeks?)\b|天后|周后", text
     ):
         return None
+    if RE_DURATION.search(text) or re.fullmatch(r"\s*\d{3,4}\s*", text):
+        return None  # "2 days" is a length and "2026" a year, not a date
     settings = {
         "RELATIVE_BASE": datetime(today.year, today.month, today.day),
         "PREFER_DATES_FROM": "future",
@@ -419,6 +434,41 @@ def _week_word(text: str) -> int | None:
     return 0
 
 
+RE_WEEKS = re.compile(
+    r"\bfor (a|one|two|three|\d) weeks?\b|(一|两|二|三|\d)个?(?:整)?(?:周|星期|礼拜)(?![一二三四五六日天1-7])"
+)
+RE_TOMORROW_AND_AFTER = re.compile(r"明后(?:两)?天|tomorrow and the day after")
+# a week as the leave only when the text says the whole of it or says nothing else: "leave next
+# week" may mean some days of it, and then the dates are asked
+RE_WHOLE = re.compile(r"\b(?:whole|all|entire|full)\b|整|全")
+RE_JUST_A_WEEK = re.compile(
+    r"\s*(?:the\s+)?(?:next|this|coming) week\s*|\s*(?:下个?|本|这个?)(?:周|星期|礼拜)\s*"
+)
+
+
+def _weeks(text: str) -> int | None:
+    """A length in whole weeks ("for a week", "请一周", "两个星期"), if the text gives one."""
+    m = RE_WEEKS.search(_normalise(text))
+    if not m:
+        return None
+    value = m.group(1) or m.group(2)
+    if value.isdigit():
+        return int(value)
+    return {"a": 1, "one": 1, "two": 2, "three": 3}.get(value) or _zh_number(value)
+
+
+def _whole_period(text: str, today: date, week: int | None) -> DateRange:
+    """A week named without a day: "next week" / "下周整周" is its Monday to Friday (what counts is
+    the backend's calendar); the rest of it when it has begun."""
+    t = _normalise(text)
+    if week is not None and (RE_WHOLE.search(t) or RE_JUST_A_WEEK.fullmatch(t)):
+        monday = today - timedelta(days=today.weekday()) + timedelta(days=7 * week)
+        start, end = max(monday, today), monday + timedelta(days=4)
+        if start <= end:
+            return DateRange(start, end)
+    raise DateError("unparsed", text)
+
+
 def _duration(text: str) -> int | None:
     """A number of days asked for ("2 days", "三天", "3个工作日"), not "in two days" / "两天后"."""
     m = RE_DURATION.search(_normalise(text))
@@ -441,6 +491,8 @@ def parse_leave_dates(text: str, today: date, context: date | None = None) -> Da
     that the caller can let the backend's calendar skip weekends and holidays). Raises DateError
     when the text names no date, an impossible date or a backwards range.
     """
+    if RE_TOMORROW_AND_AFTER.search(_normalise(text)):
+        return DateRange(today + timedelta(days=1), today + timedelta(days=2))
     sides, parts = _range_sides(text, today)
     week = _week_word(_normalise(text))
     if week is not None:
@@ -449,9 +501,11 @@ def parse_leave_dates(text: str, today: date, context: date | None = None) -> Da
             for p in parts[:1]
         ] + parts[1:]
     if all(p.empty() for p in parts):
-        raise DateError("unparsed", text)
+        return _whole_period(text, today, week)
     if len(parts) == 1:
         day = _resolve(parts[0], today, context, sides[0])
+        if weeks := _weeks(text):  # "from Monday for a week": whole weeks hold their working days
+            return DateRange(day, day + timedelta(days=7 * weeks - 1), find_half_day(text))
         count = _duration(text)
         if count and count > 1:
             return DateRange(day, day + timedelta(days=count - 1), find_half_day(text), days=count)

@@ -72,6 +72,24 @@ def test_phrases_in_both_languages(text: str, start: date, end: date, half: str 
         ("下星期一到星期三", date(2026, 11, 30), date(2026, 12, 2)),
         ("我要请3天年假，从下周一开始", date(2026, 11, 30), date(2026, 12, 2)),
         ("从12月2日起请两天假", date(2026, 12, 2), date(2026, 12, 3)),
+        # lists of days: the range runs from the first to the last
+        ("Mon, Tue, Wed next week", date(2026, 11, 30), date(2026, 12, 2)),
+        ("the 3rd & 4th", date(2026, 12, 3), date(2026, 12, 4)),
+        ("Dec 2, 3", date(2026, 12, 2), date(2026, 12, 3)),
+        ("Wednesday the 2nd to Thursday the 3rd", date(2026, 12, 2), date(2026, 12, 3)),
+        ("2号3号", date(2026, 12, 2), date(2026, 12, 3)),
+        ("下周三、周四", date(2026, 12, 2), date(2026, 12, 3)),
+        ("这周四周五", date(2026, 11, 26), date(2026, 11, 27)),
+        # the date being replaced is not part of the range; a year after a comma is not a day
+        ("the 3rd and 4th, not the 2nd", date(2026, 12, 3), date(2026, 12, 4)),
+        ("Dec 3, not Dec 2", date(2026, 12, 3), date(2026, 12, 3)),
+        ("Dec 2, 2026 to Dec 3, 2026", date(2026, 12, 2), date(2026, 12, 3)),
+        # whole weeks and two days named together
+        ("the whole of next week", date(2026, 11, 30), date(2026, 12, 4)),
+        ("下周整周", date(2026, 11, 30), date(2026, 12, 4)),
+        ("from next Monday for a week", date(2026, 11, 30), date(2026, 12, 6)),
+        ("tomorrow and the day after", date(2026, 11, 24), date(2026, 11, 25)),
+        ("明后两天", date(2026, 11, 24), date(2026, 11, 25)),
     ],
 )
 def test_ranges_in_sentences_weeks_and_day_counts(text: str, start: date, end: date) -> None:
@@ -112,6 +130,8 @@ def test_a_corrected_range_stays_a_range(text: str, context: date, start: date, 
         ("12月5日到12月3日", "end_before_start"),
         ("Dec 5 to Dec 3", "end_before_start"),
         ("family trip", "unparsed"),
+        ("I want to take some leave next week", "unparsed"),  # some days of it: they are asked
+        ("2 days", "unparsed"),
         ("", "unparsed"),
     ],
 )
