@@ -242,20 +242,28 @@ def _range_sides(text: str, today: date) -> tuple[list[str], list[_Part]]:
         left, right = text[: sep.start()].strip(), text[sep.end() :].strip()
         if not left or not right or RE_NEGATED.match(right):
             continue
-        end_part = _read_part(right, today)
+        start_part = _read_part(left, today)
+        end_part = _read_listed(right, today, start_part)
         if end_part.empty():
             continue
-        start_part = _read_part(left, today)
         bare = re.search(r"(?<![\d.])(\d{1,2})$", left)
         if start_part.empty() and bare and (end_part.day is not None or end_part.month is not None):
             start_part = _Part(day=int(bare.group(1)))
         if not start_part.empty():
             for item in RE_LIST_SPLIT.split(right)[1:]:  # "Mon, Tue, Wed": the last day listed
-                if RE_NEGATED.match(item) or (later := _read_part(item, today)).empty():
+                if RE_NEGATED.match(item) or (later := _read_listed(item, today, start_part)).empty():
                     break
                 right, end_part = item, later
             return [left, right], [start_part, end_part]
     return [text], [_read_part(text, today)]
+
+
+def _read_listed(text: str, today: date, first: _Part) -> _Part:
+    """A later side of a range or list, which may say only the weekday's number ("周一、二、三")."""
+    part = _read_part(text, today)
+    if part.empty() and first.weekday is not None and (m := re.fullmatch(r"([一二三四五六日天])", text)):
+        return _Part(weekday=WEEKDAYS_ZH[m.group(1)])
+    return part
 
 
 def _year_word(text: str, today: date) -> int | None:

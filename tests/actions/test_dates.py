@@ -80,6 +80,8 @@ def test_phrases_in_both_languages(text: str, start: date, end: date, half: str 
         ("2号3号", date(2026, 12, 2), date(2026, 12, 3)),
         ("下周三、周四", date(2026, 12, 2), date(2026, 12, 3)),
         ("这周四周五", date(2026, 11, 26), date(2026, 11, 27)),
+        ("下周一、二、三", date(2026, 11, 30), date(2026, 12, 2)),
+        ("下周一到三", date(2026, 11, 30), date(2026, 12, 2)),
         # the date being replaced is not part of the range; a year after a comma is not a day
         ("the 3rd and 4th, not the 2nd", date(2026, 12, 3), date(2026, 12, 4)),
         ("Dec 3, not Dec 2", date(2026, 12, 3), date(2026, 12, 3)),
