@@ -96,6 +96,36 @@ def test_a_single_day_corrected_to_a_range_books_the_range(
     ], replies
 
 
+@pytest.mark.parametrize(
+    ("employee", "turns"),
+    [
+        # corrected at the question about the reason, after the half day was answered
+        (
+            "E1031",
+            [
+                "I'd like annual leave on Dec 2",
+                "whole day",
+                "wait, it should be Dec 3 to Dec 4",
+                "none",
+                "yes",
+            ],
+        ),
+        # corrected at the question about the half day
+        ("E1032", ["我想12月2日请年假", "不对，是3号到4号", "无", "确认"]),
+    ],
+)
+def test_a_range_given_as_a_correction_mid_form_replaces_the_day(
+    stack: Stack, employee: str, turns: list[str]
+) -> None:
+    say = conversation(stack, employee)
+    before = ids(stack, employee)
+    replies = [say(text) for text in turns]
+    created = booked(stack, employee, before)
+    assert [(a["from_date"], a["to_date"], a["half_day"]) for a in created] == [
+        ("2026-12-03", "2026-12-04", None)
+    ], replies
+
+
 def test_a_week_named_apart_from_its_days_answers_the_dates_question(stack: Stack) -> None:
     say = conversation(stack, "E1044")
     before = ids(stack, "E1044")
