@@ -56,6 +56,7 @@ class DateRange:
     end: date
     half_day: str | None = None
     end_half_day: str | None = None
+    days: int | None = None  # "3 days from Monday": the number of days asked for, if it was given
 
 
 @dataclass(frozen=True)
@@ -171,8 +172,15 @@ RE_EN_MONTH_ONLY = re.compile(rf"\b(?:of\s+)?({_MONTH_NAMES})\b(?:\s+(\d{{4}}))?
 RE_EN_WEEKDAY = re.compile(rf"\b(?:(next|this|coming|last)\s+)?({_WEEKDAY_NAMES})\b")
 RE_EN_DAY = re.compile(r"\b(?:the\s+)?(\d{1,2})(st|nd|rd|th)\b|^\s*(?:the\s+)?(\d{1,2})\s*$")
 RE_RANGE_SPLIT = re.compile(
-    r"\s*(?:\bto\b|\buntil\b|\btill\b|\bthrough\b|\bthru\b|\band\b|–|—|~|～|到|至|-)\s*"
+    r"\s*(?:\bto\b|\buntil\b|\btill\b|\bthrough\b|\bthru\b|\band\b|&|–|—|~|～|到|至|和|跟|、|-"
+    r"|,(?!\s*\d{3,4}\b)"  # "Dec 2, 3" but not "Dec 2, 2026"
+    r"|(?<=[号日])(?=\s*\d{1,2}\s*[号日])"  # "2号3号"
+    r"|(?<=[周期拜][一二三四五六日天])(?=(?:周|星期|礼拜)[一二三四五六日天]))\s*"  # "周三周四"
 )
+#: "the 3rd, not the 2nd", "3号，不是2号": what follows is the date being replaced
+RE_NEGATED = re.compile(r"(?:not|instead of|rather than|but not)\b|不是|而不是|不要")
+#: separators that list days ("Mon, Tue and Wed", "2号、3号、4号"): the range ends at the last one
+RE_LIST_SPLIT = re.compile(r"\s*(?:\band\b|&|、|和|,(?!\s*\d{3,4}\b))\s*")
 
 HALF_AM = re.compile(r"上午|早上|上半天|\bmorning\b|\ba\.?m\.?(?!\w)", re.I)
 HALF_PM = re.compile(r"下午|下半天|\bafternoon\b|\bp\.?m\.?(?!\w)", re.I)
@@ -212,11 +220,50 @@ def _normalise(text: str) -> str:
 
 def split_range(text: str) -> list[str]:
     """Split "X to Y" / "X到Y" / "X至Y" / "X-Y" / "between X and Y" into its two sides."""
-    text = _normalise(text)
-    text = re.sub(r"^\s*(?:from|between|从|自)\s*", "", text)
-    text = re.sub(r"\s*(?:为止|结束|止)\s*$", "", text)
+    text = _strip_range_words(_normalise(text))
     parts = [p.strip() for p in RE_RANGE_SPLIT.split(text, maxsplit=1)]
     return [p for p in parts if p] or [text]
+
+
+def _strip_range_words(text: str) -> str:
+    text = re.sub(r"^\s*(?:from|between|从|自)\s*", "", text)
+    return re.sub(r"\s*(?:为止|结束|止)\s*$", "", text)
+
+
+def _range_sides(text: str, today: date) -> tuple[list[str], list[_Part]]:
+    """The two sides of a range and what each says, or one side for a single date.
+
+    A sentence has other "to"s and "-"s besides the range's ("I want to take Dec 2 to Dec 3 off",
+    "I'd like to request 2-3 Dec"), so every separator is tried in turn and the first one with a
+    date on both sides is the range; a bare number just before it is a day ("2-3 Dec").
+    """
+    text = _strip_range_words(_normalise(text))
+    for sep in RE_RANGE_SPLIT.finditer(text):
+        left, right = text[: sep.start()].strip(), text[sep.end() :].strip()
+        if not left or not right or RE_NEGATED.match(right):
+            continue
+        start_part = _read_part(left, today)
+        end_part = _read_listed(right, today, start_part)
+        if end_part.empty():
+            continue
+        bare = re.search(r"(?<![\d.])(\d{1,2})$", left)
+        if start_part.empty() and bare and (end_part.day is not None or end_part.month is not None):
+            start_part = _Part(day=int(bare.group(1)))
+        if not start_part.empty():
+            for item in RE_LIST_SPLIT.split(right)[1:]:  # "Mon, Tue, Wed": the last day listed
+                if RE_NEGATED.match(item) or (later := _read_listed(item, today, start_part)).empty():
+                    break
+                right, end_part = item, later
+            return [left, right], [start_part, end_part]
+    return [text], [_read_part(text, today)]
+
+
+def _read_listed(text: str, today: date, first: _Part) -> _Part:
+    """A later side of a range or list, which may say only the weekday's number ("周一、二、三")."""
+    part = _read_part(text, today)
+    if part.empty() and first.weekday is not None and (m := re.fullmatch(r"([一二三四五六日天])", text)):
+        return _Part(weekday=WEEKDAYS_ZH[m.group(1)])
+    return part
 
 
 def _year_word(text: str, today: date) -> int | None:
@@ -280,6 +327,8 @@ def _read_components(text: str, today: date) -> _Part:
         return _Part(
             year=int(m.group(3)) if m.group(3) else None, month=MONTHS[m.group(1)], day=int(m.group(2))
         )
+    if (m := RE_EN_DAY.search(text)) and m.group(2):  # "Wednesday the 2nd": the date decides
+        return _Part(day=int(m.group(1)))
     if m := RE_EN_WEEKDAY.search(text):
         word = m.group(1)
         offset = {"next": 1, "this": 0, "last": -1}.get(word or "")
@@ -301,6 +350,8 @@ def _dateparser(text: str, today: date) -> date | None:
         r"\d|\bin (?:a|an|one|two|three|four|five|six|seven|ten) (?:days?|weeks?)\b|天后|周后", text
     ):
         return None
+    if RE_DURATION.search(text) or re.fullmatch(r"\s*\d{3,4}\s*", text):
+        return None  # "2 days" is a length and "2026" a year, not a date
     settings = {
         "RELATIVE_BASE": datetime(today.year, today.month, today.day),
         "PREFER_DATES_FROM": "future",
@@ -353,26 +404,121 @@ def _resolve(part: _Part, today: date, anchor: date | None, text: str) -> date:
     return value
 
 
+RE_WEEK_WORD = re.compile(
+    r"\b(next|this|coming|last) week\b"
+    r"|(下下个?|下个?|上个?|本|这个?)(?:周|星期|礼拜)(?![一二三四五六日天1-7])"
+)
+_EN_NUMBERS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
+RE_DURATION = re.compile(
+    r"(?<!\bin )(?<!\bin a )\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)\s*"
+    r"(?:full\s+|working\s+|work\s+|business\s+)?days?\b(?!\s*(?:ago|later|before|after))"
+    r"|(\d{1,2}|[一二两三四五六七八九十]+)\s*(?:个)?(?:整)?(?:天|工作日)(?!\s*(?:后|以后|之后|前|以前))"
+)
+
+
+def _week_word(text: str) -> int | None:
+    """The week named apart from its days ("next week", "下周"): 1, 0, -1, 2; None if none."""
+    m = RE_WEEK_WORD.search(text)
+    if not m:
+        return None
+    word = m.group(1) or m.group(2) or ""
+    if word.startswith("下下"):
+        return 2
+    if word in ("next", "coming") or word.startswith("下"):
+        return 1
+    if word == "last" or word.startswith("上"):
+        return -1
+    return 0
+
+
+RE_WEEKS = re.compile(
+    r"\bfor (a|one|two|three|\d) weeks?\b|(一|两|二|三|\d)个?(?:整)?(?:周|星期|礼拜)(?![一二三四五六日天1-7])"
+)
+RE_TOMORROW_AND_AFTER = re.compile(r"明后(?:两)?天|tomorrow and the day after")
+# a week as the leave only when the text says the whole of it or says nothing else: "leave next
+# week" may mean some days of it, and then the dates are asked
+RE_WHOLE = re.compile(r"\b(?:whole|all|entire|full)\b|整|全")
+RE_JUST_A_WEEK = re.compile(
+    r"\s*(?:the\s+)?(?:next|this|coming) week\s*|\s*(?:下个?|本|这个?)(?:周|星期|礼拜)\s*"
+)
+
+
+def _weeks(text: str) -> int | None:
+    """A length in whole weeks ("for a week", "请一周", "两个星期"), if the text gives one."""
+    m = RE_WEEKS.search(_normalise(text))
+    if not m:
+        return None
+    value = m.group(1) or m.group(2)
+    if value.isdigit():
+        return int(value)
+    return {"a": 1, "one": 1, "two": 2, "three": 3}.get(value) or _zh_number(value)
+
+
+def _whole_period(text: str, today: date, week: int | None) -> DateRange:
+    """A week named without a day: "next week" / "下周整周" is its Monday to Friday (what counts is
+    the backend's calendar); the rest of it when it has begun."""
+    t = _normalise(text)
+    if week is not None and (RE_WHOLE.search(t) or RE_JUST_A_WEEK.fullmatch(t)):
+        monday = today - timedelta(days=today.weekday()) + timedelta(days=7 * week)
+        start, end = max(monday, today), monday + timedelta(days=4)
+        if start <= end:
+            return DateRange(start, end)
+    raise DateError("unparsed", text)
+
+
+def _duration(text: str) -> int | None:
+    """A number of days asked for ("2 days", "三天", "3个工作日"), not "in two days" / "两天后"."""
+    m = RE_DURATION.search(_normalise(text))
+    if not m:
+        return None
+    if m.group(1):
+        value = m.group(1)
+        return int(value) if value.isdigit() else _EN_NUMBERS[value]
+    value = m.group(2)
+    return int(value) if value.isdigit() else _zh_number(value)
+
+
 def parse_leave_dates(text: str, today: date, context: date | None = None) -> DateRange:
     """Parse a single date or a range from free text, relative to ``today``.
 
     ``context`` (e.g. the start date already in the form) lends a month to "the 6th" / "6号" in a
-    correction. Raises DateError when the text names no date, an impossible date or a backwards
-    range.
+    correction. A week named apart from its days ("next week, Monday to Wednesday", "Mon-Wed next
+    week") places them; a number of days from a start ("3 days from next Monday", "从下周一开始请
+    3天") gives the end, counted in calendar days (``DateRange.days`` keeps the number asked for, so
+    that the caller can let the backend's calendar skip weekends and holidays). Raises DateError
+    when the text names no date, an impossible date or a backwards range.
     """
-    sides = split_range(text)
-    parts = [_read_part(side, today) for side in sides]
+    if RE_TOMORROW_AND_AFTER.search(_normalise(text)):
+        return DateRange(today + timedelta(days=1), today + timedelta(days=2))
+    sides, parts = _range_sides(text, today)
+    week = _week_word(_normalise(text))
+    if week is not None:
+        parts = [
+            replace(p, week_offset=week) if p.weekday is not None and p.week_offset is None else p
+            for p in parts[:1]
+        ] + parts[1:]
     if all(p.empty() for p in parts):
-        raise DateError("unparsed", text)
-    if len(parts) == 1 or parts[1].empty():
-        if parts[0].empty():
-            raise DateError("unparsed", text)
+        return _whole_period(text, today, week)
+    if len(parts) == 1:
         day = _resolve(parts[0], today, context, sides[0])
+        if weeks := _weeks(text):  # "from Monday for a week": whole weeks hold their working days
+            return DateRange(day, day + timedelta(days=7 * weeks - 1), find_half_day(text))
+        count = _duration(text)
+        if count and count > 1:
+            return DateRange(day, day + timedelta(days=count - 1), find_half_day(text), days=count)
         return DateRange(day, day, find_half_day(text))
     start_part, end_part = parts
-    if start_part.empty():  # "I want to take Friday off": the "to" was not a range
-        day = _resolve(end_part, today, context, sides[1])
-        return DateRange(day, day, find_half_day(text))
     # The sides lend each other what they lack: "the 3rd to the 5th of March", "3月5日到7日".
     if start_part.day is not None and start_part.month is None and end_part.month is not None:
         start_part = replace(start_part, month=end_part.month, year=start_part.year or end_part.year)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -145,6 +145,23 @@ def match_leave_type(value: str, types: list[LeaveTypeOut]) -> str | None:
     return None
 
 
+def named_leave_type(text: str, types: list[LeaveTypeOut]) -> str | None:
+    """The type whose full name the text contains ("sick leave", "年假"); the longest name wins
+    ("陪产假" over "产假"), and none when the text names no type or two different ones."""
+    lowered = text.lower()
+    names = sorted(
+        ((name, t.code) for t in types for name in (t.name_en.lower().split(" (")[0], t.name_zh) if name),
+        key=lambda item: len(item[0]),
+        reverse=True,
+    )
+    found: set[str] = set()
+    for name, code in names:
+        if name in lowered:
+            found.add(code)
+            lowered = lowered.replace(name, " ")
+    return found.pop() if len(found) == 1 else None
+
+
 def request_line(app: LeaveApplicationOut, names: dict[str, str], lang: str) -> str:
     period = format_period(app.from_date, app.to_date, lang, app.half_day)
     status = STATUS[lang].get(app.status, app.status)
@@ -239,6 +256,26 @@ class ValidateLeaveForm(FormValidationAction):
         # Without a verified identity there is nothing to ask: the preview explains how to sign in.
         return domain_slots if identity(tracker) else []
 
+    async def extract_leave_type(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A leave type named by its full name in the request itself ("请3天年假，从下周一开始", "2 days
+        of sick leave from Monday") when the NLU did not mark it: the names are the backend's, so
+        the request is not asked again for what it already said."""
+        text = typed_text(tracker)
+        if latest_intent(tracker) != "apply_leave" or tracker.get_slot("leave_type") or not text:
+            return {}
+        who = identity(tracker)
+        if who is None:
+            return {}
+        try:
+            async with personnel_client(who) as pc:
+                types = await pc.leave_types()
+        except BackendErrors:
+            return {}  # the question about the type follows and explains a backend that is down
+        code = named_leave_type(text, types)
+        return {"leave_type": code} if code else {}
+
     async def extract_leave_dates(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -315,6 +352,8 @@ class ValidateLeaveForm(FormValidationAction):
             if new_end < new_start:
                 dispatcher.utter_message(response="utter_leave_dates_backwards", dates=text)
                 return {"leave_dates": f"{start}/{end}"}
+        if days.days and new_start != new_end:
+            new_end = await self._working_day_end(tracker, new_start, new_end, days.days)
         if days.end_half_day and new_start != new_end:
             dispatcher.utter_message(response="utter_leave_end_half_day")
             return refused
@@ -341,6 +380,26 @@ class ValidateLeaveForm(FormValidationAction):
                 end=format_date(new_end, lang),
             )
         return result
+
+    @staticmethod
+    async def _working_day_end(tracker: Tracker, start: date, end: date, wanted: int) -> date:
+        """ "3 days from Friday" means three working days: the backend's calendar (weekends,
+        public holidays, make-up working days) says how many the calendar days hold, and the end
+        moves on until they are as many as asked. Without a leave type or a backend answer the
+        calendar days stay; the preview shows what was counted either way."""
+        who, leave_type = identity(tracker), tracker.get_slot("leave_type")
+        if who is None or not leave_type:
+            return end
+        try:
+            async with personnel_client(who) as pc:
+                for _ in range(5):  # a long holiday (Spring Festival) needs a few steps
+                    counted = (await pc.preview_leave(leave_type, start, end, None)).working_days
+                    if counted >= wanted:
+                        break
+                    end += timedelta(days=int(wanted - counted))
+        except BackendErrors:
+            pass  # dates the backend refuses are explained by _backend_accepts next
+        return end
 
     @staticmethod
     async def _backend_accepts(

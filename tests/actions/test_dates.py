@@ -46,14 +46,94 @@ def test_phrases_in_both_languages(text: str, start: date, end: date, half: str 
 
 
 @pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        # the range inside a whole sentence, whose other "to"s and "-"s are not the range's
+        ("I want to take annual leave from Dec 2 to Dec 3", date(2026, 12, 2), date(2026, 12, 3)),
+        ("I'd like to book Dec 2 to Dec 3 off", date(2026, 12, 2), date(2026, 12, 3)),
+        ("Hi, I'd like to request leave for 2-3 Dec", date(2026, 12, 2), date(2026, 12, 3)),
+        ("I need to take this Thursday and Friday off", date(2026, 11, 26), date(2026, 11, 27)),
+        ("2-3 Dec", date(2026, 12, 2), date(2026, 12, 3)),
+        ("from the 3rd till the 4th", date(2026, 12, 3), date(2026, 12, 4)),
+        ("this Thu and Fri", date(2026, 11, 26), date(2026, 11, 27)),
+        # the week named apart from its days
+        ("next week Mon-Wed", date(2026, 11, 30), date(2026, 12, 2)),
+        ("next week, Monday to Wednesday", date(2026, 11, 30), date(2026, 12, 2)),
+        ("Monday to Wednesday next week", date(2026, 11, 30), date(2026, 12, 2)),
+        # a number of days from a start (calendar days; the action lets the backend skip weekends)
+        ("3 days from next Monday", date(2026, 11, 30), date(2026, 12, 2)),
+        ("I need 2 days of sick leave from Dec 2", date(2026, 12, 2), date(2026, 12, 3)),
+        ("next Monday for three days", date(2026, 11, 30), date(2026, 12, 2)),
+        # Chinese
+        ("12月2日到3日", date(2026, 12, 2), date(2026, 12, 3)),
+        ("我想请12月2日到3日的年假", date(2026, 12, 2), date(2026, 12, 3)),
+        ("2号至4号", date(2026, 12, 2), date(2026, 12, 4)),
+        ("本周四和周五", date(2026, 11, 26), date(2026, 11, 27)),
+        ("下星期一到星期三", date(2026, 11, 30), date(2026, 12, 2)),
+        ("我要请3天年假，从下周一开始", date(2026, 11, 30), date(2026, 12, 2)),
+        ("从12月2日起请两天假", date(2026, 12, 2), date(2026, 12, 3)),
+        # lists of days: the range runs from the first to the last
+        ("Mon, Tue, Wed next week", date(2026, 11, 30), date(2026, 12, 2)),
+        ("the 3rd & 4th", date(2026, 12, 3), date(2026, 12, 4)),
+        ("Dec 2, 3", date(2026, 12, 2), date(2026, 12, 3)),
+        ("Wednesday the 2nd to Thursday the 3rd", date(2026, 12, 2), date(2026, 12, 3)),
+        ("2号3号", date(2026, 12, 2), date(2026, 12, 3)),
+        ("下周三、周四", date(2026, 12, 2), date(2026, 12, 3)),
+        ("这周四周五", date(2026, 11, 26), date(2026, 11, 27)),
+        ("下周一、二、三", date(2026, 11, 30), date(2026, 12, 2)),
+        ("下周一到三", date(2026, 11, 30), date(2026, 12, 2)),
+        # the date being replaced is not part of the range; a year after a comma is not a day
+        ("the 3rd and 4th, not the 2nd", date(2026, 12, 3), date(2026, 12, 4)),
+        ("Dec 3, not Dec 2", date(2026, 12, 3), date(2026, 12, 3)),
+        ("Dec 2, 2026 to Dec 3, 2026", date(2026, 12, 2), date(2026, 12, 3)),
+        # whole weeks and two days named together
+        ("the whole of next week", date(2026, 11, 30), date(2026, 12, 4)),
+        ("下周整周", date(2026, 11, 30), date(2026, 12, 4)),
+        ("from next Monday for a week", date(2026, 11, 30), date(2026, 12, 6)),
+        ("tomorrow and the day after", date(2026, 11, 24), date(2026, 11, 25)),
+        ("明后两天", date(2026, 11, 24), date(2026, 11, 25)),
+    ],
+)
+def test_ranges_in_sentences_weeks_and_day_counts(text: str, start: date, end: date) -> None:
+    got = parse_leave_dates(text, TODAY)
+    assert (got.start, got.end) == (start, end)
+
+
+def test_a_day_count_is_kept_and_a_relative_day_is_not_a_count() -> None:
+    """ "in two days" / "两天后" is one day; "3 days from ..." keeps 3 for the working-day count."""
+    assert parse_leave_dates("3 days from next Monday", TODAY).days == 3
+    assert parse_leave_dates("Dec 2", TODAY).days is None
+    in_two = parse_leave_dates("in two days", TODAY)
+    assert (in_two.start, in_two.end, in_two.days) == (date(2026, 11, 25), date(2026, 11, 25), None)
+
+
+@pytest.mark.parametrize(
+    ("text", "context", "start", "end"),
+    [
+        ("sorry, I meant the 3rd to the 4th", date(2026, 12, 2), date(2026, 12, 3), date(2026, 12, 4)),
+        ("change it to the 3rd to the 4th", date(2026, 12, 2), date(2026, 12, 3), date(2026, 12, 4)),
+        ("不对，应该是3号到4号", date(2026, 12, 2), date(2026, 12, 3), date(2026, 12, 4)),
+    ],
+)
+def test_a_corrected_range_stays_a_range(text: str, context: date, start: date, end: date) -> None:
+    got = parse_leave_dates(text, TODAY, context=context)
+    assert (got.start, got.end) == (start, end)
+
+
+@pytest.mark.parametrize(
     ("text", "reason"),
     [
         ("Feb 30", "invalid"),
         ("2月30日", "invalid"),
         ("April 31 to May 2", "invalid"),
+        ("I want to take Feb 30 to Mar 2 off", "invalid"),
+        ("2月30日到3月2日", "invalid"),
+        ("3 days from Feb 30", "invalid"),
         ("12月5日到12月3日", "end_before_start"),
         ("Dec 5 to Dec 3", "end_before_start"),
         ("family trip", "unparsed"),
+        ("I want to take some leave next week", "unparsed"),  # some days of it: they are asked
+        ("2 days", "unparsed"),
         ("", "unparsed"),
     ],
 )

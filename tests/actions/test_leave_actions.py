@@ -465,3 +465,72 @@ async def test_a_day_that_does_not_exist_is_explained(
     [msg] = dispatcher.messages
     assert msg["response"] == "utter_leave_dates_invalid"
     assert {k: msg[k] for k in said} == said
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "start", "end"),
+    [
+        ("I want to take annual leave from Dec 2 to Dec 3", "en", "2026-12-02", "2026-12-03"),
+        ("next week, Monday to Wednesday", "en", "2026-11-30", "2026-12-02"),
+        ("我想请12月2日到3日", "zh", "2026-12-02", "2026-12-03"),
+        ("下周一到周三", "zh", "2026-11-30", "2026-12-02"),
+    ],
+)
+async def test_a_range_in_a_sentence_fills_both_ends(
+    domain: dict[str, Any], text: str, lang: str, start: str, end: str
+) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        employee="E1014", lang=lang, text=text, slots={"leave_type": "annual"}, active_loop="leave_form"
+    )
+    result = await ValidateLeaveForm().validate_leave_dates(text, dispatcher, tracker, domain)
+    assert (result["leave_start"], result["leave_end"]) == (start, end)
+    assert responses(dispatcher) == ["utter_leave_dates_understood"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"), [("sorry, I meant the 3rd to the 4th", "en"), ("不对，是3号到4号", "zh")]
+)
+async def test_a_single_day_corrected_to_a_range_becomes_the_range(
+    domain: dict[str, Any], text: str, lang: str
+) -> None:
+    slots = leave_slots("2026-12-02", "2026-12-02")
+    tracker = make_tracker(
+        employee="E1014", lang=lang, intent="correct", text=text, slots=slots, active_loop="leave_form"
+    )
+    result = await ValidateLeaveForm().validate_leave_dates(text, CollectingDispatcher(), tracker, domain)
+    assert (result["leave_start"], result["leave_end"]) == ("2026-12-03", "2026-12-04")
+
+
+@pytest.mark.parametrize(("text", "lang"), [("3 days from next Friday", "en"), ("从下周五开始请3天", "zh")])
+async def test_a_number_of_days_counts_working_days_on_the_backend_calendar(
+    domain: dict[str, Any], text: str, lang: str
+) -> None:
+    """Friday 4 December plus three working days ends on Tuesday 8 December, not on Sunday."""
+    tracker = make_tracker(
+        employee="E1014", lang=lang, text=text, slots={"leave_type": "annual"}, active_loop="leave_form"
+    )
+    result = await ValidateLeaveForm().validate_leave_dates(text, CollectingDispatcher(), tracker, domain)
+    assert (result["leave_start"], result["leave_end"]) == ("2026-12-04", "2026-12-08")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "code"),
+    [
+        ("请3天年假，从下周一开始", "zh", "annual"),
+        ("I need 2 days of Sick Leave from Monday", "en", "sick"),
+        ("下周一开始休陪产假", "zh", "paternity"),
+        ("I want a day off next Friday", "en", None),
+        ("annual leave or sick leave, whichever fits, on Monday", "en", None),
+    ],
+)
+async def test_a_leave_type_named_in_the_request_is_taken(
+    domain: dict[str, Any], text: str, lang: str, code: str | None
+) -> None:
+    """The NLU does not always mark the type in a long first message; its full name is enough."""
+    tracker = make_tracker(lang=lang, intent="apply_leave", text=text)
+    extracted = await ValidateLeaveForm().extract_leave_type(CollectingDispatcher(), tracker, domain)
+    assert extracted == ({"leave_type": code} if code else {})
+    # a type already set by the NLU is not looked for again
+    tracker = make_tracker(lang=lang, intent="apply_leave", text=text, slots={"leave_type": "personal"})
+    assert await ValidateLeaveForm().extract_leave_type(CollectingDispatcher(), tracker, domain) == {}
