@@ -108,6 +108,11 @@ HALF_DAY_TEXT = {
     "pm": re.compile(r"\bpm\b|afternoon|p\.m\.|下午|下半天", re.I),
     "none": re.compile(r"none|full|whole|all day|entire|全天|整天|一整天|一天|全日", re.I),
 }
+# Answers that carry no value of their own inside the form (NLU intents, both languages): at the
+# optional reason a yes ("ok, submit it"), a no ("不用了") or a skip ("no reason", "跳过") means no
+# reason; at "whole day or half?" a yes or a skip takes the default, the whole day.
+NO_VALUE_INTENTS = ("affirm", "deny", "skip")
+TAKES_DEFAULT_INTENTS = ("affirm", "skip")
 START_WORDS = re.compile(r"\bstart|\bfrom\b|\bbegin|从|开始|起", re.I)
 END_WORDS = re.compile(r"\bend|\buntil\b|\btill\b|\bto\b|\bthrough\b|到|结束|截止|为止", re.I)
 
@@ -371,6 +376,11 @@ class ValidateLeaveForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         half = _half_day_of(str(value or ""))
+        if half is None and latest_intent(tracker) in TAKES_DEFAULT_INTENTS:
+            # "yes" / "just submit it" to "whole day or half?": the default, said aloud so a
+            # user who meant half a day can correct it at the preview
+            dispatcher.utter_message(response="utter_leave_half_day_default")
+            return {"leave_half_day": "none"}
         if half is None:
             dispatcher.utter_message(response="utter_leave_half_day_unknown")
         return {"leave_half_day": half}
@@ -379,7 +389,9 @@ class ValidateLeaveForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = str(value or "").strip()
-        if not text or SKIP_REASON.match(text):
+        # "ok, submit it" / "不用了" / "no reason" answer the question without giving a reason:
+        # stored, they would reach the manager as the reason
+        if not text or SKIP_REASON.match(text) or latest_intent(tracker) in NO_VALUE_INTENTS:
             return {"leave_reason": "-"}  # "-" = no reason: the slot must be filled for the form
         return {"leave_reason": text[:2000]}
 
