@@ -1,6 +1,9 @@
-"""Yes/no questions before a change, on tracker fixtures and the real backend: a yes that names the
-action being confirmed ("对，帮我撤销", read by the NLU as the request itself) answers the question;
-a message naming another record does not; and a "是，全天" at "whole day or half?" is an answer."""
+"""Answers inside the leave form and at yes/no questions, on tracker fixtures and the real backend.
+
+In the form: a yes to "whole day or half?" takes the whole day and says so; a yes, no or skip at the
+optional reason is no reason (never stored as one), while a real reason is kept. At a question
+before a change: a yes that names the action being confirmed ("对，帮我撤销", read by the NLU as the
+request itself) answers it; a message naming another record does not."""
 
 from __future__ import annotations
 
@@ -92,3 +95,58 @@ async def test_yes_whole_day_read_as_a_correction_still_answers_the_half_day_que
     )
     assert result["leave_half_day"] == "none"
     assert (result.get("leave_start"), result.get("leave_end")) == (None, None)  # dates kept as they were
+
+
+@pytest.mark.parametrize(
+    ("lang", "intent", "text"),
+    [
+        ("en", "affirm", "yes"),
+        ("en", "affirm", "just submit it"),
+        ("en", "skip", "skip this one"),
+        ("zh", "affirm", "好的，提交吧"),
+        ("zh", "skip", "跳过吧"),
+    ],
+)
+async def test_a_yes_to_whole_day_or_half_takes_the_whole_day_and_says_so(
+    domain: dict[str, Any], lang: str, intent: str, text: str
+) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(lang=lang, intent=intent, text=text, active_loop="leave_form")
+    result = await ValidateLeaveForm().validate_leave_half_day(text, dispatcher, tracker, domain)
+    assert result == {"leave_half_day": "none"}
+    assert responses(dispatcher) == ["utter_leave_half_day_default"]  # not the question again
+
+
+async def test_an_unclear_answer_to_whole_day_or_half_is_asked_again(domain: dict[str, Any]) -> None:
+    dispatcher, text = CollectingDispatcher(), "hmm, the blue one"
+    tracker = make_tracker(intent="inform", text=text, active_loop="leave_form")
+    result = await ValidateLeaveForm().validate_leave_half_day(text, dispatcher, tracker, domain)
+    assert result == {"leave_half_day": None}
+    assert responses(dispatcher) == ["utter_leave_half_day_unknown"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "intent", "text"),
+    [
+        ("en", "affirm", "ok, submit it"),
+        ("en", "skip", "no particular reason, skip"),
+        ("en", "deny", "nah"),
+        ("zh", "affirm", "好的，提交吧"),
+        ("zh", "affirm", "直接提交就行"),
+        ("zh", "deny", "不用了"),
+        ("zh", "skip", "理由就空着"),
+    ],
+)
+async def test_answers_without_a_reason_are_never_stored_as_the_reason(
+    domain: dict[str, Any], lang: str, intent: str, text: str
+) -> None:
+    tracker = make_tracker(lang=lang, intent=intent, text=text, active_loop="leave_form")
+    result = await ValidateLeaveForm().validate_leave_reason(text, CollectingDispatcher(), tracker, domain)
+    assert result == {"leave_reason": "-"}  # "-": no reason, what the preview and submission send as none
+
+
+@pytest.mark.parametrize(("lang", "text"), [("en", "my sister's wedding"), ("zh", "家里老人住院，需要陪护")])
+async def test_a_real_reason_is_kept(domain: dict[str, Any], lang: str, text: str) -> None:
+    tracker = make_tracker(lang=lang, intent="inform", text=text, active_loop="leave_form")
+    result = await ValidateLeaveForm().validate_leave_reason(text, CollectingDispatcher(), tracker, domain)
+    assert result == {"leave_reason": text}
