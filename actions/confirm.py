@@ -41,10 +41,24 @@ def _last_bot_response(tracker: Tracker) -> str | None:
     return None
 
 
+def _names_nothing(tracker: Tracker) -> bool:
+    """No record named: no entity (but the language) and no number or date in the text."""
+    latest = tracker.latest_message or {}
+    entities = [e for e in latest.get("entities") or [] if e.get("entity") != "language"]
+    return not entities and not any(ch.isdigit() for ch in latest.get("text") or "")
+
+
 def confirmed(tracker: Tracker, kind: str) -> int | None:
-    """The record id when the latest message is a yes to the ``kind`` question just asked."""
+    """The record id when the latest message is a yes to the ``kind`` question just asked.
+
+    Asked "Cancel request #12?", "yes please cancel it" / "对，帮我撤销" is a yes even when the NLU
+    reads it as the request itself (intent ``kind``), as long as it names no other record; a
+    request that names one is a new request, looked up as such."""
     response, slot = QUESTIONS[kind]
-    if tracker.get_slot(PENDING) != kind or latest_intent(tracker) != "affirm":
+    intent = latest_intent(tracker)
+    if tracker.get_slot(PENDING) != kind:
+        return None
+    if intent != "affirm" and not (intent == kind and _names_nothing(tracker)):
         return None
     if _last_bot_response(tracker) != response:
         return None

@@ -108,6 +108,14 @@ HALF_DAY_TEXT = {
     "pm": re.compile(r"\bpm\b|afternoon|p\.m\.|下午|下半天", re.I),
     "none": re.compile(r"none|full|whole|all day|entire|全天|整天|一整天|一天|全日", re.I),
 }
+# Answers that carry no value of their own inside the form (NLU intents, both languages): at the
+# optional reason a yes ("ok, submit it"), a no ("不用了") or a skip ("no reason", "跳过") means no
+# reason; at "whole day or half?" a yes or a skip takes the default, the whole day.
+NO_VALUE_INTENTS = ("affirm", "deny", "skip")
+TAKES_DEFAULT_INTENTS = ("affirm", "skip")
+# Only a clear yes/no/skip answers without a value: "not feeling well" half-read as a "no" is a
+# reason, and dropping a real reason is worse than keeping an odd one.
+ANSWER_CONFIDENCE = 0.7
 START_WORDS = re.compile(r"\bstart|\bfrom\b|\bbegin|从|开始|起", re.I)
 END_WORDS = re.compile(r"\bend|\buntil\b|\btill\b|\bto\b|\bthrough\b|到|结束|截止|为止", re.I)
 
@@ -332,7 +340,8 @@ class ValidateLeaveForm(FormValidationAction):
                 # "no, the afternoon" / "no, sick leave": not about the dates; keep them.
                 half = _half_day_of(text)
                 events = {"leave_dates": f"{start}/{end}"}
-                if half and half != "none":
+                # "是，全天" at "whole day or half?" answers that question, read as a correction or not
+                if half and (half != "none" or tracker.get_slot("requested_slot") == "leave_half_day"):
                     events["leave_half_day"] = half
                 return events
             if err.reason == "unparsed" and latest_intent(tracker) == "correct":
@@ -430,6 +439,11 @@ class ValidateLeaveForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         half = _half_day_of(str(value or ""))
+        if half is None and _clearly(tracker, TAKES_DEFAULT_INTENTS):
+            # "yes" / "just submit it" to "whole day or half?": the default, said aloud so a
+            # user who meant half a day can correct it at the preview
+            dispatcher.utter_message(response="utter_leave_half_day_default")
+            return {"leave_half_day": "none"}
         if half is None:
             dispatcher.utter_message(response="utter_leave_half_day_unknown")
         return {"leave_half_day": half}
@@ -438,9 +452,17 @@ class ValidateLeaveForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = str(value or "").strip()
-        if not text or SKIP_REASON.match(text):
+        # "ok, submit it" / "不用了" / "no reason" answer the question without giving a reason:
+        # stored, they would reach the manager as the reason
+        if not text or SKIP_REASON.match(text) or _clearly(tracker, NO_VALUE_INTENTS):
             return {"leave_reason": "-"}  # "-" = no reason: the slot must be filled for the form
         return {"leave_reason": text[:2000]}
+
+
+def _clearly(tracker: Tracker, intents: tuple[str, ...]) -> bool:
+    """The latest message is, with confidence, one of ``intents`` (a yes, a no, a skip)."""
+    intent = (tracker.latest_message or {}).get("intent") or {}
+    return intent.get("name") in intents and float(intent.get("confidence") or 0.0) >= ANSWER_CONFIDENCE
 
 
 def _iso(value: Any) -> date:
