@@ -214,13 +214,16 @@ class ActionAnswerPolicy(Action):
 
         query = followup_query(tracker)
         answer = await asyncio.to_thread(default_kb().answer, query or question, lang, audience)
+        mention = _leave_type_mention(tracker.latest_message or {})
         if query is not None:
             # a follow-up that names its own topic after all ("is FMLA leave paid?") may be better
-            # answered alone: keep whichever the knowledge base grades higher (the context on a tie)
+            # answered alone: keep whichever the knowledge base grades higher; on a tie the context,
+            # unless the follow-up names a leave type the previous question did not (a new topic)
             alone = await asyncio.to_thread(default_kb().answer, question, lang, audience)
-            if _GRADE_RANK.get(alone.grade, 0) > _GRADE_RANK.get(answer.grade, 0):
+            new_topic = mention is not None and mention not in query.replace(question.strip(), "")
+            alone_rank = _GRADE_RANK.get(alone.grade, 0) + (0.5 if new_topic else 0)
+            if alone_rank > _GRADE_RANK.get(answer.grade, 0):
                 query, answer = None, alone
-        mention = _leave_type_mention(tracker.latest_message or {})
         if query is not None and mention is None:
             mention = (tracker.get_slot("policy_topic") or {}).get("mention")
         topic = SlotSet("policy_topic", {"query": query or question, "mention": mention})

@@ -171,3 +171,42 @@ def test_a_chinese_follow_up_about_saturday_is_read_with_the_overtime_question(d
     assert "150%" in _answer(chat.ask("工作日加班工资怎么算？"))
     answer = _answer(chat.ask("那周六呢"))
     assert "200%" in answer, answer
+
+
+def test_a_follow_up_naming_a_leave_type_the_previous_question_did_not_is_a_new_topic(
+    demo_kb: None,
+) -> None:
+    chat = Chat("en")
+    chat.ask("How is overtime paid?")
+    answer = _answer(chat.ask("what about sick leave?", leave_type="sick leave"))
+    assert "medical certificate" in answer and "150%" not in answer, answer
+
+
+@pytest.mark.parametrize(
+    ("lang", "request_text", "yes"),
+    [
+        ("en", "I need to change the bank account my salary is paid into", "yes please"),
+        ("zh", "我换了新的工资卡，想改一下发工资的银行账号", "好的"),
+    ],
+)
+def test_a_yes_to_passing_a_record_change_to_hr_opens_a_case_about_the_change(
+    action_settings: None, backend: Any, lang: str, request_text: str, yes: str
+) -> None:
+    from actions.policy import ActionHandoffToHR
+
+    events = [
+        {"event": "user", "text": request_text, "parse_data": {"intent": {"name": "request_record_change"}}},
+        {"event": "action", "name": "utter_record_change_by_hr"},
+        {"event": "bot", "text": "HR makes changes to personal data. Shall I pass your request to HR?"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": yes, "parse_data": {"intent": {"name": "affirm"}}},
+    ]
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        lang=lang, intent="affirm", text=yes, events=events, sender_id=f"web:change-{lang}"
+    )
+    asyncio.run(ActionHandoffToHR().run(dispatcher, tracker, {}))
+    assert responses(dispatcher) == ["utter_handoff_created"], dispatcher.messages
+    case = backend.get(f"/cases/{dispatcher.messages[0]['case_id']}")
+    # the case is about the change asked for, not the "yes" that confirmed it
+    assert case["subject"] == request_text and case["employee_id"] == "E1001"
