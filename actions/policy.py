@@ -9,6 +9,11 @@ tuning questions, see knowledge/); this action only renders it in the user's lan
 answer shows the closest passage with a plain caveat and an "Ask HR" button) and keeps the
 two-stage fallback: the first question the documents cannot answer asks the user to rephrase
 (with an "Ask HR" button), the second in a row offers the hand-off outright.
+
+A short message right after a policy answer ("and on a Saturday?", "what about sick leave?", "病假
+呢") is a follow-up: alone it names no topic, so it is looked up together with the question before
+it (the leave type swapped when both name one). The user's own words stay what logs and insights
+keep; only the retrieval query is combined.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -29,6 +35,14 @@ from personnel.sensitive import event_pairs, mask_text
 
 TRANSCRIPT_TURNS = 30
 log = logging.getLogger(__name__)
+
+#: a message this short (words, or two Chinese characters counting as one word) right after a policy
+#: answer is read as a follow-up to it; a longer one carries its own topic
+FOLLOWUP_MAX_WORDS = 6
+_WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+#: how good an answer is, to choose between the follow-up looked up alone and with its context
+_GRADE_RANK = {"refused": 0, "hedged": 1, "answer": 2}
 
 #: (grade, source in the other language) -> the response that shows the answer
 RESPONSES = {
@@ -125,6 +139,55 @@ def _action_in_worker() -> ActionAnswerPolicy:
     return ActionAnswerPolicy()
 
 
+def message_size(text: str) -> float:
+    """Roughly how many words a message has, in either language (two Chinese characters ~ a word)."""
+    return len(_WORD.findall(text)) + len(_CJK.findall(text)) / 2
+
+
+def _answered_policy_last(tracker: Tracker) -> bool:
+    """Was the turn before this message answered from the documents (no other turn in between)?"""
+    seen_latest = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_latest:
+                return False  # a user turn with no action after it: nothing answered it
+            seen_latest = True
+        elif kind == "action" and seen_latest and event.get("name") != "action_listen":
+            return event.get("name") == "action_answer_policy"
+    return False
+
+
+def _leave_type_mention(message: dict[str, Any]) -> str | None:
+    """The words that name a leave type in a message (as the NLU found them), if any."""
+    text = message.get("text") or ""
+    for entity in message.get("entities") or []:
+        if entity.get("entity") == "leave_type" and entity.get("start") is not None:
+            mention = text[entity["start"] : entity["end"]]
+            if mention:
+                return mention
+    return None
+
+
+def followup_query(tracker: Tracker) -> str | None:
+    """The retrieval query for a short follow-up to the previous policy question, or None.
+
+    "what about sick leave?" after "how long is marriage leave?" asks "how long is sick leave?";
+    "难产的话呢" after "产假有多少天" asks both together."""
+    topic = tracker.get_slot("policy_topic")
+    message = tracker.latest_message or {}
+    text = (message.get("text") or "").strip()
+    if not isinstance(topic, dict) or not topic.get("query") or not text or text.startswith("/"):
+        return None
+    if message_size(text) > FOLLOWUP_MAX_WORDS or not _answered_policy_last(tracker):
+        return None
+    previous, previous_mention = topic["query"], topic.get("mention")
+    mention = _leave_type_mention(message)
+    if mention and previous_mention and previous_mention in previous:
+        return previous.replace(previous_mention, mention)
+    return f"{previous} {text}"
+
+
 class ActionAnswerPolicy(Action):
     def __reduce__(self) -> tuple[Any, tuple[()]]:
         # rasa-sdk registers the actions in its main process and hands them, pickled, to the Sanic
@@ -149,7 +212,21 @@ class ActionAnswerPolicy(Action):
             # could be in the answer: most questions need no call to the backend.
             return asyncio.run_coroutine_threadsafe(_audience(tracker), loop).result(timeout=30)
 
-        answer = await asyncio.to_thread(default_kb().answer, question, lang, audience)
+        query = followup_query(tracker)
+        answer = await asyncio.to_thread(default_kb().answer, query or question, lang, audience)
+        mention = _leave_type_mention(tracker.latest_message or {})
+        if query is not None:
+            # a follow-up that names its own topic after all ("is FMLA leave paid?") may be better
+            # answered alone: keep whichever the knowledge base grades higher; on a tie the context,
+            # unless the follow-up names a leave type the previous question did not (a new topic)
+            alone = await asyncio.to_thread(default_kb().answer, question, lang, audience)
+            new_topic = mention is not None and mention not in query.replace(question.strip(), "")
+            alone_rank = _GRADE_RANK.get(alone.grade, 0) + (0.5 if new_topic else 0)
+            if alone_rank > _GRADE_RANK.get(answer.grade, 0):
+                query, answer = None, alone
+        if query is not None and mention is None:
+            mention = (tracker.get_slot("policy_topic") or {}).get("mention")
+        topic = SlotSet("policy_topic", {"query": query or question, "mention": mention})
         off_topic = latest_intent(tracker) == "out_of_scope"
         # a message the NLU reads as off-topic gets a passage only when the documents plainly
         # answer it (the canteen's hours), not the closest passage with a caveat
@@ -162,17 +239,17 @@ class ActionAnswerPolicy(Action):
             if answer_id:  # the channel shows helpful / not helpful buttons for this answer
                 custom["feedback"] = {"answer_id": answer_id}
             dispatcher.utter_message(response=response, answer=answer.answer, json_message=custom)
-            return [SlotSet("policy_misses", 0)]
+            return [SlotSet("policy_misses", 0), topic]
         if off_topic:
             # not an HR question after all (a joke, the weather): say what the assistant is for
             await asyncio.to_thread(_record_answer, tracker, question, lang, answer, "out_of_scope")
             dispatcher.utter_message(response="utter_out_of_scope")
-            return []
+            return [SlotSet("policy_topic", None)]
         await asyncio.to_thread(_record_answer, tracker, question, lang, answer, "refused")
         misses = (tracker.get_slot("policy_misses") or 0) + 1
         response = "utter_policy_unknown" if misses < 2 else "utter_policy_offer_handoff"
         dispatcher.utter_message(response=response)
-        return [SlotSet("policy_misses", misses)]
+        return [SlotSet("policy_misses", misses), topic]
 
 
 def transcript(tracker: Tracker, turns: int = TRANSCRIPT_TURNS) -> str:
@@ -197,7 +274,14 @@ class ActionHandoffToHR(Action):
         who = identity(tracker)
         lang = language(tracker)
         text = transcript(tracker)
-        questions = [e.get("text") for e in tracker.events if e.get("event") == "user" and e.get("text")]
+        # a "yes" to the offer is not the question: the subject is what the user asked before it
+        questions = [
+            e.get("text")
+            for e in tracker.events
+            if e.get("event") == "user"
+            and e.get("text")
+            and ((e.get("parse_data") or {}).get("intent") or {}).get("name") != "affirm"
+        ]
         asked = next((q for q in reversed(questions) if not q.startswith("/")), "")
         subject = (asked or "Question from the HR assistant")[:120]
         # The same conversation and question never opens two cases, even if the user clicks twice.

@@ -1,0 +1,86 @@
+"""Short follow-ups after a policy answer, and first messages that are easy to misread, end to end
+(real Rasa model, action server, backend and knowledge base), in both languages: "and on a
+Saturday?" and "难产的话呢" are answered in the context of the question before; a long message about
+a death in the family gets the policy, not the leave balances; a request to change the bank account
+for the salary is told that HR makes the change (no salary shown) and a yes opens the HR case."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from tests.stack import Stack, texts
+
+pytestmark = pytest.mark.stack
+
+
+def chat(stack: Stack, employee: str):
+    who = f"web:{employee}:{uuid.uuid4()}"
+
+    def say(text: str) -> str:
+        replies = stack.say(who, text, employee=employee)
+        assert replies, f"no reply to {text!r}"
+        return texts(replies)
+
+    return say
+
+
+def test_follow_ups_in_english_are_read_with_the_previous_question(stack: Stack) -> None:
+    say = chat(stack, "E1004")
+    assert "150%" in say("How is overtime paid?")
+    saturday = say("and on a Saturday?")
+    assert "200%" in saturday, saturday
+    assert "3 working days" in say("how many days of marriage leave do I get?")
+    sick = say("what about sick leave?")
+    assert "medical certificate" in sick, sick
+
+
+def test_follow_ups_in_chinese_are_read_with_the_previous_question(stack: Stack) -> None:
+    say = chat(stack, "E1001")
+    assert "98天" in say("产假有多少天？")
+    harder = say("难产的话呢")
+    assert "15天" in harder, harder
+    assert "150%" in say("工作日加班工资怎么算？")
+    saturday = say("那周六呢")
+    assert "200%" in saturday, saturday
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        (
+            "Sorry for the long message. My grandmother passed away on Saturday and the funeral is "
+            "next Thursday in my home town. How many days of leave do staff get when a family member dies?",
+            "bereavement",
+        ),
+        ("我爸爸前天走了，家里乱成一团，想问一下按规定丧假能休几天？", "丧假"),
+    ],
+)
+def test_a_long_message_about_a_bereavement_gets_the_policy_not_the_balances(
+    stack: Stack, message: str, expected: str
+) -> None:
+    reply = chat(stack, "E1005")(message)
+    assert expected in reply and ("3 working days" in reply or "3个工作日" in reply), reply
+
+
+def test_a_bank_account_change_is_for_hr_and_a_yes_opens_the_case(stack: Stack) -> None:
+    salary = stack.backend_get("/records/profile", "E1001")["salary"]
+    say = chat(stack, "E1001")
+    told = say("I need to change the bank account my salary is paid into")
+    assert "HR" in told and "can't change" in told, told
+    assert str(int(float(salary))) not in told
+    done = say("yes")
+    case_id = re.search(r"#(\d+)", done)
+    assert case_id, done
+    case = stack.backend_get(f"/cases/{case_id.group(1)}", "E1003")
+    assert "bank account" in case["subject"] and case["employee_id"] == "E1001"
+
+
+def test_a_chinese_address_change_is_for_hr_and_a_no_changes_nothing(stack: Stack) -> None:
+    say = chat(stack, "E1001")
+    told = say("我搬家了，想把档案里的家庭住址改成新地址")
+    assert "人事处" in told and "不能修改" in told, told
+    kept = say("不用了")
+    assert "没有做任何更改" in kept, kept
