@@ -35,9 +35,10 @@ CONVERSATIONS = HERE / "conversations" / "blind.yaml"
 ARTIFACT = HERE / "artifacts" / "blind_conversations.json"
 CORE_DOMAIN = HERE.parent / "bot" / "domain" / "core.yml"
 
-# Measured 12 of 42 (0.286) on 2026-12-07 (en 5/19, zh 5/20, mixed 2/3); the floor sits a little
-# under it, so a regression fails the suite while the set stays something nobody tunes on.
-PASS_RATE_FLOOR = 0.25
+# Measured 12 of 42 (0.286) on 2026-12-07 before any fix, 20 of 42 (0.476; en 8/19, zh 10/20,
+# mixed 2/3) after stop 25's fixes by category (README); the floor sits a little under it, so a
+# regression fails the suite while the set stays something nobody tunes on.
+PASS_RATE_FLOOR = 0.42
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 MONTHS_LONG = [
