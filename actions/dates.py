@@ -172,7 +172,7 @@ RE_EN_MONTH_ONLY = re.compile(rf"\b(?:of\s+)?({_MONTH_NAMES})\b(?:\s+(\d{{4}}))?
 RE_EN_WEEKDAY = re.compile(rf"\b(?:(next|this|coming|last)\s+)?({_WEEKDAY_NAMES})\b")
 RE_EN_DAY = re.compile(r"\b(?:the\s+)?(\d{1,2})(st|nd|rd|th)\b|^\s*(?:the\s+)?(\d{1,2})\s*$")
 RE_RANGE_SPLIT = re.compile(
-    r"\s*(?:\bto\b|\buntil\b|\btill\b|\bthrough\b|\bthru\b|\band\b|&|–|—|~|～|到|至|和|跟|、|-"
+    r"\s*(?:\bto\b|\buntil\b|\btill?\b|\bthrough\b|\bthru\b|\band\b|&|–|—|~|～|到|至|和|跟|、|-"
     r"|,(?!\s*\d{3,4}\b)"  # "Dec 2, 3" but not "Dec 2, 2026"
     r"|(?<=[号日])(?=\s*\d{1,2}\s*[号日])"  # "2号3号"
     r"|(?<=[周期拜][一二三四五六日天])(?=(?:周|星期|礼拜)[一二三四五六日天]))\s*"  # "周三周四"
@@ -243,6 +243,7 @@ def _range_sides(text: str, today: date) -> tuple[list[str], list[_Part]]:
         if not left or not right or RE_NEGATED.match(right):
             continue
         start_part = _read_part(left, today)
+        right = _without_story(right)
         end_part = _read_listed(right, today, start_part)
         if end_part.empty():
             continue
@@ -251,11 +252,34 @@ def _range_sides(text: str, today: date) -> tuple[list[str], list[_Part]]:
             start_part = _Part(day=int(bare.group(1)))
         if not start_part.empty():
             for item in RE_LIST_SPLIT.split(right)[1:]:  # "Mon, Tue, Wed": the last day listed
-                if RE_NEGATED.match(item) or (later := _read_listed(item, today, start_part)).empty():
+                if (
+                    RE_NEGATED.match(item)
+                    or not _just_a_day(item)
+                    or (later := _read_listed(item, today, start_part)).empty()
+                ):
                     break
                 right, end_part = item, later
             return [left, right], [start_part, end_part]
     return [text], [_read_part(text, today)]
+
+
+def _without_story(text: str) -> str:
+    """The side of a range up to the next clause when what follows is the user's story, not more
+    days: "24, visiting my folks" -> "24", "18号吧，15号周二要开会" -> "18号吧"; "3, 4" stays."""
+    clause, *rest = re.split(r"[,，;；.。!！?？]", text, maxsplit=1)
+    if not rest or not clause.strip():
+        return text
+    if all(_just_a_day(item) for item in RE_LIST_SPLIT.split(rest[0].strip()) if item):
+        return text
+    return clause.strip()
+
+
+def _just_a_day(item: str) -> bool:
+    """A listed item that is a day and little else ("Wed", "Friday the 4th", "3号"); a clause that
+    mentions a day in passing ("we have a release on Monday the 14th") does not extend the list."""
+    words = re.findall(r"[A-Za-z]+|\d+", item)
+    cjk = re.findall(r"[\u4e00-\u9fff]", item)
+    return len(words) <= 3 and len(cjk) <= 5
 
 
 def _read_listed(text: str, today: date, first: _Part) -> _Part:

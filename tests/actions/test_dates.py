@@ -113,10 +113,37 @@ def test_a_day_count_is_kept_and_a_relative_day_is_not_a_count() -> None:
         ("sorry, I meant the 3rd to the 4th", date(2026, 12, 2), date(2026, 12, 3), date(2026, 12, 4)),
         ("change it to the 3rd to the 4th", date(2026, 12, 2), date(2026, 12, 3), date(2026, 12, 4)),
         ("不对，应该是3号到4号", date(2026, 12, 2), date(2026, 12, 3), date(2026, 12, 4)),
+        # a day mentioned in passing after the range is the reason, not the range's end
+        (
+            "make it the 15th to the 18th, there's a team offsite on Monday the 14th",
+            date(2026, 12, 14),
+            date(2026, 12, 15),
+            date(2026, 12, 18),
+        ),
+        ("改成16号到18号吧，15号周二要开会", date(2026, 12, 15), date(2026, 12, 16), date(2026, 12, 18)),
     ],
 )
 def test_a_corrected_range_stays_a_range(text: str, context: date, start: date, end: date) -> None:
     got = parse_leave_dates(text, TODAY, context=context)
+    assert (got.start, got.end) == (start, end)
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        (
+            "put me down for Dec 21 thru 24, visiting my folks for xmas",
+            date(2026, 12, 21),
+            date(2026, 12, 24),
+        ),
+        ("annual leave from dec 28 til jan 4, going skiing", date(2026, 12, 28), date(2027, 1, 4)),
+        ("off from the 7th till the 9th; my brother is visiting", date(2026, 12, 7), date(2026, 12, 9)),
+        ("12月21号到23号，去日本玩", date(2026, 12, 21), date(2026, 12, 23)),
+    ],
+)
+def test_a_range_followed_by_more_words(text: str, start: date, end: date) -> None:
+    """The end of a range is read up to the next clause: what follows is the user's story."""
+    got = parse_leave_dates(text, TODAY)
     assert (got.start, got.end) == (start, end)
 
 
