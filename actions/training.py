@@ -108,6 +108,12 @@ class ActionSearchCourses(BackendAction):
         period = None if text.startswith("/") else parse_period(text, now)
         date_from, date_to = period or (now, None)
         courses = await pc.search_courses(query=topic, date_from=date_from, date_to=date_to)
+        if not topic and not text.startswith("/"):
+            # the NLU found no topic: the courses whose code, title or title words the message
+            # names ("is there a git course?"), if any, rather than the whole catalogue
+            named = match_courses(text, courses)
+            if named.courses:
+                courses = named.courses
         topic_part = ""
         if topic:
             topic_part = f"（关键词“{topic}”）" if lang == "zh" else f' about "{topic}"'

@@ -288,3 +288,28 @@ async def test_a_course_only_brushed_or_a_date_that_does_not_fit_shows_sessions_
     dispatcher = await say_enrol(domain, employee, text)
     assert responses(dispatcher) == ["utter_course_details"], dispatcher.messages
     assert not enrolled_codes(backend, employee)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "code"),
+    [
+        ("en", "is there a git course coming up? my code reviews are a mess", "SW-101"),
+        ("en", "any class on presentation skills? I freeze in front of people", "COM-102"),
+        ("zh", "最近压力好大，有没有相关的培训课？", None),
+    ],
+)
+async def test_a_search_without_a_topic_lists_the_courses_its_words_name(
+    domain: dict[str, Any], backend: Backend, lang: str, text: str, code: str | None
+) -> None:
+    """The NLU found no topic: the list is the courses the message names, not the whole catalogue."""
+    dispatcher = CollectingDispatcher()
+    await ActionSearchCourses().run(
+        dispatcher, make_tracker(lang=lang, intent="search_courses", text=text, entities=[]), domain
+    )
+    [msg] = dispatcher.messages
+    catalogue = backend.get("/training/courses")
+    assert msg["response"] == "utter_courses_found"
+    assert 0 < len(msg["buttons"]) < min(len(catalogue), 8), msg["buttons"]
+    if code:
+        ids = {c["id"] for c in catalogue if c["code"] == code}
+        assert any(str(next(iter(ids))) in b["payload"] for b in msg["buttons"]), msg["buttons"]
