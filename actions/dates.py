@@ -250,7 +250,7 @@ def _range_sides(text: str, today: date) -> tuple[list[str], list[_Part]]:
         bare = re.search(r"(?<![\d.])(\d{1,2})$", left)
         if start_part.empty() and bare and (end_part.day is not None or end_part.month is not None):
             start_part = _Part(day=int(bare.group(1)))
-        if not start_part.empty():
+        if _names_a_day(start_part):
             for item in RE_LIST_SPLIT.split(right)[1:]:  # "Mon, Tue, Wed": the last day listed
                 if (
                     RE_NEGATED.match(item)
@@ -261,6 +261,12 @@ def _range_sides(text: str, today: date) -> tuple[list[str], list[_Part]]:
                 right, end_part = item, later
             return [left, right], [start_part, end_part]
     return [text], [_read_part(text, today)]
+
+
+def _names_a_day(part: _Part) -> bool:
+    """Whether a range's start names a day, not only a month or a week ("just do the december
+    part then, 28th to 31st": the range is "28th to 31st", not "december … to 28th")."""
+    return part.day is not None or part.weekday is not None or part.fixed is not None
 
 
 def _without_story(text: str) -> str:

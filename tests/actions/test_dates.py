@@ -121,6 +121,14 @@ def test_a_day_count_is_kept_and_a_relative_day_is_not_a_count() -> None:
             date(2026, 12, 18),
         ),
         ("改成16号到18号吧，15号周二要开会", date(2026, 12, 15), date(2026, 12, 16), date(2026, 12, 18)),
+        # a month said before the range ("the december part") does not become the range's start
+        (
+            "ugh ok, just do the december part then, 28th to 31st",
+            date(2026, 12, 28),
+            date(2026, 12, 28),
+            date(2026, 12, 31),
+        ),
+        ("好吧，那就只请12月的，28号到31号", date(2026, 12, 28), date(2026, 12, 28), date(2026, 12, 31)),
     ],
 )
 def test_a_corrected_range_stays_a_range(text: str, context: date, start: date, end: date) -> None:
