@@ -17,9 +17,11 @@ from rasa_sdk.types import DomainDict
 from actions import confirm
 from actions.common import (
     BackendAction,
+    BackendErrors,
     as_int,
     identity,
     name_of,
+    personnel_client,
     picked_id,
     today,
     typed_text,
@@ -156,6 +158,28 @@ class ActionApproveLeave(BackendAction):
         return confirm.cleared("approve_leave")
 
 
+async def _named_pending(tracker: Tracker) -> int | None:
+    """The one pending request the message names by its employee, type or date ("reject Liang
+    Yan's personal leave", "梁燕那个事假驳回吧"), as approving does; None when none or several fit,
+    or the backend cannot say (the pending list is then shown to pick from)."""
+    who = identity(tracker)
+    if who is None or tracker.get_slot("requested_slot") is not None:
+        return None
+    try:
+        async with personnel_client(who) as pc:
+            pending = await pc.pending_approvals()
+    except BackendErrors:
+        return None
+    found = resolve(
+        read_reference(typed_text(tracker), today().date()),
+        pending,
+        record_id=lambda a: a.id,
+        period=period_of,
+        names=lambda a: (a.employee_name_en or "", a.employee_name_zh or "", a.employee_id),
+    )
+    return found.matches[0].id if found.named and len(found.matches) == 1 else None
+
+
 class ValidateRejectForm(FormValidationAction):
     """The reject form only asks for a reason when there is a request to reject and a signed-in user."""
 
@@ -165,10 +189,13 @@ class ValidateRejectForm(FormValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        before = as_int(tracker.get_slot("leave_id"))
+        if leave_id_of(tracker) is None and (named := await _named_pending(tracker)) is not None:
+            tracker.slots["leave_id"] = str(named)  # seen by required_slots in this same run
         events = await super().run(dispatcher, tracker, domain)
         leave_id = leave_id_of(tracker)
-        if leave_id is not None and as_int(tracker.get_slot("leave_id")) != leave_id:
-            events.insert(0, SlotSet("leave_id", str(leave_id)))  # "reject #12": the number typed
+        if leave_id is not None and before != leave_id:
+            events.insert(0, SlotSet("leave_id", str(leave_id)))  # "reject #12", "reject Li Na's"
         return events
 
     async def required_slots(

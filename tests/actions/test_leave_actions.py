@@ -9,7 +9,12 @@ import pytest
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.approvals import ActionApproveLeave, ActionPendingApprovals, ActionRejectLeave
+from actions.approvals import (
+    ActionApproveLeave,
+    ActionPendingApprovals,
+    ActionRejectLeave,
+    ValidateRejectForm,
+)
 from actions.leave import (
     ActionLeaveBalance,
     ActionLeaveReset,
@@ -534,3 +539,35 @@ async def test_a_leave_type_named_in_the_request_is_taken(
     # a type already set by the NLU is not looked for again
     tracker = make_tracker(lang=lang, intent="apply_leave", text=text, slots={"leave_type": "personal"})
     assert await ValidateLeaveForm().extract_leave_type(CollectingDispatcher(), tracker, domain) == {}
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "reject Li Na's sick day on Dec 29, we need everyone that week"),
+        ("zh", "李娜29号那个病假驳回吧"),
+    ],
+)
+async def test_a_manager_rejects_a_request_named_by_its_employee_and_date(
+    backend: Backend, domain: dict[str, Any], lang: str, text: str
+) -> None:
+    """Named as approving allows (no button, no number): the form has its request and asks only why."""
+    await ActionSubmitLeave().run(
+        CollectingDispatcher(),
+        make_tracker(slots=leave_slots("2026-12-29", "2026-12-29", leave_type="sick"), sender_id="web:rej"),
+        domain,
+    )
+    wanted = next(
+        a["id"] for a in applications(backend) if a["from_date"] == "2026-12-29" and a["status"] == "open"
+    )
+    dispatcher = CollectingDispatcher()
+    events = await ValidateRejectForm().run(
+        dispatcher,
+        make_tracker(
+            employee="E1002", lang=lang, intent="reject_leave", text=text, active_loop="reject_form"
+        ),
+        domain,
+    )
+    slots = slot_events(events)
+    assert slots.get("leave_id") == str(wanted), events
+    assert slots.get("requested_slot", "reject_reason") == "reject_reason", events  # asks why next
