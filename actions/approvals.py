@@ -29,7 +29,7 @@ from actions.common import (
 from actions.dates import format_period
 from actions.leave import request_line, type_names
 from actions.leave_requests import period_of
-from actions.references import read_reference, resolve
+from actions.references import Reference, Resolution, read_reference, resolve
 from hrbot.identity import Identity
 from personnel.client import LeaveApplicationOut, PersonnelClient
 
@@ -98,6 +98,17 @@ class ActionPendingApprovals(BackendAction):
         return []
 
 
+def named_in(ref: Reference, pending: list[LeaveApplicationOut]) -> Resolution:
+    """The pending requests a message names by number, employee (either language) or date."""
+    return resolve(
+        ref,
+        pending,
+        record_id=lambda a: a.id,
+        period=period_of,
+        names=lambda a: (a.employee_name_en or "", a.employee_name_zh or "", a.employee_id),
+    )
+
+
 class ActionApproveLeave(BackendAction):
     """Approve the request picked with a button, or the one named in words (a number written as
     one, the employee's name, a date) after a yes; otherwise show the pending list to pick from."""
@@ -118,13 +129,7 @@ class ActionApproveLeave(BackendAction):
         if leave_id is None:
             pending = await pc.pending_approvals()
             ref = read_reference(typed_text(tracker), today().date())
-            found = resolve(
-                ref,
-                pending,
-                record_id=lambda a: a.id,
-                period=period_of,
-                names=lambda a: (a.employee_name_en or "", a.employee_name_zh or "", a.employee_id),
-            )
+            found = named_in(ref, pending)
             if found.named and len(found.matches) == 1:
                 app = found.matches[0]
                 names = type_names(await pc.leave_types(), lang)
@@ -170,13 +175,7 @@ async def _named_pending(tracker: Tracker) -> int | None:
             pending = await pc.pending_approvals()
     except BackendErrors:
         return None
-    found = resolve(
-        read_reference(typed_text(tracker), today().date()),
-        pending,
-        record_id=lambda a: a.id,
-        period=period_of,
-        names=lambda a: (a.employee_name_en or "", a.employee_name_zh or "", a.employee_id),
-    )
+    found = named_in(read_reference(typed_text(tracker), today().date()), pending)
     return found.matches[0].id if found.named and len(found.matches) == 1 else None
 
 

@@ -28,7 +28,6 @@ __all__ = [
     "format_period",
     "parse_leave_dates",
     "parse_period",
-    "split_range",
 ]
 
 
@@ -216,13 +215,6 @@ def _normalise(text: str) -> str:
     # ISO dates contain '-', which also separates ranges: protect them first.
     text = re.sub(r"(\d{4})-(\d{1,2})-(\d{1,2})", r"\1/\2/\3", text)
     return text
-
-
-def split_range(text: str) -> list[str]:
-    """Split "X to Y" / "X到Y" / "X至Y" / "X-Y" / "between X and Y" into its two sides."""
-    text = _strip_range_words(_normalise(text))
-    parts = [p.strip() for p in RE_RANGE_SPLIT.split(text, maxsplit=1)]
-    return [p for p in parts if p] or [text]
 
 
 def _strip_range_words(text: str) -> str:

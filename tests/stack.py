@@ -13,6 +13,8 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -153,6 +155,10 @@ class Stack:
         response.raise_for_status()
         return response.json()
 
+    def leave_requests(self, employee: str) -> dict[int, dict]:
+        """The employee's leave requests in the system of record, by number."""
+        return {a["id"]: a for a in self.backend_get("/leave/applications", employee)}
+
     # --- talking to Rasa as a connector would -------------------------------------------------
     def identity(self, employee_id: str, sender: str, channel: str = "web") -> str:
         """An assertion for one message of conversation ``sender``, as a connector makes it."""
@@ -178,6 +184,18 @@ class Stack:
         )
         response.raise_for_status()
         return response.json()
+
+    def chat(self, employee: str) -> Callable[[str], str]:
+        """A new web conversation of ``employee``: ``say(text)`` sends one message and returns the
+        text of the replies (a message with no reply fails the test)."""
+        who = f"web:{employee}:{uuid.uuid4()}"
+
+        def say(text: str) -> str:
+            replies = self.say(who, text, employee=employee)
+            assert replies, f"no reply to {text!r}"
+            return texts(replies)
+
+        return say
 
 
 def texts(replies: list[dict]) -> str:

@@ -5,25 +5,11 @@ what each conversation changed is read back from the backend. "Today" is Monday 
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
-
 import pytest
 
-from tests.stack import Stack, texts
+from tests.stack import Stack
 
 pytestmark = pytest.mark.stack
-
-
-def conversation(stack: Stack, employee: str) -> Any:
-    who = f"web:{employee}:{uuid.uuid4()}"
-
-    def say(text: str) -> str:
-        replies = stack.say(who, text, employee=employee)
-        assert replies, f"no reply to {text!r}"
-        return texts(replies)
-
-    return say
 
 
 def enrolled_codes(stack: Stack, employee: str) -> set[str]:
@@ -37,7 +23,7 @@ def enrolled_codes(stack: Stack, employee: str) -> set[str]:
 
 
 def test_search_then_the_last_one_then_yes_enrols(stack: Stack) -> None:
-    say = conversation(stack, "E1031")
+    say = stack.chat("E1031")
     listed = say("what data analysis courses are there?")
     assert "SQL for Analysts" in listed.splitlines()[-2], listed  # the last course listed
     shown = say("the last one")
@@ -49,17 +35,17 @@ def test_search_then_the_last_one_then_yes_enrols(stack: Stack) -> None:
 
 
 def test_a_title_typed_in_chinese_enrols(stack: Stack) -> None:
-    say = conversation(stack, "E1032")
+    say = stack.chat("E1032")
     reply = say("帮我报名演讲与呈现技巧")
     assert "已为您报名 演讲与呈现技巧" in reply, reply
     assert enrolled_codes(stack, "E1032") == {"COM-102"}
 
 
 def test_a_loose_name_enrols_and_a_chinese_pick_from_a_list_too(stack: Stack) -> None:
-    say = conversation(stack, "E1033")
+    say = stack.chat("E1033")
     reply = say("sign me up for the excel one")
     assert "enrolled in Data Analysis Fundamentals with Excel" in reply, reply
-    say = conversation(stack, "E1033")
+    say = stack.chat("E1033")
     listed = say("有哪些合规培训？")
     assert "数据隐私与个人信息保护法" in listed, listed
     shown = say("第二个")

@@ -6,41 +6,24 @@ conversation changed is read back from the backend. "Today" is Monday 2026-11-23
 from __future__ import annotations
 
 import re
-import uuid
-from typing import Any
 
 import pytest
 
-from tests.stack import Stack, texts
+from tests.stack import Stack
 
 pytestmark = pytest.mark.stack
 
 
-def conversation(stack: Stack, employee: str) -> Any:
-    who = f"web:{employee}:{uuid.uuid4()}"
-
-    def say(text: str) -> str:
-        replies = stack.say(who, text, employee=employee)
-        assert replies, f"no reply to {text!r}"
-        return texts(replies)
-
-    return say
-
-
-def requests_of(stack: Stack, employee: str) -> dict[int, dict]:
-    return {a["id"]: a for a in stack.backend_get("/leave/applications", employee)}
-
-
 def book_personal_day(stack: Stack, employee: str, day_words: str, iso: str, lang: str = "en") -> int:
     """Apply in chat for one personal day and return the new request's number."""
-    say = conversation(stack, employee)
-    before = requests_of(stack, employee)
+    say = stack.chat(employee)
+    before = stack.leave_requests(employee)
     if lang == "zh":
         answers = ["我要请事假", day_words, "全天", "搬家", "确认"]
     else:
         answers = ["I'd like to take a personal day", day_words, "the whole day", "moving house", "yes"]
     replies = [say(text) for text in answers]
-    created = [a for k, a in requests_of(stack, employee).items() if k not in before]
+    created = [a for k, a in stack.leave_requests(employee).items() if k not in before]
     assert len(created) == 1, replies
     assert created[0]["from_date"] == iso, created
     return created[0]["id"]
@@ -48,22 +31,22 @@ def book_personal_day(stack: Stack, employee: str, day_words: str, iso: str, lan
 
 def test_a_request_named_by_its_date_is_cancelled_after_a_yes(stack: Stack) -> None:
     leave_id = book_personal_day(stack, "E1020", "December 22", "2026-12-22")
-    say = conversation(stack, "E1020")
+    say = stack.chat("E1020")
     asked = say("I need to cancel the leave I booked on December 22")
     assert f"#{leave_id}" in asked and "22 Dec 2026" in asked, asked
-    assert requests_of(stack, "E1020")[leave_id]["status"] == "open"  # nothing before the yes
+    assert stack.leave_requests("E1020")[leave_id]["status"] == "open"  # nothing before the yes
     assert f"#{leave_id}" in say("yes")
-    assert requests_of(stack, "E1020")[leave_id]["status"] == "cancelled"
+    assert stack.leave_requests("E1020")[leave_id]["status"] == "cancelled"
 
 
 def test_a_request_named_by_its_date_in_chinese_is_kept_on_a_no(stack: Stack) -> None:
     leave_id = book_personal_day(stack, "E1021", "12月22日", "2026-12-22", lang="zh")
-    say = conversation(stack, "E1021")
+    say = stack.chat("E1021")
     asked = say("12月22号那个假帮我撤了")
     assert f"#{leave_id}" in asked and "确认撤销" in asked, asked
     kept = say("不用了")
     assert "没有做任何更改" in kept, kept
-    assert requests_of(stack, "E1021")[leave_id]["status"] == "open"
+    assert stack.leave_requests("E1021")[leave_id]["status"] == "open"
 
 
 @pytest.mark.parametrize(
@@ -77,18 +60,18 @@ def test_the_status_of_a_request_named_by_its_date(
     stack: Stack, employee: str, question: str, expected: str
 ) -> None:
     leave_id = book_personal_day(stack, employee, "2026-12-18", "2026-12-18")
-    before = len(requests_of(stack, employee))
-    reply = conversation(stack, employee)(question)
+    before = len(stack.leave_requests(employee))
+    reply = stack.chat(employee)(question)
     assert f"#{leave_id}" in reply and expected in reply, reply
     assert reply.count("•") == 1, reply  # that request, not the whole list
-    assert len(requests_of(stack, employee)) == before  # and no new application was started
+    assert len(stack.leave_requests(employee)) == before  # and no new application was started
 
 
 def test_a_course_named_by_part_of_its_name_is_withdrawn_after_a_yes(stack: Stack) -> None:
     employee = "E1024"
     sql = next(c for c in stack.backend_get("/training/courses?q=sql", employee) if "SQL" in c["title_en"])
     session = next(s for s in sql["sessions"] if s["open_for_enrolment"])
-    say = conversation(stack, employee)
+    say = stack.chat(employee)
     enrolled = say(f'/enrol_course{{"session_id":"{session["id"]}"}}')
 
     def enrolment() -> dict:
@@ -104,13 +87,13 @@ def test_a_course_named_by_part_of_its_name_is_withdrawn_after_a_yes(stack: Stac
 
 
 def test_questions_in_the_middle_of_the_leave_form_are_answered_then_it_asks_again(stack: Stack) -> None:
-    say = conversation(stack, "E1025")
+    say = stack.chat("E1025")
     assert "Which dates" in say("I want to book some annual leave")
     hours = say("hold on, how many training hours do I still need?")
     assert re.search(r"\bhours?\b", hours) and "Which dates" in hours, hours
     assert "Got it" in say("next Friday")
 
-    say = conversation(stack, "E1026")
+    say = stack.chat("E1026")
     say("我要请病假")
     manager = say("对了，我的领导是谁？")
     assert "请问哪几天" in manager and re.search(r"[\u4e00-\u9fff]{2,}", manager), manager
@@ -118,21 +101,21 @@ def test_questions_in_the_middle_of_the_leave_form_are_answered_then_it_asks_aga
 
 def test_a_question_in_the_middle_of_the_reject_form_is_answered_then_it_asks_again(stack: Stack) -> None:
     leave_id = book_personal_day(stack, "E1012", "2026-12-17", "2026-12-17")
-    manager = conversation(stack, "E1002")
+    manager = stack.chat("E1002")
     assert f"#{leave_id}" in manager(f'/reject_leave{{"leave_id":"{leave_id}"}}')
     reply = manager("wait, where do I find my training courses for next month?")
     assert f"#{leave_id}" in reply, reply  # the reason is asked for again
-    assert requests_of(stack, "E1012")[leave_id]["status"] == "open"
+    assert stack.leave_requests("E1012")[leave_id]["status"] == "open"
 
 
 def test_a_day_that_does_not_exist_is_explained(stack: Stack) -> None:
-    reply = conversation(stack, "E1027")("2027年4月31日请年假")
+    reply = stack.chat("E1027")("2027年4月31日请年假")
     assert "没有2027年4月31日这一天" in reply and "4月只有 30 天" in reply, reply
     assert "请问哪几天" in reply, reply
 
 
 def test_leave_next_year_named_by_a_month_already_past_this_year(stack: Stack) -> None:
-    say = conversation(stack, "E1028")
+    say = stack.chat("E1028")
     understood = say("I want annual leave on 19 January")
     assert "19 Jan 2027" in understood, understood
     say("the whole day")

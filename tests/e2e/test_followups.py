@@ -7,28 +7,16 @@ for the salary is told that HR makes the change (no salary shown) and a yes open
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 
-from tests.stack import Stack, texts
+from tests.stack import Stack
 
 pytestmark = pytest.mark.stack
 
 
-def chat(stack: Stack, employee: str):
-    who = f"web:{employee}:{uuid.uuid4()}"
-
-    def say(text: str) -> str:
-        replies = stack.say(who, text, employee=employee)
-        assert replies, f"no reply to {text!r}"
-        return texts(replies)
-
-    return say
-
-
 def test_follow_ups_in_english_are_read_with_the_previous_question(stack: Stack) -> None:
-    say = chat(stack, "E1004")
+    say = stack.chat("E1004")
     assert "150%" in say("How is overtime paid?")
     saturday = say("and on a Saturday?")
     assert "200%" in saturday, saturday
@@ -38,7 +26,7 @@ def test_follow_ups_in_english_are_read_with_the_previous_question(stack: Stack)
 
 
 def test_follow_ups_in_chinese_are_read_with_the_previous_question(stack: Stack) -> None:
-    say = chat(stack, "E1001")
+    say = stack.chat("E1001")
     assert "98天" in say("产假有多少天？")
     harder = say("难产的话呢")
     assert "15天" in harder, harder
@@ -61,13 +49,13 @@ def test_follow_ups_in_chinese_are_read_with_the_previous_question(stack: Stack)
 def test_a_long_message_about_a_bereavement_gets_the_policy_not_the_balances(
     stack: Stack, message: str, expected: str
 ) -> None:
-    reply = chat(stack, "E1005")(message)
+    reply = stack.chat("E1005")(message)
     assert expected in reply and ("3 working days" in reply or "3个工作日" in reply), reply
 
 
 def test_a_bank_account_change_is_for_hr_and_a_yes_opens_the_case(stack: Stack) -> None:
     salary = stack.backend_get("/records/profile", "E1001")["salary"]
-    say = chat(stack, "E1001")
+    say = stack.chat("E1001")
     told = say("I need to change the bank account my salary is paid into")
     assert "HR" in told and "can't change" in told, told
     assert str(int(float(salary))) not in told
@@ -79,7 +67,7 @@ def test_a_bank_account_change_is_for_hr_and_a_yes_opens_the_case(stack: Stack) 
 
 
 def test_a_chinese_address_change_is_for_hr_and_a_no_changes_nothing(stack: Stack) -> None:
-    say = chat(stack, "E1001")
+    say = stack.chat("E1001")
     told = say("我搬家了，想把档案里的家庭住址改成新地址")
     assert "人事处" in told and "不能修改" in told, told
     kept = say("不用了")

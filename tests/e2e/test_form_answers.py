@@ -6,35 +6,17 @@ and backend; what changed is read back from the backend. "Today" is Monday 2026-
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
-
 import pytest
 
-from tests.stack import Stack, texts
+from tests.stack import Stack
 
 pytestmark = pytest.mark.stack
 
 
-def conversation(stack: Stack, employee: str) -> Any:
-    who = f"web:{employee}:{uuid.uuid4()}"
-
-    def say(text: str) -> str:
-        replies = stack.say(who, text, employee=employee)
-        assert replies, f"no reply to {text!r}"
-        return texts(replies)
-
-    return say
-
-
-def requests_of(stack: Stack, employee: str) -> dict[int, dict]:
-    return {a["id"]: a for a in stack.backend_get("/leave/applications", employee)}
-
-
 def test_yes_inside_the_form_and_at_the_cancel_question_in_english(stack: Stack) -> None:
     employee = "E1031"
-    say = conversation(stack, employee)
-    before = requests_of(stack, employee)
+    say = stack.chat(employee)
+    before = stack.leave_requests(employee)
     say("I'd like to take a personal day")
     assert "half" in say("December 9").lower()
     took_default = say("yes")
@@ -42,7 +24,7 @@ def test_yes_inside_the_form_and_at_the_cancel_question_in_english(stack: Stack)
     preview = say("ok, submit it")
     assert "Shall I submit it?" in preview, preview
     say("yes")
-    [created] = [a for k, a in requests_of(stack, employee).items() if k not in before]
+    [created] = [a for k, a in stack.leave_requests(employee).items() if k not in before]
     assert created["from_date"] == created["to_date"] == "2026-12-09"
     assert created["half_day"] is None and float(created["working_days"]) == 1
     assert not created["reason"], created  # "ok, submit it" is not a reason
@@ -50,16 +32,16 @@ def test_yes_inside_the_form_and_at_the_cancel_question_in_english(stack: Stack)
     asked = say("please cancel my leave on December 9")
     assert f"#{created['id']}" in asked, asked
     assert "haven't changed anything" in say("no, don't cancel it")
-    assert requests_of(stack, employee)[created["id"]]["status"] == "open"
+    assert stack.leave_requests(employee)[created["id"]]["status"] == "open"
     assert f"#{created['id']}" in say("cancel my leave on December 9")
     say("yes, go ahead and cancel it")
-    assert requests_of(stack, employee)[created["id"]]["status"] == "cancelled"
+    assert stack.leave_requests(employee)[created["id"]]["status"] == "cancelled"
 
 
 def test_yes_inside_the_form_and_at_the_cancel_question_in_chinese(stack: Stack) -> None:
     employee = "E1032"
-    say = conversation(stack, employee)
-    before = requests_of(stack, employee)
+    say = stack.chat(employee)
+    before = stack.leave_requests(employee)
     say("我要请事假")
     assert "半天" in say("12月10日")
     took_default = say("好的")
@@ -67,10 +49,10 @@ def test_yes_inside_the_form_and_at_the_cancel_question_in_chinese(stack: Stack)
     preview = say("好的，提交吧")
     assert "确认提交吗" in preview, preview
     say("确认")
-    [created] = [a for k, a in requests_of(stack, employee).items() if k not in before]
+    [created] = [a for k, a in stack.leave_requests(employee).items() if k not in before]
     assert created["from_date"] == "2026-12-10" and created["half_day"] is None
     assert not created["reason"], created  # "好的，提交吧" is not a reason
 
     assert f"#{created['id']}" in say("12月10号的假帮我取消")
     say("是的，取消吧")
-    assert requests_of(stack, employee)[created["id"]]["status"] == "cancelled"
+    assert stack.leave_requests(employee)[created["id"]]["status"] == "cancelled"

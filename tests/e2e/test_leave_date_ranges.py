@@ -6,25 +6,11 @@ Monday 2026-11-23."""
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
-
 import pytest
 
-from tests.stack import Stack, texts
+from tests.stack import Stack
 
 pytestmark = pytest.mark.stack
-
-
-def conversation(stack: Stack, employee: str) -> Any:
-    who = f"web:{employee}:{uuid.uuid4()}"
-
-    def say(text: str) -> str:
-        replies = stack.say(who, text, employee=employee)
-        assert replies, f"no reply to {text!r}"
-        return texts(replies)
-
-    return say
 
 
 def booked(stack: Stack, employee: str, before: set[int]) -> list[dict]:
@@ -56,7 +42,7 @@ def test_a_period_said_in_one_message_is_booked_whole(
     stack: Stack, employee: str, turns: list[str], booked_as: tuple[str, str, str]
 ) -> None:
     """The type and the whole period come from the first message: the bot asks only for the reason."""
-    say = conversation(stack, employee)
+    say = stack.chat(employee)
     before = ids(stack, employee)
     replies = [say(text) for text in turns]
     assert not any(q in "\n".join(replies) for q in ("Which type of leave?", "请问要请哪种假？")), replies
@@ -84,7 +70,7 @@ def test_a_period_said_in_one_message_is_booked_whole(
 def test_a_single_day_corrected_to_a_range_books_the_range(
     stack: Stack, employee: str, turns: list[str]
 ) -> None:
-    say = conversation(stack, employee)
+    say = stack.chat(employee)
     before = ids(stack, employee)
     replies = [say(text) for text in turns]
     assert "3 Dec 2026 to Fri 4 Dec 2026" in replies[4] or "12月3日（周四） 至 2026年12月4日" in replies[4], (
@@ -117,7 +103,7 @@ def test_a_single_day_corrected_to_a_range_books_the_range(
 def test_a_range_given_as_a_correction_mid_form_replaces_the_day(
     stack: Stack, employee: str, turns: list[str]
 ) -> None:
-    say = conversation(stack, employee)
+    say = stack.chat(employee)
     before = ids(stack, employee)
     replies = [say(text) for text in turns]
     created = booked(stack, employee, before)
@@ -127,7 +113,7 @@ def test_a_range_given_as_a_correction_mid_form_replaces_the_day(
 
 
 def test_a_week_named_apart_from_its_days_answers_the_dates_question(stack: Stack) -> None:
-    say = conversation(stack, "E1044")
+    say = stack.chat("E1044")
     before = ids(stack, "E1044")
     for text in ("I want to book leave", "annual"):
         say(text)
@@ -141,7 +127,7 @@ def test_a_week_named_apart_from_its_days_answers_the_dates_question(stack: Stac
 
 
 def test_an_impossible_day_in_a_range_is_explained_and_the_next_range_taken(stack: Stack) -> None:
-    say = conversation(stack, "E1049")
+    say = stack.chat("E1049")
     before = ids(stack, "E1049")
     say("I need leave")
     say("personal")
