@@ -1,8 +1,9 @@
 """Multi-turn conversation sets (tests/conversations/*.yaml) played against the real stack.
 
-Two sets, written by two helper sessions that never saw the training data, the domain or the
-actions (tests/conversations/PROVENANCE*.md): `blind.yaml` is a TEST set, read by tag and failure
-kind only, so it measures what a new user meets; `tuning.yaml` is read in full and tuned on. Each
+Three sets, each written by a helper session that never saw the training data, the domain or the
+actions (tests/conversations/PROVENANCE*.md): `blind2.yaml` is the TEST set, read by tag and
+failure kind only, so it measures what a new user meets; `tuning.yaml` and `tuning2.yaml` (stop
+25's blind set, retired to tuning once blind2 was written) are read in full and tuned on. Each
 set is played in file order on a freshly seeded stack of its own (some conversations rely on an
 earlier one, e.g. the one-seat course; the shared stack's other tests change the demo data the
 expectations state). Expectations are what a user would notice: what the backend holds afterwards,
@@ -34,10 +35,10 @@ HERE = Path(__file__).resolve().parents[1]
 CORE_DOMAIN = HERE.parent / "bot" / "domain" / "core.yml"
 
 #: pass-rate floor per set, a little under the measured rate (README "Whole conversations").
-#: blind: 12 of 42 (0.286) on 2026-12-07 before any fix, 20 of 42 (0.476; en 8/19, zh 10/20,
-#: mixed 2/3) after stop 25's fixes by category. tuning: 21 of 40 (0.525) when it was written,
-#: 27 of 40 (0.675; en 11/18, zh 14/18, mixed 2/4) after the fixes made on it.
-PASS_RATE_FLOORS = {"blind": 0.42, "tuning": 0.62}
+#: blind2 (test): 17 of 40 (0.425; en 8/18, zh 8/18, mixed 1/4) on 2026-12-07, main before any fix.
+#: tuning: 21 of 40 when it was written, 27 of 40 (0.675) after stop 25's fixes. tuning2 (stop 25's
+#: blind set): 12 of 42 when written, 20 of 42 (0.476) after stop 25's fixes.
+PASS_RATE_FLOORS = {"blind2": 0.37, "tuning": 0.62, "tuning2": 0.42}
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 MONTHS_LONG = [
