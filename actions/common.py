@@ -120,6 +120,18 @@ def _flat(details: dict[str, Any], lang: str) -> dict[str, Any]:
     return flat
 
 
+def response_text(domain: dict[str, Any], name: str, lang: str) -> str:
+    """The text of a domain response in the user's language, for a line inside a larger reply
+    (the texts stay in the domain, one place for both languages)."""
+    variants = (domain.get("responses") or {}).get(name) or []
+    for variant in variants:
+        conditions = variant.get("condition") or []
+        if any(c.get("name") == "language" and c.get("value") == lang for c in conditions):
+            return str(variant.get("text", ""))
+    default = next((v for v in variants if not v.get("condition")), None)
+    return str(default.get("text", "")) if default else ""
+
+
 def name_of(obj: Any, field: str, lang: str) -> str:
     """The Chinese or English variant of a bilingual backend field (``name`` -> name_zh/name_en)."""
     zh, en = getattr(obj, f"{field}_zh", None), getattr(obj, f"{field}_en", None)

@@ -607,7 +607,10 @@ WEEKDAY_SHORT = {
     "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
     "zh": ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],
 }
-HALF_DAY_WORDS = {"en": {"am": "morning", "pm": "afternoon"}, "zh": {"am": "上午", "pm": "下午"}}
+HALF_DAY_WORDS = {
+    "en": {"am": "morning", "pm": "afternoon", "none": "whole day"},
+    "zh": {"am": "上午", "pm": "下午", "none": "全天"},
+}
 
 
 def format_date(value: date | str, lang: str) -> str:
@@ -624,9 +627,13 @@ RANGE_HALF_DAY = {"en": " (from the {word} of the first day)", "zh": "（首日{
 
 
 def format_period(start: date | str, end: date | str, lang: str, half_day: str | None = None) -> str:
-    """A leave period in the user's language, with the half day when there is one."""
+    """A leave period in the user's language, with the half day when there is one; ``none`` on a
+    single day says "whole day" (the preview, where the user did not say and may want half)."""
     s, e = format_date(start, lang), format_date(end, lang)
     text = s if s == e else (f"{s} 至 {e}" if lang == "zh" else f"{s} to {e}")
+    if half_day == "none" and s == e:
+        word = HALF_DAY_WORDS["zh" if lang == "zh" else "en"]["none"]
+        return text + (f"（{word}）" if lang == "zh" else f" ({word})")
     if half_day in ("am", "pm"):
         word = HALF_DAY_WORDS["zh" if lang == "zh" else "en"][half_day]
         if s != e:

@@ -29,10 +29,12 @@ from actions.common import (
     name_of,
     num,
     personnel_client,
+    response_text,
     today,
     typed_text,
 )
 from actions.dates import DateError, describe_missing_day, format_date, format_period, parse_leave_dates
+from actions.reasons import MAX_REASON, reason_in
 from hrbot.identity import Identity
 from personnel.client import LeaveApplicationOut, LeaveTypeOut, PersonnelClient
 
@@ -86,7 +88,6 @@ FORM_QUESTIONS = {
         "leave_type": "action_ask_leave_type",
         "leave_dates": "utter_ask_leave_dates",
         "leave_half_day": "utter_ask_leave_half_day",
-        "leave_reason": "utter_ask_leave_reason",
     },
     "reject_form": {"reject_reason": "utter_ask_reject_reason"},
 }
@@ -100,22 +101,20 @@ STATUS = {
     },
     "zh": {"open": "待审批", "approved": "已批准", "rejected": "已驳回", "cancelled": "已撤销"},
 }
-SKIP_REASON = re.compile(
-    r"^\s*(none|no|nope|skip|n/?a|-|no reason|nothing|无|没有|不填|不填写|跳过|略)\s*[.!。]?\s*$", re.I
-)
 HALF_DAY_TEXT = {
     "am": re.compile(r"\bam\b|morning|a\.m\.|上午|早上|上半天", re.I),
     "pm": re.compile(r"\bpm\b|afternoon|p\.m\.|下午|下半天", re.I),
     "none": re.compile(r"none|full|whole|all day|entire|全天|整天|一整天|一天|全日", re.I),
 }
-# Answers that carry no value of their own inside the form (NLU intents, both languages): at the
-# optional reason a yes ("ok, submit it"), a no ("不用了") or a skip ("no reason", "跳过") means no
-# reason; at "whole day or half?" a yes or a skip takes the default, the whole day.
-NO_VALUE_INTENTS = ("affirm", "deny", "skip")
+# A yes or a skip at "whole day or half?" (asked only when a correction leaves it open) takes the
+# default, the whole day.
 TAKES_DEFAULT_INTENTS = ("affirm", "skip")
-# Only a clear yes/no/skip answers without a value: "not feeling well" half-read as a "no" is a
-# reason, and dropping a real reason is worse than keeping an odd one.
+# Only a clear yes/skip answers without a value.
 ANSWER_CONFIDENCE = 0.7
+# Where the form takes a reason from what the user writes (actions.reasons): the request itself,
+# and an answer to the type or dates question ("ok annual then, picking up my kid").
+REASON_INTENTS = ("apply_leave", "inform")
+REASON_STEPS = (None, "leave_type", "leave_dates")
 START_WORDS = re.compile(r"\bstart|\bfrom\b|\bbegin|从|开始|起", re.I)
 END_WORDS = re.compile(r"\bend|\buntil\b|\btill\b|\bto\b|\bthrough\b|到|结束|截止|为止", re.I)
 
@@ -125,6 +124,15 @@ def reset_events(*, deactivate: bool = True) -> list[EventType]:
     events: list[EventType] = [ActiveLoop(None)] if deactivate else []
     events += [SlotSet(slot, None) for slot in ALL_SLOTS]
     return events
+
+
+def type_words(types: list[LeaveTypeOut]) -> list[str]:
+    """Every way a type is named (code, names, names without "leave"/假): an answer to "which type?"."""
+    words: list[str] = []
+    for t in types:
+        en = t.name_en.split(" (")[0]
+        words += [t.code, en, en.lower().removesuffix(" leave"), t.name_zh, t.name_zh.removesuffix("假")]
+    return [w for w in words if w]
 
 
 def type_names(types: list[LeaveTypeOut], lang: str) -> dict[str, str]:
@@ -258,6 +266,36 @@ class ValidateLeaveForm(FormValidationAction):
     def name(self) -> str:
         return "validate_leave_form"
 
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Besides the form's slots, the reason the user gave with the request: the form never
+        asks for it (it is optional), so it is only taken when said."""
+        events = await super().get_extraction_events(dispatcher, tracker, domain)
+        if tracker.get_slot("leave_reason") or latest_intent(tracker) not in REASON_INTENTS:
+            return events
+        if tracker.get_slot("requested_slot") not in REASON_STEPS:
+            return events
+        text, who = typed_text(tracker), identity(tracker)
+        if not text or who is None:
+            return events
+        try:
+            async with personnel_client(who) as pc:
+                types = await pc.leave_types()
+        except BackendErrors:
+            return events  # no reason is better than a leave type taken for one
+        reason = reason_in(text, today().date(), type_words(types))
+        return [*events, SlotSet("leave_reason", reason)] if reason else events
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """The form returns only validated slots, and the reason is not one it asks for: the
+        reason taken this turn is passed on as it is."""
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        reason = tracker.slots_to_validate().get("leave_reason")
+        return [*events, SlotSet("leave_reason", reason)] if reason else events
+
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
@@ -366,7 +404,8 @@ class ValidateLeaveForm(FormValidationAction):
         if days.end_half_day and new_start != new_end:
             dispatcher.utter_message(response="utter_leave_end_half_day")
             return refused
-        half = days.half_day if new_start == new_end else (days.half_day or "none")
+        # a single day is a whole day unless the user said morning or afternoon (the preview shows it)
+        half = days.half_day or "none"
         if not await self._backend_accepts(dispatcher, tracker, domain, new_start, new_end, days.half_day):
             return refused
         result: dict[str, Any] = {
@@ -374,10 +413,7 @@ class ValidateLeaveForm(FormValidationAction):
             "leave_start": new_start.isoformat(),
             "leave_end": new_end.isoformat(),
         }
-        if half:
-            result["leave_half_day"] = half
-        elif is_correction and start != end:
-            result["leave_half_day"] = None  # now a single day: ask whether it is a half day
+        result["leave_half_day"] = half
         if new_start == new_end:
             dispatcher.utter_message(
                 response="utter_leave_date_understood", start=format_date(new_start, lang)
@@ -448,16 +484,6 @@ class ValidateLeaveForm(FormValidationAction):
             dispatcher.utter_message(response="utter_leave_half_day_unknown")
         return {"leave_half_day": half}
 
-    async def validate_leave_reason(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        text = str(value or "").strip()
-        # "ok, submit it" / "不用了" / "no reason" answer the question without giving a reason:
-        # stored, they would reach the manager as the reason
-        if not text or SKIP_REASON.match(text) or _clearly(tracker, NO_VALUE_INTENTS):
-            return {"leave_reason": "-"}  # "-" = no reason: the slot must be filled for the form
-        return {"leave_reason": text[:2000]}
-
 
 def _clearly(tracker: Tracker, intents: tuple[str, ...]) -> bool:
     """The latest message is, with confidence, one of ``intents`` (a yes, a no, a skip)."""
@@ -517,7 +543,17 @@ class ActionPreviewLeave(BackendAction):
     ) -> list[EventType]:
         if not (tracker.get_slot("leave_type") and tracker.get_slot("leave_start")):
             return reset_events()
-        values = _form_values(tracker)
+        return await self.preview(pc, dispatcher, tracker, domain, lang, _form_values(tracker))
+
+    async def preview(
+        self,
+        pc: PersonnelClient,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        lang: str,
+        values: dict[str, Any],
+    ) -> list[EventType]:
         quote = await pc.preview_leave(**values)
         names = type_names(await pc.leave_types(), lang)
         excluded = []
@@ -546,10 +582,11 @@ class ActionPreviewLeave(BackendAction):
         dispatcher.utter_message(
             response="utter_leave_preview",
             leave_type_name=names.get(quote.leave_type, quote.leave_type),
-            period=format_period(quote.from_date, quote.to_date, lang, quote.half_day),
+            period=format_period(quote.from_date, quote.to_date, lang, quote.half_day or "none"),
             working_days=num(quote.working_days),
             excluded=excluded_text,
             balance=balance,
+            reason=reason_line(domain, values["reason"], lang),
         )
         if not quote.calendar_complete:
             dispatcher.utter_message(response="utter_leave_calendar_incomplete")
@@ -557,6 +594,47 @@ class ActionPreviewLeave(BackendAction):
 
     def on_error(self, tracker: Tracker) -> list[EventType]:
         return reset_events()
+
+
+def reason_line(domain: DomainDict, reason: str | None, lang: str) -> str:
+    """The preview's reason line: the reason that will reach the manager, or how to add one."""
+    if reason:
+        return "\n" + response_text(domain, "utter_leave_reason_line", lang).format(reason=reason)
+    return "\n" + response_text(domain, "utter_leave_reason_hint", lang)
+
+
+class ActionLeaveAddReason(ActionPreviewLeave):
+    """Words typed at the preview that are not a yes, a no or a correction are the reason for the
+    manager ("moving house", "家里装修要盯着"): added, and the request previewed again. Words that only
+    name a date or a type are not a reason: the preview says how to change the request."""
+
+    def name(self) -> str:
+        return "action_leave_add_reason"
+
+    async def act(
+        self,
+        pc: PersonnelClient,
+        who: Identity,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        lang: str,
+    ) -> list[EventType]:
+        if not (tracker.get_slot("leave_awaiting_confirmation") and tracker.get_slot("leave_start")):
+            return reset_events()
+        text = typed_text(tracker).strip()
+        if not reason_in(text, today().date(), type_words(await pc.leave_types())):
+            dispatcher.utter_message(response="utter_leave_confirm_hint")
+            return []
+        reason = text[:MAX_REASON]
+        values = {**_form_values(tracker), "reason": reason}
+        return [
+            SlotSet("leave_reason", reason),
+            *await self.preview(pc, dispatcher, tracker, domain, lang, values),
+        ]
+
+    def on_error(self, tracker: Tracker) -> list[EventType]:
+        return []  # the request stays previewed: a failed lookup must not drop it
 
 
 def submission_key(tracker: Tracker, who: Identity, values: dict[str, Any]) -> str:

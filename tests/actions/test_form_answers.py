@@ -1,26 +1,30 @@
 """Answers inside the leave form and at yes/no questions, on tracker fixtures and the real backend.
 
-In the form: a yes to "whole day or half?" takes the whole day and says so; a yes, no or skip at the
-optional reason is no reason (never stored as one), while a real reason is kept. At a question
+In the form: a yes to "whole day or half?" (asked only when a correction leaves it open) takes the
+whole day and says so; the optional reason is never asked: it is taken from the request in the
+user's words, or typed at the preview (a date or a yes there is not a reason). At a question
 before a change: a yes that names the action being confirmed ("对，帮我撤销", read by the NLU as the
 request itself) answers it; a message naming another record does not."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import confirm
-from actions.leave import ActionSubmitLeave, ValidateLeaveForm
+from actions.leave import ActionLeaveAddReason, ActionSubmitLeave, ValidateLeaveForm
 from actions.leave_requests import ActionCancelLeave
+from actions.reasons import reason_in
 from tests.actions.helpers import Backend, make_tracker, responses
 
 pytestmark = pytest.mark.usefixtures("action_settings")
 
 ASKED_CANCEL = [{"event": "bot", "text": "…", "metadata": {"utter_action": "utter_cancel_confirm"}}]
 PENDING = {"pending_confirmation": "cancel_leave", "leave_id": "41"}
+TODAY = date(2026, 11, 23)
 
 
 @pytest.mark.parametrize(
@@ -126,27 +130,83 @@ async def test_an_unclear_answer_to_whole_day_or_half_is_asked_again(domain: dic
 
 
 @pytest.mark.parametrize(
-    ("lang", "intent", "text"),
+    ("text", "reason"),
     [
-        ("en", "affirm", "ok, submit it"),
-        ("en", "skip", "no particular reason, skip"),
-        ("en", "deny", "nah"),
-        ("zh", "affirm", "好的，提交吧"),
-        ("zh", "affirm", "直接提交就行"),
-        ("zh", "deny", "不用了"),
-        ("zh", "skip", "理由就空着"),
+        (
+            "annual leave on the 14th and 15th, my brother's graduation in Xi'an",
+            "my brother's graduation in Xi'an",
+        ),
+        ("could I have next Thursday off? kid's school play 🎭", "kid's school play 🎭"),
+        ("sick leave for today because of a bad migraine", "a bad migraine"),
+        ("下周五请一天事假，要去办护照", "要去办护照"),
+        ("12月8号到10号年假 事由：陪父母体检", "陪父母体检"),
     ],
 )
-async def test_answers_without_a_reason_are_never_stored_as_the_reason(
-    domain: dict[str, Any], lang: str, intent: str, text: str
+def test_the_reason_said_with_the_request_is_taken_in_the_users_words(text: str, reason: str) -> None:
+    assert reason_in(text, TODAY) == reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "annual leave next Monday to Wednesday please",
+        "hi, can I book vacation Dec 14-18? thanks",
+        "下周一到周三请年假，谢谢",
+        "明天下午请半天假",
+        "I'd like to take a sick day",
+        "sick",  # the answer to "which type?" is not a reason
+        "yes",
+    ],
+)
+def test_a_request_that_gives_no_reason_gets_none(text: str) -> None:
+    assert reason_in(text, TODAY, ["sick", "Sick leave", "病假"]) is None
+
+
+async def test_the_reason_with_the_request_fills_the_form_without_a_question(domain: dict[str, Any]) -> None:
+    text = "I need next Wednesday off, moving to a new flat"
+    tracker = make_tracker(intent="apply_leave", text=text, active_loop="leave_form")
+    events = await ValidateLeaveForm().run(CollectingDispatcher(), tracker, domain)
+    assert {"event": "slot", "name": "leave_reason", "value": "moving to a new flat"} in [
+        {k: e.get(k) for k in ("event", "name", "value")} for e in events
+    ]
+
+
+async def test_a_reason_typed_at_the_preview_is_shown_in_a_new_preview_and_submitted(
+    backend: Backend, domain: dict[str, Any]
 ) -> None:
-    tracker = make_tracker(lang=lang, intent=intent, text=text, active_loop="leave_form")
-    result = await ValidateLeaveForm().validate_leave_reason(text, CollectingDispatcher(), tracker, domain)
-    assert result == {"leave_reason": "-"}  # "-": no reason, what the preview and submission send as none
+    slots = {
+        "leave_type": "personal",
+        "leave_start": "2026-12-17",
+        "leave_end": "2026-12-17",
+        "leave_half_day": "none",
+        "leave_awaiting_confirmation": True,
+    }
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(employee="E1006", lang="zh", text="家里装修要盯着", slots=slots)
+    events = await ActionLeaveAddReason().run(dispatcher, tracker, domain)
+    assert {e["name"]: e["value"] for e in events if e.get("event") == "slot"}[
+        "leave_reason"
+    ] == "家里装修要盯着"
+    [preview] = [m for m in dispatcher.messages if m.get("response") == "utter_leave_preview"]
+    assert "家里装修要盯着" in preview["reason"]
+
+    dispatcher = CollectingDispatcher()
+    confirmed = make_tracker(
+        employee="E1006", intent="affirm", text="确认", slots={**slots, "leave_reason": "家里装修要盯着"}
+    )
+    await ActionSubmitLeave().run(dispatcher, confirmed, domain)
+    stored = [
+        a for a in backend.get("/leave/applications", employee_id="E1006") if a["from_date"] == "2026-12-17"
+    ]
+    assert [a["reason"] for a in stored] == ["家里装修要盯着"]
 
 
-@pytest.mark.parametrize(("lang", "text"), [("en", "my sister's wedding"), ("zh", "家里老人住院，需要陪护")])
-async def test_a_real_reason_is_kept(domain: dict[str, Any], lang: str, text: str) -> None:
-    tracker = make_tracker(lang=lang, intent="inform", text=text, active_loop="leave_form")
-    result = await ValidateLeaveForm().validate_leave_reason(text, CollectingDispatcher(), tracker, domain)
-    assert result == {"leave_reason": text}
+@pytest.mark.parametrize("text", ["Dec 3", "ok", "sick leave"])
+async def test_words_at_the_preview_that_are_no_reason_say_how_to_go_on(
+    domain: dict[str, Any], text: str
+) -> None:
+    slots = {"leave_type": "annual", "leave_start": "2026-12-17", "leave_end": "2026-12-17"}
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text=text, slots={**slots, "leave_awaiting_confirmation": True})
+    events = await ActionLeaveAddReason().run(dispatcher, tracker, domain)
+    assert events == [] and responses(dispatcher) == ["utter_leave_confirm_hint"]
