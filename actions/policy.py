@@ -144,17 +144,24 @@ def message_size(text: str) -> float:
     return len(_WORD.findall(text)) + len(_CJK.findall(text)) / 2
 
 
-def _answered_policy_last(tracker: Tracker) -> bool:
-    """Was the turn before this message answered from the documents (no other turn in between)?"""
-    seen_latest = False
+def answered_policy_last(tracker: Tracker) -> bool:
+    """Was the turn before this message answered from the documents (no other turn in between)?
+
+    By this action, or by one that handed the message on to it (a question of its own after a
+    balance answer, actions.leave): the last action of that turn set the policy topic."""
+    seen_latest = topic_set = False
     for event in reversed(tracker.events):
         kind = event.get("event")
         if kind == "user":
             if seen_latest:
                 return False  # a user turn with no action after it: nothing answered it
             seen_latest = True
-        elif kind == "action" and seen_latest and event.get("name") != "action_listen":
-            return event.get("name") == "action_answer_policy"
+        elif not seen_latest:
+            continue
+        elif kind == "slot" and event.get("name") == "policy_topic":
+            topic_set = True
+        elif kind == "action" and event.get("name") != "action_listen":
+            return topic_set or event.get("name") == "action_answer_policy"
     return False
 
 
@@ -179,7 +186,7 @@ def followup_query(tracker: Tracker) -> str | None:
     text = (message.get("text") or "").strip()
     if not isinstance(topic, dict) or not topic.get("query") or not text or text.startswith("/"):
         return None
-    if message_size(text) > FOLLOWUP_MAX_WORDS or not _answered_policy_last(tracker):
+    if message_size(text) > FOLLOWUP_MAX_WORDS or not answered_policy_last(tracker):
         return None
     previous, previous_mention = topic["query"], topic.get("mention")
     mention = _leave_type_mention(message)
