@@ -1,9 +1,10 @@
 """A short follow-up after a policy answer ("and on a Saturday?", "what about sick leave?", "病假呢",
 "难产的话呢") is answered in the context of the question before it, in both languages; a message
 after some other turn is not. After a balance answer, the same short message naming a leave type
-asks for that type's balance. Real knowledge base (the demo handbook, Chroma on disk, the USE
-model), real actions, real backend where one is needed, trackers as the action server receives
-them."""
+asks for that type's balance. Asking how to reach HR is told HR's contact details (from the
+documents) and opens no case; a case opened on request also says how to reach HR directly. Real
+knowledge base (the demo handbook, Chroma on disk, the USE model), real actions, real backend where
+one is needed, trackers as the action server receives them."""
 
 from __future__ import annotations
 
@@ -192,13 +193,13 @@ def test_a_follow_up_naming_a_leave_type_the_previous_question_did_not_is_a_new_
     ],
 )
 def test_a_yes_to_passing_a_record_change_to_hr_opens_a_case_about_the_change(
-    action_settings: None, backend: Any, lang: str, request_text: str, yes: str
+    demo_kb: None, action_settings: None, backend: Any, lang: str, request_text: str, yes: str
 ) -> None:
     from actions.policy import ActionHandoffToHR
 
     events = [
         {"event": "user", "text": request_text, "parse_data": {"intent": {"name": "request_record_change"}}},
-        {"event": "action", "name": "utter_record_change_by_hr"},
+        {"event": "action", "name": "action_record_change_by_hr"},
         {"event": "bot", "text": "HR makes changes to personal data. Shall I pass your request to HR?"},
         {"event": "action", "name": "action_listen"},
         {"event": "user", "text": yes, "parse_data": {"intent": {"name": "affirm"}}},
@@ -208,10 +209,13 @@ def test_a_yes_to_passing_a_record_change_to_hr_opens_a_case_about_the_change(
         lang=lang, intent="affirm", text=yes, events=events, sender_id=f"web:change-{lang}"
     )
     asyncio.run(ActionHandoffToHR().run(dispatcher, tracker, {}))
-    assert responses(dispatcher) == ["utter_handoff_created"], dispatcher.messages
+    assert responses(dispatcher) == ["utter_handoff_created", "utter_hr_contact_also"], dispatcher.messages
     case = backend.get(f"/cases/{dispatcher.messages[0]['case_id']}")
     # the case is about the change asked for, not the "yes" that confirmed it
     assert case["subject"] == request_text and case["employee_id"] == "E1001"
+    # and the user also learns how to reach HR directly, as the documents state it
+    contacts = dispatcher.messages[1]["contacts"]
+    assert "hr@harbour.example" in contacts and "3100" in contacts, contacts
 
 
 # --- after a balance answer ---------------------------------------------------------------------
@@ -359,3 +363,45 @@ def test_what_a_bare_follow_up_to_a_balance_answer_is(text: str, expected: str |
     lang = "en" if text.isascii() else "zh"
     tracker = _after_balance(text, lang, leave_type=words, value=expected or "sick")
     assert balance_followup_type(tracker) == expected
+
+
+# --- how to reach HR ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("lang", "text"), [("en", "where can I email HR?"), ("zh", "人事处的分机是多少")])
+def test_how_to_reach_hr_is_told_from_the_documents_and_opens_no_case(
+    demo_kb: None, action_settings: None, backend: Any, lang: str, text: str
+) -> None:
+    from actions.policy import ActionHRContact
+
+    cases_before = backend.get("/cases")
+    change = "please change my home address"
+    events = [
+        {"event": "user", "text": change, "parse_data": {"intent": {"name": "request_record_change"}}},
+        {"event": "action", "name": "action_record_change_by_hr"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": text, "parse_data": {"intent": {"name": "ask_hr_contact"}}},
+    ]
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(lang=lang, intent="ask_hr_contact", text=text, events=events)
+    asyncio.run(ActionHRContact().run(dispatcher, tracker, {}))
+    [msg] = dispatcher.messages
+    assert msg["response"] == "utter_hr_contact"
+    assert "hr@harbour.example" in msg["contacts"] and "3100" in msg["contacts"]
+    assert ("人事处" in msg["contacts"]) == (lang == "zh")
+    assert msg["custom"]["citations"][0]["title"] in ("Contacting HR", "联系人事处")
+    assert backend.get("/cases") == cases_before
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_record_change_says_how_to_reach_hr_from_the_documents(
+    demo_kb: None, action_settings: None, lang: str
+) -> None:
+    from actions.policy import ActionRecordChangeByHR
+
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(lang=lang, intent="request_record_change", text="please change my bank account")
+    asyncio.run(ActionRecordChangeByHR().run(dispatcher, tracker, {}))
+    [msg] = dispatcher.messages
+    assert msg["response"] == "utter_record_change_by_hr_contacts"
+    assert "hr@harbour.example" in msg["contacts"]
