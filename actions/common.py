@@ -107,16 +107,16 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _flat(details: dict[str, Any], lang: str) -> dict[str, Any]:
-    """Template variables for error responses: simple values only, 14.0 days as 14, dates as the
-    user reads them ("Thu 31 Dec 2026", "2026年12月31日（周四）")."""
+    """Template variables for error responses: 14.0 days as 14, dates as the user reads them ("Thu
+    31 Dec 2026", "2026年12月31日（周四）"), a record the backend names (a course: code and both
+    titles) as "title (code)" in the user's language, and a list of them as one phrase."""
     flat: dict[str, Any] = {}
     for key, value in details.items():
-        if isinstance(value, float):
-            flat[key] = f"{value:g}"
-        elif isinstance(value, str) and _ISO_DATE.match(value):
-            flat[key] = format_date(value, lang)
-        elif isinstance(value, str | int):
-            flat[key] = value
+        if isinstance(value, list):
+            items = [str(text) for item in value if (text := _detail_text(item, lang)) is not None]
+            flat[key] = ("、" if lang == "zh" else ", ").join(items)
+        elif (text := _detail_text(value, lang)) is not None:
+            flat[key] = text
     return flat
 
 
@@ -130,6 +130,25 @@ def response_text(domain: dict[str, Any], name: str, lang: str) -> str:
             return str(variant.get("text", ""))
     default = next((v for v in variants if not v.get("condition")), None)
     return str(default.get("text", "")) if default else ""
+
+
+def _detail_text(value: Any, lang: str) -> str | int | None:
+    """One detail value as the user reads it; None for what a sentence cannot show."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        return format_date(value, lang)
+    if isinstance(value, str | int):
+        return value
+    if isinstance(value, dict):
+        zh = value.get("title_zh") or value.get("name_zh")
+        en = value.get("title_en") or value.get("name_en")
+        title = (zh or en) if lang == "zh" else (en or zh)
+        code = value.get("code")
+        if title and code:
+            return f"{title}（{code}）" if lang == "zh" else f"{title} ({code})"
+        return title or code or None
+    return None
 
 
 def name_of(obj: Any, field: str, lang: str) -> str:

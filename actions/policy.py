@@ -14,6 +14,10 @@ A short message right after a policy answer ("and on a Saturday?", "what about s
 呢") is a follow-up: alone it names no topic, so it is looked up together with the question before
 it (the leave type swapped when both name one). The user's own words stay what logs and insights
 keep; only the retrieval query is combined.
+
+HR's contact details are written in one place, the organisation's documents (the demo's
+"Contacting HR" page): asked how to reach HR, the assistant quotes them (and opens no case); a case
+it opens, or a record change only HR makes, also says how to reach HR directly.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import asyncio
 import hashlib
 import logging
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -32,6 +36,9 @@ from actions.common import hrbot_metadata, identity, language, latest_intent, pe
 from actions.settings import get_settings
 from personnel.client import PersonnelError, PersonnelUnavailable
 from personnel.sensitive import event_pairs, mask_text
+
+if TYPE_CHECKING:
+    from knowledge.models import Answer
 
 TRANSCRIPT_TURNS = 30
 log = logging.getLogger(__name__)
@@ -144,17 +151,24 @@ def message_size(text: str) -> float:
     return len(_WORD.findall(text)) + len(_CJK.findall(text)) / 2
 
 
-def _answered_policy_last(tracker: Tracker) -> bool:
-    """Was the turn before this message answered from the documents (no other turn in between)?"""
-    seen_latest = False
+def answered_policy_last(tracker: Tracker) -> bool:
+    """Was the turn before this message answered from the documents (no other turn in between)?
+
+    By this action, or by one that handed the message on to it (a question of its own after a
+    balance answer, actions.leave): the last action of that turn set the policy topic."""
+    seen_latest = topic_set = False
     for event in reversed(tracker.events):
         kind = event.get("event")
         if kind == "user":
             if seen_latest:
                 return False  # a user turn with no action after it: nothing answered it
             seen_latest = True
-        elif kind == "action" and seen_latest and event.get("name") != "action_listen":
-            return event.get("name") == "action_answer_policy"
+        elif not seen_latest:
+            continue
+        elif kind == "slot" and event.get("name") == "policy_topic":
+            topic_set = True
+        elif kind == "action" and event.get("name") != "action_listen":
+            return topic_set or event.get("name") == "action_answer_policy"
     return False
 
 
@@ -179,7 +193,7 @@ def followup_query(tracker: Tracker) -> str | None:
     text = (message.get("text") or "").strip()
     if not isinstance(topic, dict) or not topic.get("query") or not text or text.startswith("/"):
         return None
-    if message_size(text) > FOLLOWUP_MAX_WORDS or not _answered_policy_last(tracker):
+    if message_size(text) > FOLLOWUP_MAX_WORDS or not answered_policy_last(tracker):
         return None
     previous, previous_mention = topic["query"], topic.get("mention")
     mention = _leave_type_mention(message)
@@ -293,8 +307,81 @@ class ActionHandoffToHR(Action):
                 )
         except (PersonnelError, PersonnelUnavailable):
             dispatcher.utter_message(response="utter_handoff_failed")
+            await tell_hr_contacts(dispatcher, lang, "utter_hr_contact")
             return []
         await asyncio.to_thread(_record_handoff, tracker, who, lang, case.id)
-        response = "utter_handoff_created" if who else "utter_handoff_created_anonymous"
-        dispatcher.utter_message(response=response, case_id=case.id)
+        if who:
+            dispatcher.utter_message(response="utter_handoff_created", case_id=case.id)
+            await tell_hr_contacts(dispatcher, lang, "utter_hr_contact_also")
+        else:  # HR cannot reply in the chat: the user writes to them, quoting the case
+            dispatcher.utter_message(response="utter_handoff_created_anonymous", case_id=case.id)
+            await tell_hr_contacts(dispatcher, lang, "utter_hr_contact")
         return [SlotSet("policy_misses", 0)]
+
+
+def hr_contacts(lang: str) -> Answer | None:
+    """HR's contact details as the organisation's documents state them, or None when they do not
+    plainly say. The documents are the one place they are written (the demo's "Contacting HR"
+    page, knowledge/demo/*/): the knowledge base is asked the configured question
+    (HRBOT_HR_CONTACT_QUESTION) with the documents every employee may see. Blocking: run it in a
+    worker thread."""
+    from knowledge.api import default_kb
+
+    questions = get_settings().hrbot_hr_contact_question
+    question = questions.get(lang) or questions.get("en") or next(iter(questions.values()), "")
+    if not question:
+        return None
+    try:
+        answer = default_kb().answer(question, lang, ["all"])
+    except Exception:  # a broken knowledge base: the reply goes out without the contacts
+        log.warning("knowledge: could not look up HR's contact details", exc_info=True)
+        return None
+    return answer if answer.grade == "answer" else None
+
+
+async def tell_hr_contacts(dispatcher: CollectingDispatcher, lang: str, response: str) -> bool:
+    """Utter ``response`` with HR's contact details (and their source), if the documents have them."""
+    found = await asyncio.to_thread(hr_contacts, lang)
+    if found is None:
+        return False
+    dispatcher.utter_message(
+        response=response, contacts=found.answer, json_message={"citations": _citations(found.sources)}
+    )
+    return True
+
+
+class ActionHRContact(Action):
+    """How to reach HR oneself ("how do I reach HR?", "人事的电话是多少"): the contact details from the
+    documents. No case is opened: that is for when the user asks for one (action_handoff_to_hr)."""
+
+    def name(self) -> str:
+        return "action_hr_contact"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if not await tell_hr_contacts(dispatcher, language(tracker), "utter_hr_contact"):
+            dispatcher.utter_message(response="utter_hr_contact_unknown")
+        return []
+
+
+class ActionRecordChangeByHR(Action):
+    """A change to one's personal data is HR's to make: say so, how to reach HR (from the documents),
+    and offer to pass the request on (a yes opens the case, data/records/rules.yml)."""
+
+    def name(self) -> str:
+        return "action_record_change_by_hr"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        found = await asyncio.to_thread(hr_contacts, language(tracker))
+        if found is None:
+            dispatcher.utter_message(response="utter_record_change_by_hr")
+        else:
+            dispatcher.utter_message(
+                response="utter_record_change_by_hr_contacts",
+                contacts=found.answer,
+                json_message={"citations": _citations(found.sources)},
+            )
+        return []

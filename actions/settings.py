@@ -21,6 +21,11 @@ class ActionSettings(BaseSettings):
     # Load the knowledge base when the action server starts (set by `hrbot serve actions`), so the
     # first policy question is answered as fast as the next ones.
     hrbot_warm_knowledge: bool = False
+    # What the knowledge base is asked, per reply language, for HR's contact details: the
+    # organisation's documents are the one place they are written (the demo's "Contacting HR"
+    # page); the assistant quotes their answer when someone asks how to reach HR, and with a
+    # hand-off or a record change that HR makes.
+    hrbot_hr_contact_question: dict[str, str] = {"en": "How do I reach HR?", "zh": "怎么联系人事处？"}
 
     def security_values(self) -> dict[str, object]:
         """What ``hrbot.security`` checks before the action server starts."""

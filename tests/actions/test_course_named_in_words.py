@@ -168,6 +168,34 @@ async def test_a_yes_with_nothing_on_offer_changes_nothing(backend: Backend, dom
     assert not enrolled_codes(backend, "E1018")
 
 
+@pytest.mark.parametrize(
+    ("employee", "lang", "text", "named"),
+    [
+        (
+            "E1045",
+            "en",
+            "please put me on Data Analysis with Python",
+            "Data Analysis Fundamentals with Excel (DA-101)",
+        ),
+        ("E1046", "zh", "我想报Python数据分析", "Excel数据分析基础（DA-101）"),
+    ],
+)
+async def test_a_missing_prerequisite_is_named(
+    backend: Backend, domain: dict[str, Any], employee: str, lang: str, text: str, named: str
+) -> None:
+    """The backend refuses (DA-102 needs DA-101); the reply says which course to take first, by
+    title and code in the user's language, not just "complete the prerequisites"."""
+    dispatcher = await say_enrol(domain, employee, text, lang=lang)
+    [msg] = dispatcher.messages
+    assert msg["response"] == "utter_error_prerequisite_missing", dispatcher.messages
+    assert msg["missing_courses"] == named
+    course = "Python数据分析（DA-102）" if lang == "zh" else "Data Analysis with Python (DA-102)"
+    assert msg["course"] == course
+    for variant in domain["responses"]["utter_error_prerequisite_missing"]:
+        assert "{missing_courses}" in variant["text"] and "{course}" in variant["text"]
+    assert "DA-102" not in enrolled_codes(backend, employee)
+
+
 async def test_sign_me_up_after_the_sessions_shown_takes_the_only_one(
     backend: Backend, domain: dict[str, Any]
 ) -> None:

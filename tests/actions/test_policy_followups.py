@@ -1,7 +1,10 @@
 """A short follow-up after a policy answer ("and on a Saturday?", "what about sick leave?", "病假呢",
 "难产的话呢") is answered in the context of the question before it, in both languages; a message
-after some other turn is not. Real knowledge base (the demo handbook, Chroma on disk, the USE
-model), real action, trackers as the action server receives them."""
+after some other turn is not. After a balance answer, the same short message naming a leave type
+asks for that type's balance. Asking how to reach HR is told HR's contact details (from the
+documents) and opens no case; a case opened on request also says how to reach HR directly. Real
+knowledge base (the demo handbook, Chroma on disk, the USE model), real actions, real backend where
+one is needed, trackers as the action server receives them."""
 
 from __future__ import annotations
 
@@ -190,13 +193,13 @@ def test_a_follow_up_naming_a_leave_type_the_previous_question_did_not_is_a_new_
     ],
 )
 def test_a_yes_to_passing_a_record_change_to_hr_opens_a_case_about_the_change(
-    action_settings: None, backend: Any, lang: str, request_text: str, yes: str
+    demo_kb: None, action_settings: None, backend: Any, lang: str, request_text: str, yes: str
 ) -> None:
     from actions.policy import ActionHandoffToHR
 
     events = [
         {"event": "user", "text": request_text, "parse_data": {"intent": {"name": "request_record_change"}}},
-        {"event": "action", "name": "utter_record_change_by_hr"},
+        {"event": "action", "name": "action_record_change_by_hr"},
         {"event": "bot", "text": "HR makes changes to personal data. Shall I pass your request to HR?"},
         {"event": "action", "name": "action_listen"},
         {"event": "user", "text": yes, "parse_data": {"intent": {"name": "affirm"}}},
@@ -206,7 +209,199 @@ def test_a_yes_to_passing_a_record_change_to_hr_opens_a_case_about_the_change(
         lang=lang, intent="affirm", text=yes, events=events, sender_id=f"web:change-{lang}"
     )
     asyncio.run(ActionHandoffToHR().run(dispatcher, tracker, {}))
-    assert responses(dispatcher) == ["utter_handoff_created"], dispatcher.messages
+    assert responses(dispatcher) == ["utter_handoff_created", "utter_hr_contact_also"], dispatcher.messages
     case = backend.get(f"/cases/{dispatcher.messages[0]['case_id']}")
     # the case is about the change asked for, not the "yes" that confirmed it
     assert case["subject"] == request_text and case["employee_id"] == "E1001"
+    # and the user also learns how to reach HR directly, as the documents state it
+    contacts = dispatcher.messages[1]["contacts"]
+    assert "hr@harbour.example" in contacts and "3100" in contacts, contacts
+
+
+# --- after a balance answer ---------------------------------------------------------------------
+
+
+def _balance_turn(text: str, lang: str) -> list[dict[str, Any]]:
+    """A balance question and its answer, as Rasa keeps them."""
+    return [
+        {"event": "user", "text": text, "parse_data": {"intent": {"name": "check_leave_balance"}}},
+        {"event": "action", "name": "action_leave_balance"},
+        {"event": "bot", "text": "Your leave balances" if lang == "en" else "您的假期余额"},
+        {"event": "slot", "name": "leave_type", "value": None},
+        {"event": "action", "name": "action_listen"},
+    ]
+
+
+def _after_balance(
+    text: str,
+    lang: str,
+    *,
+    leave_type: str | None = None,
+    value: str | None = None,
+    intent: str = "ask_policy",
+) -> Any:
+    """The tracker of ``text`` said right after a balance answer (which data/leave/rules.yml sends
+    to the balance action)."""
+    entities = [{**_entity(text, leave_type), "value": value}] if leave_type else []
+    events = [
+        *_balance_turn("how much leave do I have left" if lang == "en" else "我还有几天假", lang),
+        {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}, "entities": entities}},
+    ]
+    return make_tracker(
+        employee="E1003", lang=lang, intent=intent, text=text, entities=entities, events=events
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "words", "line"),
+    [
+        ("en", "and sick days?", "sick days", "Sick leave:"),
+        ("en", "what about my sick leave", "sick leave", "Sick leave:"),
+        ("zh", "病假呢", "病假", "病假："),
+        ("zh", "那我的病假还剩几天", "病假", "病假："),
+    ],
+)
+def test_a_leave_type_named_right_after_a_balance_answer_shows_its_balance(
+    demo_kb: None, action_settings: None, backend: Any, lang: str, text: str, words: str, line: str
+) -> None:
+    from actions.leave import ActionLeaveBalance
+
+    dispatcher = CollectingDispatcher()
+    tracker = _after_balance(text, lang, leave_type=words, value="sick")
+    asyncio.run(ActionLeaveBalance().run(dispatcher, tracker, {}))
+    [msg] = dispatcher.messages
+    assert msg["response"] == "utter_leave_balance", msg
+    balances = backend.get("/leave/balances", employee="E1003", employee_id="E1003", year=msg["year"])
+    sick = next(b for b in balances if b["leave_type"] == "sick")
+    assert msg["lines"].startswith(f"• {line}") and f"{sick['balance']:g}" in msg["lines"], msg["lines"]
+    assert "Annual" not in msg["lines"] and "年假" not in msg["lines"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "words", "said"),
+    [
+        ("en", "what about personal leave?", "personal leave", "Personal leave"),
+        ("zh", "那事假呢", "事假", "事假"),
+    ],
+)
+def test_a_leave_type_without_a_yearly_balance_says_so(
+    demo_kb: None, action_settings: None, lang: str, text: str, words: str, said: str
+) -> None:
+    """Personal leave has no allowance to count down: said plainly, with the backend's limit per
+    request, rather than listing the other balances again."""
+    from actions.leave import ActionLeaveBalance
+
+    dispatcher = CollectingDispatcher()
+    tracker = _after_balance(text, lang, leave_type=words, value="personal")
+    asyncio.run(ActionLeaveBalance().run(dispatcher, tracker, {}))
+    [msg] = dispatcher.messages
+    assert msg["response"] == "utter_leave_no_allowance_limit", msg
+    assert msg["name"].startswith(said) and msg["max_days"] == "10"
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "words", "expected"),
+    [
+        ("en", "is sick leave paid?", "sick leave", "paid in full"),
+        ("zh", "病假要交医院证明吗", "病假", "医院证明"),
+        ("en", "how is overtime paid on a public holiday?", None, "300%"),
+    ],
+)
+def test_a_question_of_its_own_after_a_balance_answer_is_answered_from_the_documents(
+    demo_kb: None, action_settings: None, lang: str, text: str, words: str | None, expected: str
+) -> None:
+    from actions.leave import ActionLeaveBalance
+
+    dispatcher = CollectingDispatcher()
+    tracker = _after_balance(text, lang, leave_type=words, value="sick")
+    asyncio.run(ActionLeaveBalance().run(dispatcher, tracker, {}))
+    assert expected in _answer(dispatcher)
+
+
+def test_a_follow_up_to_a_policy_answer_given_after_a_balance_is_read_with_it(
+    demo_kb: None, action_settings: None
+) -> None:
+    """Balance, then a policy question (handed on to the documents), then "and on a Saturday?":
+    the follow-up is read with the policy question, as after any policy answer."""
+    from actions.leave import ActionLeaveBalance
+
+    chat = Chat("en")
+    question = "How is overtime paid?"
+    chat.events = [
+        *_balance_turn("how much leave do I have left", "en"),
+        {"event": "user", "text": question, "parse_data": {"intent": {"name": "ask_policy"}}},
+    ]
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(employee="E1003", intent="ask_policy", text=question, events=chat.events)
+    new = asyncio.run(ActionLeaveBalance().run(dispatcher, tracker, {}))
+    assert "150%" in _answer(dispatcher)
+    chat.events += [{"event": "action", "name": "action_leave_balance"}, *new]
+    chat.events.append({"event": "action", "name": "action_listen"})
+    chat.slots = {e["name"]: e["value"] for e in new if e.get("event") == "slot"}
+    assert "200%" in _answer(chat.ask("and on a Saturday?"))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("and sick days?", "sick"),
+        ("sick leave?", "sick"),
+        ("what about personal leave too", "personal"),
+        ("那事假呢", "personal"),
+        ("我的病假还有多少", "sick"),
+        ("is sick leave paid?", None),
+        ("can sick leave be carried over", None),
+        ("病假扣钱吗", None),
+        ("and on a Saturday?", None),
+    ],
+)
+def test_what_a_bare_follow_up_to_a_balance_answer_is(text: str, expected: str | None) -> None:
+    from actions.leave import balance_followup_type
+
+    names = ("sick days", "sick leave", "personal leave", "事假", "病假")
+    words = next((w for w in names if w in text), None)
+    lang = "en" if text.isascii() else "zh"
+    tracker = _after_balance(text, lang, leave_type=words, value=expected or "sick")
+    assert balance_followup_type(tracker) == expected
+
+
+# --- how to reach HR ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("lang", "text"), [("en", "where can I email HR?"), ("zh", "人事处的分机是多少")])
+def test_how_to_reach_hr_is_told_from_the_documents_and_opens_no_case(
+    demo_kb: None, action_settings: None, backend: Any, lang: str, text: str
+) -> None:
+    from actions.policy import ActionHRContact
+
+    cases_before = backend.get("/cases")
+    change = "please change my home address"
+    events = [
+        {"event": "user", "text": change, "parse_data": {"intent": {"name": "request_record_change"}}},
+        {"event": "action", "name": "action_record_change_by_hr"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": text, "parse_data": {"intent": {"name": "ask_hr_contact"}}},
+    ]
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(lang=lang, intent="ask_hr_contact", text=text, events=events)
+    asyncio.run(ActionHRContact().run(dispatcher, tracker, {}))
+    [msg] = dispatcher.messages
+    assert msg["response"] == "utter_hr_contact"
+    assert "hr@harbour.example" in msg["contacts"] and "3100" in msg["contacts"]
+    assert ("人事处" in msg["contacts"]) == (lang == "zh")
+    assert msg["custom"]["citations"][0]["title"] in ("Contacting HR", "联系人事处")
+    assert backend.get("/cases") == cases_before
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_record_change_says_how_to_reach_hr_from_the_documents(
+    demo_kb: None, action_settings: None, lang: str
+) -> None:
+    from actions.policy import ActionRecordChangeByHR
+
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(lang=lang, intent="request_record_change", text="please change my bank account")
+    asyncio.run(ActionRecordChangeByHR().run(dispatcher, tracker, {}))
+    [msg] = dispatcher.messages
+    assert msg["response"] == "utter_record_change_by_hr_contacts"
+    assert "hr@harbour.example" in msg["contacts"]

@@ -2,7 +2,9 @@
 (real Rasa model, action server, backend and knowledge base), in both languages: "and on a
 Saturday?" and "难产的话呢" are answered in the context of the question before; a long message about
 a death in the family gets the policy, not the leave balances; a request to change the bank account
-for the salary is told that HR makes the change (no salary shown) and a yes opens the HR case."""
+for the salary is told that HR makes the change (no salary shown) and a yes opens the HR case; a
+leave type named right after a balance answer gets that type's balance; asking how to reach HR gets
+HR's contact details from the documents and opens no case."""
 
 from __future__ import annotations
 
@@ -62,6 +64,7 @@ def test_a_bank_account_change_is_for_hr_and_a_yes_opens_the_case(stack: Stack) 
     done = say("yes")
     case_id = re.search(r"#(\d+)", done)
     assert case_id, done
+    assert "hr@harbour.example" in done, done  # how to reach HR directly, too
     case = stack.backend_get(f"/cases/{case_id.group(1)}", "E1003")
     assert "bank account" in case["subject"] and case["employee_id"] == "E1001"
 
@@ -72,3 +75,40 @@ def test_a_chinese_address_change_is_for_hr_and_a_no_changes_nothing(stack: Stac
     assert "人事处" in told and "不能修改" in told, told
     kept = say("不用了")
     assert "没有做任何更改" in kept, kept
+
+
+@pytest.mark.parametrize(
+    ("employee", "first", "then", "sick_line"),
+    [
+        ("E1004", "how much annual leave have I got left", "what about sick leave?", "Sick leave:"),
+        ("E1005", "我今年年假还有多少", "那病假呢", "病假："),
+    ],
+)
+def test_a_leave_type_right_after_a_balance_answer_gets_its_balance(
+    stack: Stack, employee: str, first: str, then: str, sick_line: str
+) -> None:
+    say = stack.chat(employee)
+    say(first)
+    sick = next(b for b in stack.backend_get("/leave/balances", employee) if b["leave_type"] == "sick")
+    reply = say(then)
+    assert sick_line in reply and f"{sick['balance']:g}" in reply, reply
+    assert "certificate" not in reply and "医院证明" not in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("change", "ask"),
+    [
+        ("I need my home address updated in my record, I moved", "where do I find HR then"),
+        ("我要改一下档案里的手机号", "人事处在哪，怎么联系"),
+    ],
+)
+def test_asking_how_to_reach_hr_after_the_offer_is_told_and_opens_no_case(
+    stack: Stack, change: str, ask: str
+) -> None:
+    cases = len(stack.backend_get("/cases", "E1003"))
+    say = stack.chat("E1002")
+    say(change)
+    told = say(ask)
+    assert "hr@harbour.example" in told and "3100" in told, told
+    assert "#" not in told, told
+    assert len(stack.backend_get("/cases", "E1003")) == cases

@@ -86,7 +86,16 @@ def test_session_full_without_waitlist(api: Api) -> None:
 def test_prerequisites(api: Api) -> None:
     s = session_of(api, "DA-102")
     r = api.post("/training/enrolments", emp="E1005", json={"session_id": s["id"]})
-    assert code(r) == "prerequisite_missing" and r.json()["error"]["details"]["missing"] == ["DA-101"]
+    details = r.json()["error"]["details"]
+    assert code(r) == "prerequisite_missing" and details["missing"] == ["DA-101"]
+    # the courses named, so the chat can say which one to take first
+    [course] = details["missing_courses"]
+    assert course == {
+        "code": "DA-101",
+        "title_en": "Data Analysis Fundamentals with Excel",
+        "title_zh": "Excel数据分析基础",
+    }
+    assert details["course"]["code"] == "DA-102"
     # E1001 completed DA-101 in June
     assert api.post("/training/enrolments", json={"session_id": s["id"]}).json()["status"] == "enrolled"
 

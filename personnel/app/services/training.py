@@ -175,6 +175,11 @@ def completed_course_ids(session: Session, employee_id: str) -> set[int]:
     )
 
 
+def _course_ref(course: Course) -> dict[str, str]:
+    """A course as an error detail names it: code and both titles."""
+    return {"code": course.code, "title_en": course.title_en, "title_zh": course.title_zh}
+
+
 def enrol(session: Session, actor: Actor, session_id: int, employee_id: str | None, today: date) -> Enrolment:
     me = require_employee(actor)
     target = employee_id or me.id
@@ -202,9 +207,18 @@ def enrol(session: Session, actor: Actor, session_id: int, employee_id: str | No
         )
     course = ts.course
     done = completed_course_ids(session, target)
-    missing = [p.code for p in course.prerequisites if p.id not in done]
+    missing = [p for p in course.prerequisites if p.id not in done]
     if missing:
-        raise AppError("prerequisite_missing", f"complete {', '.join(missing)} first", 409, missing=missing)
+        codes = [p.code for p in missing]
+        # the courses themselves (code and both titles), so the chat can say which ones to take
+        raise AppError(
+            "prerequisite_missing",
+            f"complete {', '.join(codes)} first",
+            409,
+            missing=codes,
+            missing_courses=[_course_ref(p) for p in missing],
+            course=_course_ref(course),
+        )
     clash = session.scalar(
         select(LeaveApplication)
         .where(
