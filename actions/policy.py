@@ -236,7 +236,10 @@ class ActionAnswerPolicy(Action):
             alone = await asyncio.to_thread(default_kb().answer, question, lang, audience)
             new_topic = mention is not None and mention not in query.replace(question.strip(), "")
             alone_rank = _GRADE_RANK.get(alone.grade, 0) + (0.5 if new_topic else 0)
-            if alone_rank > _GRADE_RANK.get(answer.grade, 0):
+            # a source in the user's language found with the context is not traded for one in the
+            # other language (graded on lower cross-language thresholds) unless the topic is new
+            keeps_language = answer.grade != "refused" and alone.other_language and not answer.other_language
+            if alone_rank > _GRADE_RANK.get(answer.grade, 0) and not (keeps_language and not new_topic):
                 query, answer = None, alone
         if query is not None and mention is None:
             mention = (tracker.get_slot("policy_topic") or {}).get("mention")

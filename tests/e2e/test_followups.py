@@ -1,6 +1,7 @@
 """Short follow-ups after a policy answer, and first messages that are easy to misread, end to end
 (real Rasa model, action server, backend and knowledge base), in both languages: "and on a
-Saturday?" and "难产的话呢" are answered in the context of the question before; a long message about
+Saturday?" and "难产的话呢" are answered in the context of the question before (from a source in the
+user's language when the context finds one); a long message about
 a death in the family gets the policy, not the leave balances; a request to change the bank account
 for the salary is told that HR makes the change (no salary shown) and a yes opens the HR case; a
 leave type named right after a balance answer gets that type's balance; asking how to reach HR gets
@@ -35,6 +36,16 @@ def test_follow_ups_in_chinese_are_read_with_the_previous_question(stack: Stack)
     assert "150%" in say("工作日加班工资怎么算？")
     saturday = say("那周六呢")
     assert "200%" in saturday, saturday
+
+
+
+def test_a_chinese_follow_up_keeps_the_chinese_source_the_context_found(stack: Stack) -> None:
+    # alone, "国庆那几天加班呢" ranks the English handbook's overtime section first (graded on the
+    # lower cross-language thresholds); with the question before, the Chinese regulation answers
+    say = stack.chat("E1002")
+    say("周末加班的话是补休还是算钱？")
+    holiday = say("国庆那几天加班呢")
+    assert "法定休假日" in holiday and "英文" not in holiday, holiday
 
 
 @pytest.mark.parametrize(
