@@ -511,6 +511,56 @@ def _duration(text: str) -> int | None:
     return int(value) if value.isdigit() else _zh_number(value)
 
 
+RE_MONTH_WORD_EN = re.compile(rf"\b({_MONTH_NAMES})\b\.?(?:\s+(\d{{4}}))?")
+RE_MONTH_WORD_ZH = re.compile(r"(?:(\d{4})年)?(?<!\d)(\d{1,2})月份?(?!\s*\d)")
+RE_NEXT_MONTH = re.compile(r"\bnext month\b|下个?月")
+RE_THIS_MONTH = re.compile(r"\bthis month\b|本月|这个月|当月")
+#: "may" is a month only where a month is expected ("in May"); "may I take ..." is not
+RE_MAY_AS_MONTH = re.compile(r"(?:\b(?:in|of|during|early|late|mid|until|till|by)\s+|mid-)$")
+
+
+def _month_word(text: str, today: date) -> tuple[int, int | None] | None:
+    """The month a message names apart from its days ("just do the december part then, 28th to
+    31st", "12月的那几天，28到31号", "next month, the 3rd to the 5th"): (month, year or None), or None
+    when it names none or several. A month written with its day ("Dec 28") is not one: that date
+    has its month already."""
+    t = text
+    for attached in (RE_ISO, RE_NUMERIC, RE_NEXT_MONTH_DAY, RE_EN_DAY_MONTH, RE_EN_MONTH_DAY):
+        t = attached.sub(" ", t)
+    found: set[tuple[int, int | None]] = set()
+    nxt = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    if RE_NEXT_MONTH.search(t):
+        found.add((nxt.month, nxt.year))
+    if RE_THIS_MONTH.search(t):
+        found.add((today.month, today.year))
+    year = _year_word(t, today)
+    for m in RE_MONTH_WORD_EN.finditer(t):
+        if m.group(1) == "may" and not RE_MAY_AS_MONTH.search(t[: m.start()]):
+            continue
+        found.add((MONTHS[m.group(1)], int(m.group(2)) if m.group(2) else year))
+    for m in RE_MONTH_WORD_ZH.finditer(t):
+        if 1 <= int(m.group(2)) <= 12:
+            found.add((int(m.group(2)), int(m.group(1)) if m.group(1) else year))
+    return found.pop() if len({month for month, _ in found}) == 1 and len(found) == 1 else None
+
+
+def _lend_month(text: str, sides: list[str], parts: list[_Part], today: date) -> list[_Part]:
+    """The month the message names apart from its days goes to a range's first day when neither
+    side has one ("in January, the 4th to the 6th"); the end then takes it from the start, as
+    always. Only the words up to the range's end count: what follows is the user's story."""
+    first = parts[0]
+    if first.day is None or first.weekday is not None or first.fixed is not None:
+        return parts
+    if any(p.month is not None or p.fixed is not None for p in parts):
+        return parts
+    t = _strip_range_words(_normalise(text))
+    head = t[: t.rfind(sides[-1]) + len(sides[-1])] if len(sides) > 1 and sides[-1] in t else t
+    month = _month_word(head, today)
+    if month is None:
+        return parts
+    return [replace(first, month=month[0], year=first.year or month[1]), *parts[1:]]
+
+
 def parse_leave_dates(text: str, today: date, context: date | None = None) -> DateRange:
     """Parse a single date or a range from free text, relative to ``today``.
 
@@ -532,6 +582,7 @@ def parse_leave_dates(text: str, today: date, context: date | None = None) -> Da
         ] + parts[1:]
     if all(p.empty() for p in parts):
         return _whole_period(text, today, week)
+    parts = _lend_month(text, sides, parts, today)
     if len(parts) == 1:
         day = _resolve(parts[0], today, context, sides[0])
         if weeks := _weeks(text):  # "from Monday for a week": whole weeks hold their working days
