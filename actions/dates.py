@@ -176,6 +176,11 @@ RE_RANGE_SPLIT = re.compile(
     r"|(?<=[号日])(?=\s*\d{1,2}\s*[号日])"  # "2号3号"
     r"|(?<=[周期拜][一二三四五六日天])(?=(?:周|星期|礼拜)[一二三四五六日天]))\s*"  # "周三周四"
 )
+#: a number that starts the end of a range and is a day, not a length or a time ("18 please", not
+#: "18 days" or "5 pm")
+RE_BARE_DAY_FIRST = re.compile(
+    r"(\d{1,2})\b(?![/.:]\d)(?!\s*(?:天|小时|个|周|%|days?\b|hours?\b|weeks?\b|months?\b|h\b|[ap]\.?m\b))"
+)
 #: "the 3rd, not the 2nd", "3号，不是2号": what follows is the date being replaced
 RE_NEGATED = re.compile(r"(?:not|instead of|rather than|but not)\b|不是|而不是|不要")
 #: separators that list days ("Mon, Tue and Wed", "2号、3号、4号"): the range ends at the last one
@@ -227,7 +232,8 @@ def _range_sides(text: str, today: date) -> tuple[list[str], list[_Part]]:
 
     A sentence has other "to"s and "-"s besides the range's ("I want to take Dec 2 to Dec 3 off",
     "I'd like to request 2-3 Dec"), so every separator is tried in turn and the first one with a
-    date on both sides is the range; a bare number just before it is a day ("2-3 Dec").
+    date on both sides is the range; a bare number just before it is a day ("2-3 Dec"), and so is
+    one just after it when the start is a day ("Dec 17 to 18 please").
     """
     text = _strip_range_words(_normalise(text))
     for sep in RE_RANGE_SPLIT.finditer(text):
@@ -237,6 +243,8 @@ def _range_sides(text: str, today: date) -> tuple[list[str], list[_Part]]:
         start_part = _read_part(left, today)
         right = _without_story(right)
         end_part = _read_listed(right, today, start_part)
+        if end_part.empty() and start_part.day is not None and (after := RE_BARE_DAY_FIRST.match(right)):
+            end_part = _Part(day=int(after.group(1)))
         if end_part.empty():
             continue
         bare = re.search(r"(?<![\d.])(\d{1,2})$", left)

@@ -147,6 +147,10 @@ def test_a_corrected_range_stays_a_range(text: str, context: date, start: date, 
         ("annual leave from dec 28 til jan 4, going skiing", date(2026, 12, 28), date(2027, 1, 4)),
         ("off from the 7th till the 9th; my brother is visiting", date(2026, 12, 7), date(2026, 12, 9)),
         ("12月21号到23号，去日本玩", date(2026, 12, 21), date(2026, 12, 23)),
+        # a bare number after the separator is the end's day, whatever words follow it
+        ("annual leave Dec 17 to 18 please", date(2026, 12, 17), date(2026, 12, 18)),
+        ("Dec 21 to 24 for xmas", date(2026, 12, 21), date(2026, 12, 24)),
+        ("12月17号到18 谢谢", date(2026, 12, 17), date(2026, 12, 18)),
     ],
 )
 def test_a_range_followed_by_more_words(text: str, start: date, end: date) -> None:
