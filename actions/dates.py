@@ -176,6 +176,11 @@ RE_RANGE_SPLIT = re.compile(
     r"|(?<=[号日])(?=\s*\d{1,2}\s*[号日])"  # "2号3号"
     r"|(?<=[周期拜][一二三四五六日天])(?=(?:周|星期|礼拜)[一二三四五六日天]))\s*"  # "周三周四"
 )
+#: a number that starts the end of a range and is a day, not a length or a time ("18 please", not
+#: "18 days" or "5 pm")
+RE_BARE_DAY_FIRST = re.compile(
+    r"(\d{1,2})\b(?![/.:]\d)(?!\s*(?:天|小时|个|周|%|days?\b|hours?\b|weeks?\b|months?\b|h\b|[ap]\.?m\b))"
+)
 #: "the 3rd, not the 2nd", "3号，不是2号": what follows is the date being replaced
 RE_NEGATED = re.compile(r"(?:not|instead of|rather than|but not)\b|不是|而不是|不要")
 #: separators that list days ("Mon, Tue and Wed", "2号、3号、4号"): the range ends at the last one
@@ -227,7 +232,8 @@ def _range_sides(text: str, today: date) -> tuple[list[str], list[_Part]]:
 
     A sentence has other "to"s and "-"s besides the range's ("I want to take Dec 2 to Dec 3 off",
     "I'd like to request 2-3 Dec"), so every separator is tried in turn and the first one with a
-    date on both sides is the range; a bare number just before it is a day ("2-3 Dec").
+    date on both sides is the range; a bare number just before it is a day ("2-3 Dec"), and so is
+    one just after it when the start is a day ("Dec 17 to 18 please").
     """
     text = _strip_range_words(_normalise(text))
     for sep in RE_RANGE_SPLIT.finditer(text):
@@ -237,6 +243,8 @@ def _range_sides(text: str, today: date) -> tuple[list[str], list[_Part]]:
         start_part = _read_part(left, today)
         right = _without_story(right)
         end_part = _read_listed(right, today, start_part)
+        if end_part.empty() and start_part.day is not None and (after := RE_BARE_DAY_FIRST.match(right)):
+            end_part = _Part(day=int(after.group(1)))
         if end_part.empty():
             continue
         bare = re.search(r"(?<![\d.])(\d{1,2})$", left)
@@ -511,6 +519,56 @@ def _duration(text: str) -> int | None:
     return int(value) if value.isdigit() else _zh_number(value)
 
 
+RE_MONTH_WORD_EN = re.compile(rf"\b({_MONTH_NAMES})\b\.?(?:\s+(\d{{4}}))?")
+RE_MONTH_WORD_ZH = re.compile(r"(?:(\d{4})年)?(?<!\d)(\d{1,2})月份?(?!\s*\d)")
+RE_NEXT_MONTH = re.compile(r"\bnext month\b|下个?月")
+RE_THIS_MONTH = re.compile(r"\bthis month\b|本月|这个月|当月")
+#: "may" is a month only where a month is expected ("in May"); "may I take ..." is not
+RE_MAY_AS_MONTH = re.compile(r"(?:\b(?:in|of|during|early|late|mid|until|till|by)\s+|mid-)$")
+
+
+def _month_word(text: str, today: date) -> tuple[int, int | None] | None:
+    """The month a message names apart from its days ("just do the december part then, 28th to
+    31st", "12月的那几天，28到31号", "next month, the 3rd to the 5th"): (month, year or None), or None
+    when it names none or several. A month written with its day ("Dec 28") is not one: that date
+    has its month already."""
+    t = text
+    for attached in (RE_ISO, RE_NUMERIC, RE_NEXT_MONTH_DAY, RE_EN_DAY_MONTH, RE_EN_MONTH_DAY):
+        t = attached.sub(" ", t)
+    found: set[tuple[int, int | None]] = set()
+    nxt = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    if RE_NEXT_MONTH.search(t):
+        found.add((nxt.month, nxt.year))
+    if RE_THIS_MONTH.search(t):
+        found.add((today.month, today.year))
+    year = _year_word(t, today)
+    for m in RE_MONTH_WORD_EN.finditer(t):
+        if m.group(1) == "may" and not RE_MAY_AS_MONTH.search(t[: m.start()]):
+            continue
+        found.add((MONTHS[m.group(1)], int(m.group(2)) if m.group(2) else year))
+    for m in RE_MONTH_WORD_ZH.finditer(t):
+        if 1 <= int(m.group(2)) <= 12:
+            found.add((int(m.group(2)), int(m.group(1)) if m.group(1) else year))
+    return found.pop() if len({month for month, _ in found}) == 1 and len(found) == 1 else None
+
+
+def _lend_month(text: str, sides: list[str], parts: list[_Part], today: date) -> list[_Part]:
+    """The month the message names apart from its days goes to a range's first day when neither
+    side has one ("in January, the 4th to the 6th"); the end then takes it from the start, as
+    always. Only the words up to the range's end count: what follows is the user's story."""
+    first = parts[0]
+    if first.day is None or first.weekday is not None or first.fixed is not None:
+        return parts
+    if any(p.month is not None or p.fixed is not None for p in parts):
+        return parts
+    t = _strip_range_words(_normalise(text))
+    head = t[: t.rfind(sides[-1]) + len(sides[-1])] if len(sides) > 1 and sides[-1] in t else t
+    month = _month_word(head, today)
+    if month is None:
+        return parts
+    return [replace(first, month=month[0], year=first.year or month[1]), *parts[1:]]
+
+
 def parse_leave_dates(text: str, today: date, context: date | None = None) -> DateRange:
     """Parse a single date or a range from free text, relative to ``today``.
 
@@ -532,6 +590,7 @@ def parse_leave_dates(text: str, today: date, context: date | None = None) -> Da
         ] + parts[1:]
     if all(p.empty() for p in parts):
         return _whole_period(text, today, week)
+    parts = _lend_month(text, sides, parts, today)
     if len(parts) == 1:
         day = _resolve(parts[0], today, context, sides[0])
         if weeks := _weeks(text):  # "from Monday for a week": whole weeks hold their working days

@@ -34,13 +34,33 @@ from actions.common import (
     typed_text,
 )
 from actions.dates import DateError, describe_missing_day, format_date, format_period, parse_leave_dates
+from actions.leave_types import (
+    REFUSED_SLOT,
+    match_leave_type,
+    named_leave_type,
+    names_a_date,
+    refused_request,
+    switched_type,
+    switches_refused_request,
+    type_words,
+    with_names_spelled,
+)
 from actions.policy import ActionAnswerPolicy, answered_policy_last
 from actions.reasons import MAX_REASON, reason_in
 from hrbot.identity import Identity
 from personnel.client import LeaveApplicationOut, LeaveTypeOut, PersonnelClient
 
 # Everything the leave form fills; cleared together so a change of mind leaves nothing behind.
-FORM_SLOTS = ("leave_type", "leave_dates", "leave_start", "leave_end", "leave_half_day", "leave_reason")
+# (leave_refused: the dates the backend refused, kept so that a switch of type can try them again)
+FORM_SLOTS = (
+    "leave_type",
+    "leave_dates",
+    "leave_start",
+    "leave_end",
+    "leave_half_day",
+    "leave_reason",
+    REFUSED_SLOT,
+)
 ALL_SLOTS = (*FORM_SLOTS, "leave_awaiting_confirmation", "leave_id", "reject_reason", "requested_slot")
 
 # The backend's refusal codes (personnel/app/services); explain_error utters "utter_error_<code>"
@@ -116,6 +136,9 @@ ANSWER_CONFIDENCE = 0.7
 # and an answer to the type or dates question ("ok annual then, picking up my kid").
 REASON_INTENTS = ("apply_leave", "inform")
 REASON_STEPS = (None, "leave_type", "leave_dates")
+# What answers "Which type of leave?" when it names a type: an answer, or one read as a correction
+# ("ok 那就 annual, 下午半天, 接孩子", "then personal leave"), which the slot's own mapping leaves out.
+TYPE_ANSWER_INTENTS = ("inform", "correct")
 START_WORDS = re.compile(r"\bstart|\bfrom\b|\bbegin|从|开始|起", re.I)
 END_WORDS = re.compile(r"\bend|\buntil\b|\btill\b|\bto\b|\bthrough\b|到|结束|截止|为止", re.I)
 
@@ -127,15 +150,6 @@ def reset_events(*, deactivate: bool = True) -> list[EventType]:
     return events
 
 
-def type_words(types: list[LeaveTypeOut]) -> list[str]:
-    """Every way a type is named (code, names, names without "leave"/假): an answer to "which type?"."""
-    words: list[str] = []
-    for t in types:
-        en = t.name_en.split(" (")[0]
-        words += [t.code, en, en.lower().removesuffix(" leave"), t.name_zh, t.name_zh.removesuffix("假")]
-    return [w for w in words if w]
-
-
 def type_names(types: list[LeaveTypeOut], lang: str) -> dict[str, str]:
     return {t.code: name_of(t, "name", lang) for t in types}
 
@@ -144,39 +158,6 @@ def _type_buttons(types: list[LeaveTypeOut], lang: str) -> list[dict[str, str]]:
     return [
         {"title": name_of(t, "name", lang), "payload": f'/inform{{"leave_type":"{t.code}"}}'} for t in types
     ]
-
-
-def match_leave_type(value: str, types: list[LeaveTypeOut]) -> str | None:
-    """The backend code for what the user typed or the NLU extracted (code, English or Chinese name)."""
-    text = (value or "").strip().lower()
-    if not text:
-        return None
-    for t in types:
-        if text in (t.code.lower(), t.name_en.lower(), t.name_zh):
-            return t.code
-    for t in types:
-        en = t.name_en.lower().replace(" leave", "")
-        zh = t.name_zh.removesuffix("假") if len(t.name_zh) > 2 else t.name_zh
-        if t.code.lower() in text or en in text or (zh and zh in text) or t.name_zh in text:
-            return t.code
-    return None
-
-
-def named_leave_type(text: str, types: list[LeaveTypeOut]) -> str | None:
-    """The type whose full name the text contains ("sick leave", "年假"); the longest name wins
-    ("陪产假" over "产假"), and none when the text names no type or two different ones."""
-    lowered = text.lower()
-    names = sorted(
-        ((name, t.code) for t in types for name in (t.name_en.lower().split(" (")[0], t.name_zh) if name),
-        key=lambda item: len(item[0]),
-        reverse=True,
-    )
-    found: set[str] = set()
-    for name, code in names:
-        if name in lowered:
-            found.add(code)
-            lowered = lowered.replace(name, " ")
-    return found.pop() if len(found) == 1 else None
 
 
 def request_line(app: LeaveApplicationOut, names: dict[str, str], lang: str) -> str:
@@ -235,7 +216,8 @@ class ActionLeaveBalance(BackendAction):
     """Balances per leave type, with pending days (optionally only the type the user named).
 
     Also the follow-up to a balance answer (data/leave/rules.yml): a bare "and sick days?" shows
-    that type's balance; any other question after it is answered from the documents."""
+    that type's balance; any other question after it is answered from the documents. "年假不够吗？那
+    改成事假吧" after a refusal switches the request's type: the leave form takes it, this stays silent."""
 
     def name(self) -> str:
         return "action_leave_balance"
@@ -243,6 +225,8 @@ class ActionLeaveBalance(BackendAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if await switches_refused_request(tracker):
+            return []
         if latest_intent(tracker) != "check_leave_balance" and balance_followup_type(tracker) is None:
             return await ActionAnswerPolicy().run(dispatcher, tracker, domain)
         return await super().run(dispatcher, tracker, domain)
@@ -301,6 +285,26 @@ class ActionLeaveBalance(BackendAction):
 # --- the leave form ---------------------------------------------------------------------------
 
 
+def balance_type_before(tracker: Tracker) -> str | None:
+    """The one leave type (as the NLU named it) whose balance the user looked at in the turn just
+    before this message ("how many vacation days do I have left?" → "then put me down for Dec 21
+    thru 24"), or None (no balance then, all types shown, or another turn in between)."""
+    users_seen, actions = 0, []
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            users_seen += 1
+            if users_seen == 2:
+                if "action_leave_balance" not in actions:
+                    return None
+                entities = (event.get("parse_data") or {}).get("entities") or []
+                named = {e.get("value") for e in entities if e.get("entity") == "leave_type"} - {None, ""}
+                return str(named.pop()) if len(named) == 1 else None
+        elif kind == "action" and users_seen == 1:
+            actions.append(event.get("name"))
+    return None
+
+
 class ActionAskLeaveType(BackendAction):
     """Ask for the leave type with one button per type the backend offers, in the user's language."""
 
@@ -340,9 +344,7 @@ class ValidateLeaveForm(FormValidationAction):
         """Besides the form's slots, the reason the user gave with the request: the form never
         asks for it (it is optional), so it is only taken when said."""
         events = await super().get_extraction_events(dispatcher, tracker, domain)
-        if tracker.get_slot("leave_reason") or latest_intent(tracker) not in REASON_INTENTS:
-            return events
-        if tracker.get_slot("requested_slot") not in REASON_STEPS:
+        if tracker.get_slot("leave_reason") or not _may_give_a_reason(tracker):
             return events
         text, who = typed_text(tracker), identity(tracker)
         if not text or who is None:
@@ -352,7 +354,8 @@ class ValidateLeaveForm(FormValidationAction):
                 types = await pc.leave_types()
         except BackendErrors:
             return events  # no reason is better than a leave type taken for one
-        reason = reason_in(text, today().date(), type_words(types))
+        # "我想请年价" is the request (年价 for 年假), not a reason
+        reason = reason_in(with_names_spelled(text, types), today().date(), type_words(types))
         return [*events, SlotSet("leave_reason", reason)] if reason else events
 
     async def get_validation_events(
@@ -373,22 +376,46 @@ class ValidateLeaveForm(FormValidationAction):
     async def extract_leave_type(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A leave type named by its full name in the request itself ("请3天年假，从下周一开始", "2 days
-        of sick leave from Monday") when the NLU did not mark it: the names are the backend's, so
-        the request is not asked again for what it already said."""
+        """The leave type the request itself points to when the NLU did not mark it, so that the
+        request is not asked again for what it already said: a full name of the backend's ("请3天
+        年假，从下周一开始", "2 days of sick leave from Monday") or one typed with a same-sound
+        character ("我想请年价"), or the one type whose balance the user looked at just before
+        ("how many vacation days do I have?" → "then put me down for Dec 21 thru 24"; said aloud,
+        and shown in the preview, where "no, sick leave" changes it). At "Which type of leave?", a
+        type named in a message the NLU read as a correction ("ok 那就 annual, 下午半天") answers it.
+
+        And after the backend refused the dates, another type named in any words ("那改成事假吧",
+        "ok make it unpaid leave then") switches the request to it with the dates the user gave:
+        they are validated again, so the backend checks them for the new type."""
         text = typed_text(tracker)
-        if latest_intent(tracker) != "apply_leave" or tracker.get_slot("leave_type") or not text:
-            return {}
+        refused = refused_request(tracker)
+        answers = _answers_the_type(tracker)
+        asks = not tracker.get_slot("leave_type") and (latest_intent(tracker) == "apply_leave" or answers)
         who = identity(tracker)
-        if who is None:
+        if not text or who is None or not (asks or refused):
             return {}
         try:
             async with personnel_client(who) as pc:
                 types = await pc.leave_types()
         except BackendErrors:
             return {}  # the question about the type follows and explains a backend that is down
-        code = named_leave_type(text, types)
-        return {"leave_type": code} if code else {}
+        if refused and (switched := switched_type(tracker, types)):
+            return {"leave_type": switched, "leave_dates": text if names_a_date(text) else refused["dates"]}
+        if not asks:
+            return {}
+        if code := named_leave_type(text, types) or (match_leave_type(text, types) if answers else None):
+            return {"leave_type": code}
+        if latest_intent(tracker) != "apply_leave":
+            return {}
+        looked_at = balance_type_before(tracker)
+        code = match_leave_type(looked_at, types) if looked_at else None
+        kind = next((t for t in types if t.code == code), None)
+        if kind is None:
+            return {}
+        dispatcher.utter_message(
+            response="utter_leave_type_from_balance", name=name_of(kind, "name", language(tracker))
+        )
+        return {"leave_type": kind.code}
 
     async def extract_leave_dates(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -424,11 +451,22 @@ class ValidateLeaveForm(FormValidationAction):
             explain_error(dispatcher, domain, exc, lang)
             return {"leave_type": None}
         code = match_leave_type(str(value), types)
-        if code is None:
+        if code is not None:
+            return {"leave_type": code}
+        # not a type: a reason ("visiting family") is kept and a yes is no type name; the form then
+        # asks for the type again, with a button per type
+        if reason := tracker.slots_to_validate().get("leave_reason"):
+            dispatcher.utter_message(response="utter_leave_reason_noted", reason=reason)
+        elif _clearly(tracker, ("affirm",)):
+            names = [name_of(t, "name", lang) for t in types]
+            dispatcher.utter_message(
+                response="utter_leave_type_needed", names=("、" if lang == "zh" else ", ").join(names)
+            )
+        else:
             dispatcher.utter_message(
                 response="utter_leave_type_unknown", value=str(value), buttons=_type_buttons(types, lang)
             )
-        return {"leave_type": code}
+        return {"leave_type": None}
 
     async def validate_leave_dates(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -453,7 +491,11 @@ class ValidateLeaveForm(FormValidationAction):
             if err.reason == "unparsed" and latest_intent(tracker) == "correct":
                 return {"leave_dates": None}
             missing = describe_missing_day(err.ymd, lang) if err.reason == "invalid" and err.ymd else None
-            if missing:
+            reason = tracker.slots_to_validate().get("leave_reason")
+            if err.reason == "unparsed" and reason:
+                # "visiting family" at "which dates?": the reason, kept; the dates are asked again
+                dispatcher.utter_message(response="utter_leave_reason_noted", reason=reason)
+            elif missing:
                 dispatcher.utter_message(response="utter_leave_dates_invalid", **missing)
             elif err.reason == "end_before_start":
                 dispatcher.utter_message(response="utter_leave_dates_backwards", dates=text)
@@ -475,11 +517,13 @@ class ValidateLeaveForm(FormValidationAction):
         # a single day is a whole day unless the user said morning or afternoon (the preview shows it)
         half = days.half_day or "none"
         if not await self._backend_accepts(dispatcher, tracker, domain, new_start, new_end, days.half_day):
-            return refused
+            # the user's words are kept: "then make it personal leave" tries them with that type
+            return {**refused, REFUSED_SLOT: {"leave_type": tracker.get_slot("leave_type"), "dates": text}}
         result: dict[str, Any] = {
             "leave_dates": text,
             "leave_start": new_start.isoformat(),
             "leave_end": new_end.isoformat(),
+            REFUSED_SLOT: None,
         }
         result["leave_half_day"] = half
         if new_start == new_end:
@@ -525,15 +569,15 @@ class ValidateLeaveForm(FormValidationAction):
     ) -> bool:
         """Ask the backend about the dates as soon as they are given, so that dates it refuses (in
         the past, no working days, over the year end, overlapping, beyond the balance) are explained
-        at the question about dates, with the leave type kept, not after the whole form. A single
-        day whose half is not asked yet is checked as a half day: the balance question is only
-        settled by the preview once the form knows it."""
+        at the question about dates, with the leave type and the user's words kept (a switch of type
+        tries them again), not after the whole form. The days are checked as the preview will show
+        them: a single day is a whole day unless the user said morning or afternoon."""
         who, leave_type = identity(tracker), tracker.get_slot("leave_type")
         if who is None or not leave_type:
             return True
         try:
             async with personnel_client(who) as pc:
-                await pc.preview_leave(leave_type, start, end, half_day or ("am" if start == end else None))
+                await pc.preview_leave(leave_type, start, end, half_day)
         except BackendErrors as exc:
             explain_error(dispatcher, domain, exc, language(tracker))
             return False
@@ -551,6 +595,21 @@ class ValidateLeaveForm(FormValidationAction):
         if half is None:
             dispatcher.utter_message(response="utter_leave_half_day_unknown")
         return {"leave_half_day": half}
+
+
+def _answers_the_type(tracker: Tracker) -> bool:
+    """The message answers "Which type of leave?" (asked last), as an answer or a correction."""
+    return (
+        tracker.get_slot("requested_slot") == "leave_type" and latest_intent(tracker) in TYPE_ANSWER_INTENTS
+    )
+
+
+def _may_give_a_reason(tracker: Tracker) -> bool:
+    """The request and the answers to the form's questions may say why; a correction of a filled
+    request ("不对，是下午") says what to change."""
+    return _answers_the_type(tracker) or (
+        latest_intent(tracker) in REASON_INTENTS and tracker.get_slot("requested_slot") in REASON_STEPS
+    )
 
 
 def _clearly(tracker: Tracker, intents: tuple[str, ...]) -> bool:

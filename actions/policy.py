@@ -15,6 +15,10 @@ A short message right after a policy answer ("and on a Saturday?", "what about s
 it (the leave type swapped when both name one). The user's own words stay what logs and insights
 keep; only the retrieval query is combined.
 
+A message that switches the type of a leave request whose dates the backend just refused ("年假不够
+吗？那改成事假吧", "ok make it personal leave then") is read as a question or a request for HR often
+enough: these actions stay silent and the leave form takes it (actions.leave_types).
+
 HR's contact details are written in one place, the organisation's documents (the demo's
 "Contacting HR" page): asked how to reach HR, the assistant quotes them (and opens no case); a case
 it opens, or a record change only HR makes, also says how to reach HR directly.
@@ -33,6 +37,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import hrbot_metadata, identity, language, latest_intent, personnel_client
+from actions.leave_types import switches_refused_request
 from actions.settings import get_settings
 from personnel.client import PersonnelError, PersonnelUnavailable
 from personnel.sensitive import event_pairs, mask_text
@@ -217,6 +222,8 @@ class ActionAnswerPolicy(Action):
     ) -> list[dict[str, Any]]:
         from knowledge.api import default_kb
 
+        if await switches_refused_request(tracker):
+            return []  # "年假不够吗？那改成事假吧" after a refusal: the leave form switches the type
         question = (tracker.latest_message or {}).get("text") or ""
         lang = language(tracker)
         loop = asyncio.get_running_loop()
@@ -288,6 +295,8 @@ class ActionHandoffToHR(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if await switches_refused_request(tracker):
+            return []  # "ok make it personal leave then" after a refusal: the leave form's, no case
         who = identity(tracker)
         lang = language(tracker)
         text = transcript(tracker)

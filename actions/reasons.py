@@ -34,7 +34,7 @@ REQUEST_WORDS = re.compile(
 )
 FILLER = re.compile(
     r"^(?:hi+|hey+|hello|yo|dear \w+|thanks?(?: you)?|thx|ty|pls|please|plz|ok(?:ay)?|lol|haha+|sorry\b.*|"
-    r"(?:nice|great|cool|awesome|alright|sure|yes|yeah|yep|so|then|and)(?:\W+(?:then|so))?|"
+    r"(?:nice|great|cool|awesome|alright|fine|sure|yes|yeah|yep|so|then|and)(?:\W+(?:then|so))?|"
     r"你好|您好|谢谢|多谢|麻烦了?|麻烦你了|嗯+|好的?|哈+|请问)$",
     re.I,
 )

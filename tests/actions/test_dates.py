@@ -147,6 +147,10 @@ def test_a_corrected_range_stays_a_range(text: str, context: date, start: date, 
         ("annual leave from dec 28 til jan 4, going skiing", date(2026, 12, 28), date(2027, 1, 4)),
         ("off from the 7th till the 9th; my brother is visiting", date(2026, 12, 7), date(2026, 12, 9)),
         ("12月21号到23号，去日本玩", date(2026, 12, 21), date(2026, 12, 23)),
+        # a bare number after the separator is the end's day, whatever words follow it
+        ("annual leave Dec 17 to 18 please", date(2026, 12, 17), date(2026, 12, 18)),
+        ("Dec 21 to 24 for xmas", date(2026, 12, 21), date(2026, 12, 24)),
+        ("12月17号到18 谢谢", date(2026, 12, 17), date(2026, 12, 18)),
     ],
 )
 def test_a_range_followed_by_more_words(text: str, start: date, end: date) -> None:
@@ -176,6 +180,39 @@ def test_dates_that_make_no_sense_are_refused_with_a_reason(text: str, reason: s
     with pytest.raises(DateError) as err:
         parse_leave_dates(text, TODAY)
     assert err.value.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        # a month said apart from the days in the same message is theirs, with or without the form's
+        ("ugh ok. just do the december part then, 28th to 31st", date(2026, 12, 28), date(2026, 12, 31)),
+        ("12月的那几天，28到31号", date(2026, 12, 28), date(2026, 12, 31)),
+        ("in January, the 4th to the 6th", date(2027, 1, 4), date(2027, 1, 6)),
+        ("the 4th to the 6th in January", date(2027, 1, 4), date(2027, 1, 6)),
+        ("1月份，4号到6号", date(2027, 1, 4), date(2027, 1, 6)),
+        ("明年1月，4号到6号", date(2027, 1, 4), date(2027, 1, 6)),
+        ("next month, the 25th to the 27th", date(2026, 12, 25), date(2026, 12, 27)),
+        ("下个月的25到27号", date(2026, 12, 25), date(2026, 12, 27)),
+        ("december, the 28th", date(2026, 12, 28), date(2026, 12, 28)),
+        # the end still runs on into the next month
+        ("in December, the 28th to the 2nd", date(2026, 12, 28), date(2027, 1, 2)),
+        # no month said: the nearest coming days, as before; "may I" names no month
+        ("the 4th to the 6th", date(2026, 12, 4), date(2026, 12, 6)),
+        ("may I take the 4th to the 6th off", date(2026, 12, 4), date(2026, 12, 6)),
+    ],
+)
+def test_a_month_said_in_the_message_goes_to_its_bare_days(text: str, start: date, end: date) -> None:
+    got = parse_leave_dates(text, TODAY)
+    assert (got.start, got.end) == (start, end)
+
+
+def test_a_month_in_the_story_after_the_range_is_not_the_ranges() -> None:
+    """ "28th to 31st, my sister's wedding is in January": the month belongs to the story, and
+    without one the days are this month's (which has no 31st)."""
+    with pytest.raises(DateError) as err:
+        parse_leave_dates("the 28th to 31st, my sister's wedding is in january", TODAY)
+    assert err.value.ymd == (2026, 11, 31)
 
 
 def test_a_correction_takes_its_month_from_the_form() -> None:

@@ -280,7 +280,12 @@ async def test_dates_the_backend_refuses_are_explained_at_the_dates_question(
     tracker = make_tracker(employee="E1011", lang=lang, text=text, slots={"leave_type": "annual"})
     dispatcher = CollectingDispatcher()
     result = await ValidateLeaveForm().validate_leave_dates(text, dispatcher, tracker, domain)
-    assert result == {"leave_dates": None, "leave_start": None, "leave_end": None}  # asked again
+    assert result == {  # asked again; the words are kept for a switch of type
+        "leave_dates": None,
+        "leave_start": None,
+        "leave_end": None,
+        "leave_refused": {"leave_type": "annual", "dates": text},
+    }
     assert responses(dispatcher) == [response]
 
 

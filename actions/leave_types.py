@@ -1,0 +1,236 @@
+"""Which leave type the user means, in the backend's names and in what the user actually types.
+
+The backend owns the leave types and their names (code, English, Chinese); this module only reads
+the user's words against them:
+
+- a name, whole or without "leave"/假 ("sick", "事假");
+- a Chinese name typed with a same-sound character, as pinyin input produces: 年价 or 年驾 for 年假,
+  病价 for 病假, 事家 for 事假. One character after the first may differ, if it sounds like the
+  name's (pypinyin, tones ignored, any of a character's readings); the match must not cut through a
+  dictionary word (jieba without its guesser), so "今年家里" is no 年假 and "价格" no 假;
+- after the backend refused a request's dates, a message that names another type ("那改成事假吧",
+  "ok make it unpaid leave then", "use sick leave instead") switches the request to it with the same
+  dates, whatever the NLU made of the message (it is often read as a question about the refusal).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+from typing import Any
+
+from rasa_sdk import Tracker
+
+from actions.common import BackendErrors, identity, personnel_client, today, typed_text
+from actions.dates import DateError, parse_leave_dates
+from personnel.client import LeaveTypeOut
+
+#: the slot that keeps the dates the backend refused, and for which type, so that a switch of type
+#: can try them again: {"leave_type": code, "dates": the user's words}
+REFUSED_SLOT = "leave_refused"
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def type_words(types: list[LeaveTypeOut]) -> list[str]:
+    """Every way a type is named (code, names, names without "leave"/假): an answer to "which type?"."""
+    words: list[str] = []
+    for t in types:
+        en = t.name_en.split(" (")[0]
+        words += [t.code, en, en.lower().removesuffix(" leave"), t.name_zh, t.name_zh.removesuffix("假")]
+    return [w for w in words if w]
+
+
+def match_leave_type(value: str, types: list[LeaveTypeOut]) -> str | None:
+    """The backend code for what the user typed or the NLU extracted (code, English or Chinese name,
+    or a Chinese name typed with a same-sound character)."""
+    text = (value or "").strip().lower()
+    if not text:
+        return None
+    for t in types:
+        if text in (t.code.lower(), t.name_en.lower(), t.name_zh):
+            return t.code
+    for t in types:
+        en = t.name_en.lower().replace(" leave", "")
+        zh = t.name_zh.removesuffix("假") if len(t.name_zh) > 2 else t.name_zh
+        if t.code.lower() in text or en in text or (zh and zh in text) or t.name_zh in text:
+            return t.code
+    found = {code for code, _ in sound_alike_mentions(text, types)}
+    return found.pop() if len(found) == 1 else None
+
+
+def named_leave_type(text: str, types: list[LeaveTypeOut]) -> str | None:
+    """The type whose full name the text contains ("sick leave", "年假", or 年价 for 年假); the
+    longest name wins ("陪产假" over "产假"), and none when the text names no type or two different
+    ones."""
+    found, _ = _names_in(text, types)
+    return found.pop() if len(found) == 1 else None
+
+
+def _names_in(text: str, types: list[LeaveTypeOut]) -> tuple[set[str], str]:
+    """The codes of the full names in the text (then of their same-sound spellings in what is
+    left), and the text without them."""
+    lowered = text.lower()
+    names = sorted(
+        ((name, t.code) for t in types for name in (t.name_en.lower().split(" (")[0], t.name_zh) if name),
+        key=lambda item: len(item[0]),
+        reverse=True,
+    )
+    found: set[str] = set()
+    for name, code in names:
+        if name in lowered:
+            found.add(code)
+            lowered = lowered.replace(name, " ")
+    for code, mention in sound_alike_mentions(lowered, types):
+        found.add(code)
+        lowered = lowered.replace(mention, " ")
+    return found, lowered
+
+
+@lru_cache(maxsize=4096)
+def _readings(char: str) -> frozenset[str]:
+    """How a Chinese character may be read, without tones (假: jia, xia, ...)."""
+    from pypinyin import Style, pinyin
+
+    return frozenset(pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")[0] or [char])
+
+
+def _word_edges(text: str) -> set[int]:
+    """Where the dictionary words of the text begin and end (jieba without its guesser of unknown
+    words, so that a typo stays single characters and only real words hold together)."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    edges = {0, len(text)}
+    for _, start, end in jieba.tokenize(text, HMM=False):
+        edges.update((start, end))
+    return edges
+
+
+def _sounds_like(window: str, name: str) -> bool:
+    """The name typed with one character that sounds the same (年价 / 年假), not the name itself.
+    The first character is the name's own: it is what tells the types apart, and 假 after a
+    same-sound first character is ordinary speech ("这是假的" is no 事假)."""
+    if len(window) != len(name) or len(name) < 2 or window[0] != name[0]:
+        return False
+    differ = [(a, b) for a, b in zip(window, name, strict=True) if a != b]
+    if len(differ) != 1 or not _CJK.match(differ[0][0]):
+        return False
+    return bool(_readings(differ[0][0]) & _readings(differ[0][1]))
+
+
+def sound_alike_mentions(text: str, types: list[LeaveTypeOut]) -> list[tuple[str, str]]:
+    """(code, the words as typed) for each Chinese type name typed with a same-sound character;
+    longer names first ("陪产价" is 陪产假, not 产假)."""
+    if not _CJK.search(text or ""):
+        return []
+    names = sorted(((t.name_zh, t.code) for t in types if t.name_zh), key=lambda n: len(n[0]), reverse=True)
+    edges = _word_edges(text)
+    taken: list[range] = []
+    found: list[tuple[str, str]] = []
+    for name, code in names:
+        for start in range(len(text) - len(name) + 1):
+            end = start + len(name)
+            if start not in edges or end not in edges or any(start < r.stop and r.start < end for r in taken):
+                continue
+            window = text[start:end]
+            if _sounds_like(window, name):
+                found.append((code, window))
+                taken.append(range(start, end))
+    return found
+
+
+def with_names_spelled(text: str, types: list[LeaveTypeOut]) -> str:
+    """The text with each same-sound spelling of a type name written as the name ("我想请年价" →
+    "我想请年假"), so that what reads the request knows it for one."""
+    names = {t.code: t.name_zh for t in types}
+    for code, words in sound_alike_mentions(text, types):
+        text = text.replace(words, names[code])
+    return text
+
+
+def _entity_types(
+    tracker: Tracker, types: list[LeaveTypeOut], span: tuple[int, int] | None = None
+) -> set[str]:
+    """The types the NLU found in the latest message (or in ``span`` of it), as backend codes."""
+    found = set()
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if entity.get("entity") != "leave_type" or not entity.get("value"):
+            continue
+        start = entity.get("start")
+        if span is not None and (start is None or not span[0] <= start < span[1]):
+            continue
+        if code := match_leave_type(str(entity["value"]), types):
+            found.add(code)
+    return found
+
+
+_CLAUSE = re.compile(r"[^,，。.!！?？;；]+[,，。.!！?？;；]*")
+#: words that ask for the other type ("改成事假", "make it personal leave then", "use sick leave
+#: instead", "那就请事假"), even in a question ("can I use sick leave instead?")
+_SWITCH_WORDS = re.compile(
+    r"改成|换成|改为|改用|改请|换|用|就请|那就|还是"
+    r"|\b(?:instead|make it|switch|change (?:it )?to|use|go with|then|rather|put (?:it|me))\b",
+    re.I,
+)
+_QUESTION = re.compile(r"(?:[?？]|[吗么呢嘛])\s*$")
+
+
+def _asks_for(clause: str) -> bool:
+    """A clause naming the other type asks for it unless it is a question about it ("is sick leave
+    paid?", "病假扣钱吗": answered as questions, the request keeps its type)."""
+    return bool(_SWITCH_WORDS.search(clause)) or not _QUESTION.search(clause.strip(" ,，。.!！;；"))
+
+
+def names_a_date(text: str) -> bool:
+    """Whether the message gives dates of its own (then they, not the refused ones, are meant)."""
+    try:
+        parse_leave_dates(text, today().date())
+    except DateError as err:
+        return err.reason != "unparsed"
+    return True
+
+
+def refused_request(tracker: Tracker) -> dict[str, Any] | None:
+    """The dates the backend refused in the running leave form, and for which type, if any."""
+    refused = tracker.get_slot(REFUSED_SLOT)
+    if tracker.active_loop_name != "leave_form" or not isinstance(refused, dict):
+        return None
+    return refused if refused.get("dates") and refused.get("leave_type") else None
+
+
+def switched_type(tracker: Tracker, types: list[LeaveTypeOut]) -> str | None:
+    """The one other type the latest message asks for after the backend refused the request's
+    dates, or None (no refusal, no type named, the refused type again, two types, or a question
+    about the other type)."""
+    refused = refused_request(tracker)
+    text = typed_text(tracker)
+    if refused is None or not text:
+        return None
+    named = _entity_types(tracker, types) | _names_in(text, types)[0]
+    named.discard(refused["leave_type"])
+    if len(named) != 1:
+        return None
+    code = named.pop()
+    clauses = [
+        m.group(0)
+        for m in _CLAUSE.finditer(text)
+        if code in _entity_types(tracker, types, m.span()) | _names_in(m.group(0), types)[0]
+    ]
+    return code if any(_asks_for(clause) for clause in clauses or [text]) else None
+
+
+async def switches_refused_request(tracker: Tracker) -> bool:
+    """Whether the latest message switches the type of a request whose dates the backend refused
+    ("那改成事假吧" read as a question, "ok make it personal leave then" read as a request for HR):
+    the leave form takes it, so the action the NLU chose stays silent."""
+    who = identity(tracker)
+    if who is None or refused_request(tracker) is None:
+        return False  # no backend call for the usual question
+    try:
+        async with personnel_client(who) as pc:
+            types = await pc.leave_types()
+    except BackendErrors:
+        return False
+    return switched_type(tracker, types) is not None
