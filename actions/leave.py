@@ -526,6 +526,8 @@ class ValidateLeaveForm(FormValidationAction):
             REFUSED_SLOT: None,
         }
         result["leave_half_day"] = half
+        if tracker.get_slot("leave_type"):
+            return result  # the preview follows at once and shows the dates: no line saying them twice
         if new_start == new_end:
             dispatcher.utter_message(
                 response="utter_leave_date_understood", start=format_date(new_start, lang)

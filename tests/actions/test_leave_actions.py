@@ -490,6 +490,11 @@ async def test_a_range_in_a_sentence_fills_both_ends(
     )
     result = await ValidateLeaveForm().validate_leave_dates(text, dispatcher, tracker, domain)
     assert (result["leave_start"], result["leave_end"]) == (start, end)
+    assert responses(dispatcher) == []  # the type is known: the preview follows and shows the dates
+    # without the type, the form asks for it next: the dates are said back first
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(employee="E1014", lang=lang, text=text, active_loop="leave_form")
+    await ValidateLeaveForm().validate_leave_dates(text, dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_leave_dates_understood"]
 
 

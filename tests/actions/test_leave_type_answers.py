@@ -103,7 +103,7 @@ async def test_after_a_refusal_another_type_keeps_the_dates_and_is_checked_again
     switched = slots_of(await ValidateLeaveForm().run(dispatcher, tracker, domain))
     assert (switched["leave_type"], switched["leave_start"], switched["leave_end"]) == (value, start, end)
     assert switched["leave_refused"] is None
-    assert responses(dispatcher) == ["utter_leave_dates_understood"]
+    assert responses(dispatcher) == []  # accepted: the preview follows and shows the dates
     booked = backend.get("/leave/applications", NO_BALANCE, employee_id=NO_BALANCE)
     assert not [a for a in booked if a["from_date"] == start]  # nothing is submitted before the yes
 
@@ -262,7 +262,7 @@ async def test_a_request_with_a_misspelt_type_goes_straight_to_its_dates(domain:
         "2026-12-04",
     )
     assert "leave_reason" not in slots
-    assert responses(dispatcher) == ["utter_leave_dates_understood"]
+    assert responses(dispatcher) == []  # nothing to ask: the preview follows and shows the dates
 
 
 def balance_then(request: str, *, between: bool = False) -> list[dict[str, Any]]:
