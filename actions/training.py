@@ -444,7 +444,7 @@ class ActionEnrolCourse(BackendAction):
                 return clear_ids()
         e = await pc.enrol(session_id, idempotency_key=enrolment_key(tracker, who, session_id))
         announce_enrolment(e, dispatcher, lang)
-        return clear_ids()
+        return [*clear_ids(), confirm.done("enrolment", e.id)]
 
     async def _session_named(
         self, pc: PersonnelClient, tracker: Tracker, dispatcher: CollectingDispatcher, lang: str
@@ -576,7 +576,8 @@ class ActionWithdrawCourse(BackendAction):
                 title=name_of(e, "title", lang),
                 start_date=format_date(e.start_date, lang),
             )
-            return self.on_error(tracker)
+            made_just_now = confirm.just_done(tracker, "enrolment") == ("enrolment", e.id)
+            return [*self.on_error(tracker), *([confirm.undone()] if made_just_now else [])]
         rows = sorted(
             (e for e in await pc.my_enrolments() if e.status in ("enrolled", "waitlisted")),
             key=lambda e: e.start_date,
@@ -588,9 +589,7 @@ class ActionWithdrawCourse(BackendAction):
         if (chosen := pick(offered, typed_text(tracker))) is not None:
             rows = [e for e in rows if e.id == chosen.id("enrolment_id")] or rows
             if len(rows) == 1 and rows[0].withdrawable:
-                e = rows[0]
-                values = {"title": name_of(e, "title", lang), "start_date": format_date(e.start_date, lang)}
-                return [*clear_ids(), *confirm.ask(dispatcher, "withdraw_course", e.id, **values)]
+                return self._ask(dispatcher, rows[0], lang)
         found = resolve(
             read_reference(typed_text(tracker), today().date()),
             rows,
@@ -601,11 +600,13 @@ class ActionWithdrawCourse(BackendAction):
         if found.named and len(found.matches) == 1:
             e = found.matches[0]
             if e.withdrawable:
-                values = {"title": name_of(e, "title", lang), "start_date": format_date(e.start_date, lang)}
-                return [*clear_ids(), *confirm.ask(dispatcher, "withdraw_course", e.id, **values)]
+                return self._ask(dispatcher, e, lang)
             refusal = PersonnelError(e.withdraw_refusal or "invalid_state", "", 409, {"enrolment_id": e.id})
             explain_error(dispatcher, domain, refusal, lang)
             return self.on_error(tracker)
+        if not found.named and (recent := self._just_made(tracker, rows)) is not None:
+            # "actually drop me from that one" / "算了，还是退掉吧" right after enrolling: that one
+            return self._ask(dispatcher, recent, lang)
         if found.named and not found.matches:
             dispatcher.utter_message(response="utter_withdraw_none_matching")
         pool = (found.matches if found.named and found.matches else rows)[:8]
@@ -623,6 +624,18 @@ class ActionWithdrawCourse(BackendAction):
             lines="\n".join(_enrolment_line(e, lang) for e in pool),
         )
         return self.on_error(tracker)
+
+    @staticmethod
+    def _ask(dispatcher: CollectingDispatcher, e: EnrolmentOut, lang: str) -> list[EventType]:
+        values = {"title": name_of(e, "title", lang), "start_date": format_date(e.start_date, lang)}
+        return [*clear_ids(), *confirm.ask(dispatcher, "withdraw_course", e.id, **values)]
+
+    @staticmethod
+    def _just_made(tracker: Tracker, rows: Sequence[EnrolmentOut]) -> EnrolmentOut | None:
+        """The enrolment this conversation made a moment ago, if it can still be withdrawn."""
+        recent = confirm.just_done(tracker, "enrolment")
+        made = next((e for e in rows if recent and e.id == recent[1]), None)
+        return made if made is not None and made.withdrawable else None
 
     def on_error(self, tracker: Tracker) -> list[EventType]:
         return [*clear_ids(), *confirm.cleared("withdraw_course")]
