@@ -1,6 +1,8 @@
-"""An undo worded as a change of mind right after an enrolment or a submitted request, against the
-real backend: asked first, naming that record (not "nothing was submitted" while it stays); a
-plain stop then says what was done stays done. Each test uses its own employees."""
+"""Answers that no question waits for, against the real backend: an undo worded as a change of mind
+right after an enrolment or a submitted request (asked first, naming that record), a yes when
+nothing waits for one (the action it names looks its records up; else the user hears what the
+assistant can do), a typed yes to an offer, and a correction to a yes/no question. Each test uses
+its own employees."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.training import ActionEnrolCourse, ActionWithdrawCourse
-from actions.unasked import ActionStop
+from actions.unasked import ActionStop, ActionUnaskedYes
 from tests.actions.helpers import Backend, make_tracker, responses
 from tests.actions.test_course_named_in_words import as_bot_events, enrolled_codes, user
 from tests.actions.test_references_actions import book, leave_on
@@ -144,3 +146,115 @@ async def test_the_record_made_long_ago_is_not_that_one_any_more(
     )
     await ActionStop().run(dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_stopped"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "before", "response"),
+    [
+        ("zh", "确定", "utter_stopped", "utter_nothing_to_confirm"),
+        ("en", "yes", "utter_greet", "utter_nothing_to_confirm"),
+        ("en", "yes", "utter_help", "utter_pick_one_offered"),
+    ],
+)
+async def test_a_yes_that_answers_nothing_says_what_can_be_done(
+    domain: dict[str, Any], lang: str, text: str, before: str, response: str
+) -> None:
+    """Nothing waits for a yes: not "didn't understand", but what the assistant does (in the user's
+    language), or, after a menu of choices, which one."""
+    buttons = domain["responses"][before][0].get("buttons") or []
+    history = [
+        user("hello", "greet"),
+        {"event": "bot", "text": "…", "data": {"buttons": buttons}, "metadata": {"utter_action": before}},
+        user(text, "affirm"),
+    ]
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(employee=None, lang=lang, intent="affirm", text=text, events=history)
+    events = await ActionUnaskedYes().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == [response]
+    assert slots_of(events)["pending_confirmation"] is None
+    variants = domain["responses"][response]
+    assert any(v.get("condition") for v in variants), "the reply has a Chinese variation"
+
+
+async def test_a_correction_with_nothing_open_says_how_to_change_a_request(domain: dict[str, Any]) -> None:
+    history = [
+        user("thanks", "thank"),
+        {"event": "bot", "text": "…", "metadata": {"utter_action": "utter_thank"}},
+    ]
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        employee=None,
+        intent="correct",
+        text="no wait, I meant the 3rd",
+        events=[*history, user("…", "correct")],
+    )
+    await ActionUnaskedYes().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_nothing_to_correct"]
+
+
+async def test_yes_cancel_it_with_nothing_waiting_looks_the_requests_up(
+    backend: Backend, domain: dict[str, Any]
+) -> None:
+    """ "Yes cancel it" after the bot said nothing was waiting: the cancel look-up runs (here the
+    only cancellable request is asked about); nothing is cancelled on this yes."""
+    employee = "E1038"
+    await book(domain, employee, "2026-12-17")
+    target = leave_on(backend, employee, "2026-12-17")
+    history = [
+        user("never mind", "stop"),
+        {"event": "bot", "text": "…", "metadata": {"utter_action": "utter_stopped"}},
+        user("yes cancel it", "affirm"),
+    ]
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(employee=employee, intent="affirm", text="yes cancel it", events=history)
+    events = await ActionUnaskedYes().run(dispatcher, tracker, domain)
+    [msg] = dispatcher.messages
+    assert msg["response"] == "utter_cancel_confirm" and msg["leave_id"] == target["id"]
+    assert slots_of(events)["pending_confirmation"] == "cancel_leave"
+    assert leave_on(backend, employee, "2026-12-17")["status"] == "open"
+
+
+async def test_yes_naming_approval_and_a_date_asks_about_that_request(
+    backend: Backend, domain: dict[str, Any]
+) -> None:
+    """A manager's "对，12月30号那个，同意" with no question open (the NLU reads a correction): the
+    approval look-up finds that request and asks; nothing is approved on it."""
+    await book(domain, "E1005", "2026-12-30")
+    target = leave_on(backend, "E1005", "2026-12-30")
+    text = "对，12月30号那个，同意"
+    history = [user("刘洋的事假", "my_leave_requests"), {"event": "bot", "text": "…", "metadata": {}}]
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        employee="E1004", lang="zh", intent="correct", text=text, events=[*history, user(text, "correct")]
+    )
+    events = await ActionUnaskedYes().run(dispatcher, tracker, domain)
+    [msg] = dispatcher.messages
+    assert msg["response"] == "utter_approve_confirm" and msg["leave_id"] == target["id"]
+    assert slots_of(events)["pending_confirmation"] == "approve_leave"
+    assert leave_on(backend, "E1005", "2026-12-30")["status"] == "open"
+
+
+async def test_a_correction_to_the_cancel_question_asks_about_the_request_it_names(
+    backend: Backend, domain: dict[str, Any]
+) -> None:
+    """Asked "Cancel request #A (Dec 14)?", "no wait, I meant the one on Dec 16" (a correction,
+    not a yes or a no) is looked up again by the cancelling: it asks about the 16th instead."""
+    employee = "E1040"
+    await book(domain, employee, "2026-12-14")
+    await book(domain, employee, "2026-12-16")
+    first = leave_on(backend, employee, "2026-12-14")["id"]
+    meant = leave_on(backend, employee, "2026-12-16")["id"]
+    text = "no wait, I meant the one on Dec 16"
+    history = [
+        user("cancel my leave on Dec 14", "cancel_leave"),
+        {"event": "bot", "text": "…", "metadata": {"utter_action": "utter_cancel_confirm"}},
+        user(text, "correct"),
+    ]
+    slots = {"pending_confirmation": "cancel_leave", "leave_id": str(first)}
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(employee=employee, intent="correct", text=text, slots=slots, events=history)
+    events = await ActionUnaskedYes().run(dispatcher, tracker, domain)
+    [msg] = dispatcher.messages
+    assert msg["response"] == "utter_cancel_confirm" and msg["leave_id"] == meant
+    assert slots_of(events) == {"leave_id": str(meant), "pending_confirmation": "cancel_leave"}
+    assert {leave_on(backend, employee, d)["status"] for d in ("2026-12-14", "2026-12-16")} == {"open"}
