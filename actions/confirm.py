@@ -19,6 +19,11 @@ from rasa_sdk.types import DomainDict
 from actions.common import as_int, latest_intent
 
 PENDING = "pending_confirmation"
+#: the record the conversation just made ({"kind": "enrolment" | "leave", "id": 12}): "actually
+#: drop me from that one" / "算了，还是退掉吧" right after it means that record
+JUST_DONE = "just_done"
+#: how many earlier user messages back a record still counts as just made
+JUST_DONE_TURNS = 3
 #: what may wait for a yes -> (the question asked, the slot holding the record's id)
 QUESTIONS = {
     "cancel_leave": ("utter_cancel_confirm", "leave_id"),
@@ -34,7 +39,8 @@ def ask(dispatcher: CollectingDispatcher, kind: str, record_id: int, **values: A
     return [SlotSet(slot, str(record_id)), SlotSet(PENDING, kind)]
 
 
-def _last_bot_response(tracker: Tracker) -> str | None:
+def last_bot_response(tracker: Tracker) -> str | None:
+    """The domain response the bot's latest message came from (what the user answers)."""
     for event in reversed(tracker.events):
         if event.get("event") == "bot":
             return (event.get("metadata") or {}).get("utter_action")
@@ -60,7 +66,7 @@ def confirmed(tracker: Tracker, kind: str) -> int | None:
         return None
     if intent != "affirm" and not (intent == kind and _names_nothing(tracker)):
         return None
-    if _last_bot_response(tracker) != response:
+    if last_bot_response(tracker) != response:
         return None
     return as_int(tracker.get_slot(slot))
 
@@ -69,6 +75,37 @@ def cleared(kind: str | None = None) -> list[EventType]:
     """Events forgetting what waited for a yes (all kinds when ``kind`` is None)."""
     slots = {QUESTIONS[kind][1]} if kind else {slot for _, slot in QUESTIONS.values()}
     return [SlotSet(PENDING, None), *(SlotSet(slot, None) for slot in sorted(slots))]
+
+
+def done(kind: str, record_id: int) -> EventType:
+    """Remember the record this turn made (an enrolment, a submitted leave request)."""
+    return SlotSet(JUST_DONE, {"kind": kind, "id": record_id})
+
+
+def undone() -> EventType:
+    """The record just made was undone (or another took its place): nothing to point back at."""
+    return SlotSet(JUST_DONE, None)
+
+
+def just_done(tracker: Tracker, kind: str | None = None) -> tuple[str, int] | None:
+    """The record made in answer to one of the last few user messages (kind and id), or None.
+
+    Read from the slot's events, so that a record made long ago in the conversation is not
+    "that one" any more; ``kind`` keeps only that kind."""
+    seen = 0
+    for event in reversed(list(tracker.events or [])):
+        if event.get("event") == "user":
+            seen += 1
+            if seen > JUST_DONE_TURNS + 1:  # the latest message, and the few before it
+                return None
+        elif event.get("event") == "slot" and event.get("name") == JUST_DONE:
+            value = event.get("value")
+            if not isinstance(value, dict) or (record_id := as_int(value.get("id"))) is None:
+                return None
+            if kind is not None and value.get("kind") != kind:
+                return None
+            return str(value.get("kind")), record_id
+    return None
 
 
 class ActionConfirmationDeclined(Action):

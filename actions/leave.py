@@ -19,6 +19,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import confirm
 from actions.common import (
     BackendAction,
     BackendErrors,
@@ -812,7 +813,7 @@ class ActionSubmitLeave(BackendAction):
             working_days=num(stored.working_days),
             status=STATUS[lang].get(stored.status, stored.status),
         )
-        return reset_events()
+        return [*reset_events(), confirm.done("leave", stored.id)]
 
     def on_error(self, tracker: Tracker) -> list[EventType]:
         return reset_events()

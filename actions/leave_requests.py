@@ -159,12 +159,18 @@ class ActionCancelLeave(BackendAction):
                 leave_type_name=names.get(app.leave_type, app.leave_type),
                 period=format_period(app.from_date, app.to_date, lang, app.half_day),
             )
-            return confirm.cleared("cancel_leave")
+            made_just_now = confirm.just_done(tracker, "leave") == ("leave", app.id)
+            return [*confirm.cleared("cancel_leave"), *([confirm.undone()] if made_just_now else [])]
         apps = await pc.list_leave(employee_id=who.employee_id)
         ref, kind, found = find_requests(tracker, apps, types)
         if found.ask:
             offer_readings(dispatcher, found, ref, names, lang, "cancel_leave")
             return confirm.cleared("cancel_leave")
+        recent = confirm.just_done(tracker, "leave")
+        made = next((a for a in apps if recent and a.id == recent[1] and a.cancellable), None)
+        if not found.named and made is not None:
+            # "actually cancel that one" right after submitting it: that one
+            return self._ask(dispatcher, made, names, lang)
         if found.named and not found.matches:
             what = describe(ref, names.get(kind or "", None), lang)
             dispatcher.utter_message(response="utter_leave_none_matching", what=what)

@@ -279,6 +279,8 @@ class Named:
     strong: bool = False
     #: the course whose sessions were just offered, when the message points back at it
     again: CourseOut | None = None
+    #: ``courses`` are the several choices just offered, and the message picked none of them
+    unpicked: bool = False
 
 
 async def named_in_message(pc: PersonnelClient, tracker: Tracker) -> Named:
@@ -291,12 +293,17 @@ async def named_in_message(pc: PersonnelClient, tracker: Tracker) -> Named:
     catalogue = await pc.search_courses()
     by_id = {c.id: c for c in catalogue}
     named = match_courses(text, catalogue)
-    offered = [i for o in offers if o.intent == "course_details" and (i := o.id("course_id")) in by_id]
+    # courses offered to pick from: details buttons, or enrol buttons naming no session
+    offered = [
+        i
+        for o in offers
+        if (o.intent == "course_details" or o.id("session_id") is None) and (i := o.id("course_id")) in by_id
+    ]
     if named.courses and offered and (among := [c for c in named.courses if c.id in offered]):
         return Named(among, strong=len(among) == 1)
     if named.strong and len(named.courses) == 1 and ordinal(text) is None:
         return Named(named.courses, strong=True)
-    shown = {o.id("course_id") for o in offers if o.intent == "enrol_course"} - {None}
+    shown = {o.id("course_id") for o in offers if o.id("session_id") is not None} - {None}
     again = by_id.get(next(iter(shown))) if len(shown) == 1 else None
     # a yes, or "sign me up", to a single choice takes it
     chosen = pick(offers, text, affirmed=latest_intent(tracker) in ("affirm", "enrol_course"))
@@ -314,7 +321,32 @@ async def named_in_message(pc: PersonnelClient, tracker: Tracker) -> Named:
     if named.courses:
         return Named(named.courses, strong=named.strong)
     # nothing picked from several choices: the same choices again
-    return Named([by_id[i] for i in offered], again=again)
+    return Named([by_id[i] for i in offered], again=again, unpicked=len(offered) > 1)
+
+
+def previous_text(tracker: Tracker) -> str:
+    """What the user typed in the message before the latest one (the one the choices answered)."""
+    seen_user = False
+    for event in reversed(list(tracker.events or [])):
+        if event.get("event") != "user":
+            continue
+        if seen_user:
+            text = event.get("text") or ""
+            return "" if text.startswith("/") else text
+        seen_user = True
+    return ""
+
+
+def singled_out_by(text: str, courses: Sequence[CourseOut]) -> CourseOut | None:
+    """The one course among ``courses`` that ``text`` names (one of its keywords or most of its
+    title, "a workshop on presenting" -> Presentation Skills) while it only brushes the others
+    ("my manager says ..." -> a word of "First-time Manager Essentials"); None when no course or
+    several are named alike: then the user is asked, never guessed for."""
+    if not text or len(courses) < 2:
+        return None
+    ref = _with_close_words(read_reference(text, today().date()), courses)
+    named = [c for c in courses if ref.words and _singled_out(ref, c)]
+    return named[0] if len(named) == 1 else None
 
 
 def _open_sessions(c: CourseOut) -> list[SessionOut]:
@@ -399,15 +431,20 @@ class ActionEnrolCourse(BackendAction):
         session_id = as_int(tracker.get_slot("session_id"))
         course_id = as_int(tracker.get_slot("course_id"))
         if session_id is None and course_id is not None:
-            await show_course(pc, course_id, dispatcher, lang)
-            return clear_ids()
+            # a course picked to enrol in ("Which one?" buttons): its only open session, else
+            # its sessions to pick from
+            sessions = _open_sessions(await pc.get_course(course_id))
+            if len(sessions) != 1:
+                await show_course(pc, course_id, dispatcher, lang)
+                return clear_ids()
+            session_id = sessions[0].id
         if session_id is None:
             session_id = await self._session_named(pc, tracker, dispatcher, lang)
             if session_id is None:
                 return clear_ids()
         e = await pc.enrol(session_id, idempotency_key=enrolment_key(tracker, who, session_id))
         announce_enrolment(e, dispatcher, lang)
-        return clear_ids()
+        return [*clear_ids(), confirm.done("enrolment", e.id)]
 
     async def _session_named(
         self, pc: PersonnelClient, tracker: Tracker, dispatcher: CollectingDispatcher, lang: str
@@ -420,8 +457,20 @@ class ActionEnrolCourse(BackendAction):
         if named.session_id is not None:
             return named.session_id
         course = named.again or (named.courses[0] if len(named.courses) == 1 else None)
+        single = named.strong
+        if course is None and named.unpicked:
+            # "yes, enrol me" to several courses: the one the user's search words named, said
+            # first; when the words name none of them or several alike, ask which
+            course = singled_out_by(previous_text(tracker), named.courses)
+            if course is None:
+                ask_which_course(named.courses, dispatcher, lang)
+                return None
+            dispatcher.utter_message(
+                response="utter_enrol_taking", title=name_of(course, "title", lang), code=course.code
+            )
+            single = True
         if course is not None:
-            if (s := session_named(course, text, single=named.strong)) is not None:
+            if (s := session_named(course, text, single=single)) is not None:
                 return s.id
             await show_course(pc, course.id, dispatcher, lang)
         elif named.courses:
@@ -435,6 +484,20 @@ class ActionEnrolCourse(BackendAction):
 
     def on_error(self, tracker: Tracker) -> list[EventType]:
         return clear_ids()
+
+
+def ask_which_course(courses: Sequence[CourseOut], dispatcher: CollectingDispatcher, lang: str) -> None:
+    """Which of the courses to enrol in: each named, one enrol button each (its only session is
+    taken, or its sessions shown)."""
+    courses = list(courses)[:8]
+    dispatcher.utter_message(
+        response="utter_enrol_which_course",
+        lines="\n".join(_course_line(c, lang) for c in courses),
+        buttons=[
+            {"title": name_of(c, "title", lang), "payload": f'/enrol_course{{"course_id":"{c.id}"}}'}
+            for c in courses
+        ],
+    )
 
 
 def announce_enrolment(e: EnrolmentOut, dispatcher: CollectingDispatcher, lang: str) -> None:
@@ -513,7 +576,8 @@ class ActionWithdrawCourse(BackendAction):
                 title=name_of(e, "title", lang),
                 start_date=format_date(e.start_date, lang),
             )
-            return self.on_error(tracker)
+            made_just_now = confirm.just_done(tracker, "enrolment") == ("enrolment", e.id)
+            return [*self.on_error(tracker), *([confirm.undone()] if made_just_now else [])]
         rows = sorted(
             (e for e in await pc.my_enrolments() if e.status in ("enrolled", "waitlisted")),
             key=lambda e: e.start_date,
@@ -525,9 +589,7 @@ class ActionWithdrawCourse(BackendAction):
         if (chosen := pick(offered, typed_text(tracker))) is not None:
             rows = [e for e in rows if e.id == chosen.id("enrolment_id")] or rows
             if len(rows) == 1 and rows[0].withdrawable:
-                e = rows[0]
-                values = {"title": name_of(e, "title", lang), "start_date": format_date(e.start_date, lang)}
-                return [*clear_ids(), *confirm.ask(dispatcher, "withdraw_course", e.id, **values)]
+                return self._ask(dispatcher, rows[0], lang)
         found = resolve(
             read_reference(typed_text(tracker), today().date()),
             rows,
@@ -538,11 +600,13 @@ class ActionWithdrawCourse(BackendAction):
         if found.named and len(found.matches) == 1:
             e = found.matches[0]
             if e.withdrawable:
-                values = {"title": name_of(e, "title", lang), "start_date": format_date(e.start_date, lang)}
-                return [*clear_ids(), *confirm.ask(dispatcher, "withdraw_course", e.id, **values)]
+                return self._ask(dispatcher, e, lang)
             refusal = PersonnelError(e.withdraw_refusal or "invalid_state", "", 409, {"enrolment_id": e.id})
             explain_error(dispatcher, domain, refusal, lang)
             return self.on_error(tracker)
+        if not found.named and (recent := self._just_made(tracker, rows)) is not None:
+            # "actually drop me from that one" / "算了，还是退掉吧" right after enrolling: that one
+            return self._ask(dispatcher, recent, lang)
         if found.named and not found.matches:
             dispatcher.utter_message(response="utter_withdraw_none_matching")
         pool = (found.matches if found.named and found.matches else rows)[:8]
@@ -560,6 +624,18 @@ class ActionWithdrawCourse(BackendAction):
             lines="\n".join(_enrolment_line(e, lang) for e in pool),
         )
         return self.on_error(tracker)
+
+    @staticmethod
+    def _ask(dispatcher: CollectingDispatcher, e: EnrolmentOut, lang: str) -> list[EventType]:
+        values = {"title": name_of(e, "title", lang), "start_date": format_date(e.start_date, lang)}
+        return [*clear_ids(), *confirm.ask(dispatcher, "withdraw_course", e.id, **values)]
+
+    @staticmethod
+    def _just_made(tracker: Tracker, rows: Sequence[EnrolmentOut]) -> EnrolmentOut | None:
+        """The enrolment this conversation made a moment ago, if it can still be withdrawn."""
+        recent = confirm.just_done(tracker, "enrolment")
+        made = next((e for e in rows if recent and e.id == recent[1]), None)
+        return made if made is not None and made.withdrawable else None
 
     def on_error(self, tracker: Tracker) -> list[EventType]:
         return [*clear_ids(), *confirm.cleared("withdraw_course")]

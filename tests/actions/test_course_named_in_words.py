@@ -1,7 +1,8 @@
 """A course named in free text reaches enrolment: by its title (whole or in part, either language),
 by its code, or picked from the list the bot just showed ("the second one", "第二个", a yes when
-only one was offered). The actions run against the real backend; each test uses its own employee,
-so the enrolments they make do not collide."""
+only one was offered; a yes to several takes the one the search words named, else asks which).
+The actions run against the real backend; each test uses its own employee, so the enrolments they
+make do not collide."""
 
 from __future__ import annotations
 
@@ -52,6 +53,7 @@ async def say_enrol(
     intent: str = "enrol_course",
     before: list[dict[str, Any]] | None = None,
     entities: list[dict[str, Any]] | None = None,
+    slots: dict[str, Any] | None = None,
 ) -> CollectingDispatcher:
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(
@@ -60,6 +62,7 @@ async def say_enrol(
         intent=intent,
         text=text,
         entities=entities,
+        slots=slots,
         events=[*(before or []), user(text, intent)],
     )
     await ActionEnrolCourse().run(dispatcher, tracker, domain)
@@ -99,7 +102,7 @@ async def test_a_name_several_courses_share_offers_them(domain: dict[str, Any]) 
 
 
 async def search(
-    domain: dict[str, Any], employee: str, text: str, topic: str, lang: str
+    domain: dict[str, Any], employee: str, text: str, topic: str | None, lang: str
 ) -> CollectingDispatcher:
     dispatcher = CollectingDispatcher()
     await ActionSearchCourses().run(
@@ -109,7 +112,7 @@ async def search(
             lang=lang,
             intent="search_courses",
             text=text,
-            entities=[{"entity": "topic", "value": topic}],
+            entities=[{"entity": "topic", "value": topic}] if topic else [],
         ),
         domain,
     )
@@ -159,6 +162,91 @@ async def test_a_yes_to_a_single_course_offered_enrols(
     dispatcher = await say_enrol(domain, employee, yes, lang=lang, intent="affirm", before=before)
     assert responses(dispatcher) == ["utter_enrolled"], dispatcher.messages
     assert "DA-101" in enrolled_codes(backend, employee)
+
+
+def course_ids(dispatcher: CollectingDispatcher) -> list[str]:
+    return [b["payload"].split('"course_id":"')[1].split('"')[0] for b in dispatcher.messages[-1]["buttons"]]
+
+
+@pytest.mark.parametrize(
+    ("employee", "lang", "text", "yes"),
+    [
+        ("E1030", "en", "any workshop on presenting? my manager says I ramble in meetings", "yes, enrol me"),
+        ("E1031", "zh", "有没有练演讲的培训？经理说我开会时讲话没重点", "好的帮我报"),
+    ],
+)
+async def test_yes_to_several_courses_takes_the_one_the_search_words_named(
+    backend: Backend, domain: dict[str, Any], employee: str, lang: str, text: str, yes: str
+) -> None:
+    """The list holds Presentation Skills (named: "presenting", "演讲", one of its keywords) and the
+    manager course (only brushed by a word of its title): the yes enrols in the first, saying which
+    before it does."""
+    listed = await search(domain, employee, text, None, lang)
+    codes = {str(c["id"]): c["code"] for c in backend.get("/training/courses")}
+    assert {"COM-102", "LD-101"} <= {codes[i] for i in course_ids(listed)}, listed.messages
+    before = [user(text, "search_courses"), *as_bot_events(listed)]
+    dispatcher = await say_enrol(domain, employee, yes, lang=lang, before=before)
+    assert responses(dispatcher) == ["utter_enrol_taking", "utter_enrolled"], dispatcher.messages
+    assert dispatcher.messages[0]["code"] == "COM-102"
+    assert enrolled_codes(backend, employee) == {"COM-102"}
+
+
+@pytest.mark.parametrize(
+    ("employee", "lang", "text", "topic", "yes", "pick"),
+    [
+        (
+            "E1032",
+            "en",
+            "what data analysis courses are there",
+            "data analysis",
+            "yes please enrol me",
+            "the first one",
+        ),
+        ("E1033", "zh", "有没有数据分析的课", "数据分析", "好的帮我报", "第一个"),
+    ],
+)
+async def test_yes_to_courses_the_words_fit_alike_asks_which_then_the_pick_enrols(
+    backend: Backend,
+    domain: dict[str, Any],
+    employee: str,
+    lang: str,
+    text: str,
+    topic: str,
+    yes: str,
+    pick: str,
+) -> None:
+    """Every data course fits "data analysis" alike: no guess, the courses are named again with one
+    enrol button each, and nothing is booked until the user picks."""
+    listed = await search(domain, employee, text, topic, lang)
+    offered = course_ids(listed)
+    assert len(offered) >= 3
+    before = [user(text, "search_courses"), *as_bot_events(listed)]
+    asked = await say_enrol(domain, employee, yes, lang=lang, before=before)
+    [msg] = asked.messages
+    assert msg["response"] == "utter_enrol_which_course", asked.messages
+    assert [b["payload"] for b in msg["buttons"]] == [f'/enrol_course{{"course_id":"{i}"}}' for i in offered]
+    catalogue = backend.get("/training/courses")
+    titles = {str(c["id"]): c["title_zh" if lang == "zh" else "title_en"] for c in catalogue}
+    assert all(titles[i] in msg["lines"] for i in offered)
+    assert not enrolled_codes(backend, employee)
+
+    so_far = [*before, user(yes, "enrol_course"), *as_bot_events(asked)]
+    again = await say_enrol(domain, employee, "yes", lang=lang, intent="affirm", before=so_far)
+    assert responses(again) == ["utter_enrol_which_course"]  # a second yes picks nothing either
+    done = await say_enrol(domain, employee, pick, lang=lang, before=so_far)
+    assert responses(done) in (["utter_enrolled"], ["utter_waitlisted"]), done.messages
+    codes = {str(c["id"]): c["code"] for c in catalogue}
+    assert enrolled_codes(backend, employee) == {codes[offered[0]]}
+
+
+async def test_the_which_course_button_enrols_in_its_only_session(
+    backend: Backend, domain: dict[str, Any]
+) -> None:
+    course = next(c for c in backend.get("/training/courses") if c["code"] == "COM-101")
+    button = f'/enrol_course{{"course_id":"{course["id"]}"}}'
+    dispatcher = await say_enrol(domain, "E1034", button, slots={"course_id": str(course["id"])})
+    assert responses(dispatcher) == ["utter_enrolled"], dispatcher.messages
+    assert enrolled_codes(backend, "E1034") == {"COM-101"}
 
 
 async def test_a_yes_with_nothing_on_offer_changes_nothing(backend: Backend, domain: dict[str, Any]) -> None:

@@ -218,6 +218,28 @@ def test_a_yes_to_passing_a_record_change_to_hr_opens_a_case_about_the_change(
     assert "hr@harbour.example" in contacts and "3100" in contacts, contacts
 
 
+def test_a_typed_yes_to_the_hand_off_offer_opens_the_case(
+    demo_kb: None, action_settings: None, backend: Any
+) -> None:
+    """Twice not in the documents, then "Shall I pass your question to HR?": a typed yes (no
+    button) opens the case about the question, not about the yes."""
+    from actions.unasked import ActionUnaskedYes
+
+    question = "can I bring my dog to the office on Fridays?"
+    events = [
+        {"event": "user", "text": question, "parse_data": {"intent": {"name": "ask_policy"}}},
+        {"event": "action", "name": "action_answer_policy"},
+        {"event": "bot", "text": "…", "metadata": {"utter_action": "utter_policy_offer_handoff"}},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "yes", "parse_data": {"intent": {"name": "affirm"}}},
+    ]
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(intent="affirm", text="yes", events=events, sender_id="web:offer-yes")
+    asyncio.run(ActionUnaskedYes().run(dispatcher, tracker, {}))
+    assert responses(dispatcher) == ["utter_handoff_created", "utter_hr_contact_also"], dispatcher.messages
+    assert backend.get(f"/cases/{dispatcher.messages[0]['case_id']}")["subject"] == question
+
+
 # --- after a balance answer ---------------------------------------------------------------------
 
 

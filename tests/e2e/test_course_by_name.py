@@ -1,7 +1,8 @@
 """Enrolling in a course named the way people name it, end to end: by its title or part of it with
-no topic word the model knows, and by picking from the list just shown ("the last one", then a
-yes). The real Rasa server and model, action server and backend over HTTP, in both languages;
-what each conversation changed is read back from the backend. "Today" is Monday 2026-11-23."""
+no topic word the model knows, by picking from the list just shown ("the last one", then a yes),
+and by a yes to several courses (the one the search words named, said first; else "which one?").
+The real Rasa server and model, action server and backend over HTTP, in both languages; what each
+conversation changed is read back from the backend. "Today" is Monday 2026-11-23."""
 
 from __future__ import annotations
 
@@ -53,3 +54,25 @@ def test_a_loose_name_enrols_and_a_chinese_pick_from_a_list_too(stack: Stack) ->
     done = say("好")
     assert "已为您报名 数据隐私与个人信息保护法" in done, done
     assert enrolled_codes(stack, "E1033") == {"DA-101", "COMP-003"}
+
+
+def test_yes_after_two_courses_takes_the_one_the_search_named(stack: Stack) -> None:
+    say = stack.chat("E1039")
+    listed = say("any workshop on presenting? my manager says I ramble in meetings")
+    assert "Presentation Skills" in listed and "First-time Manager Essentials" in listed, listed
+    done = say("yes, enrol me")
+    assert "Presentation Skills (COM-102) is the one" in done, done
+    assert "enrolled in Presentation Skills" in done, done
+    assert enrolled_codes(stack, "E1039") == {"COM-102"}
+
+
+def test_yes_after_courses_that_fit_alike_asks_which_and_the_pick_enrols(stack: Stack) -> None:
+    say = stack.chat("E1041")
+    listed = say("有没有数据分析的课")
+    assert "Excel数据分析基础" in listed and "面向分析师的SQL" in listed, listed
+    asked = say("好的帮我报")
+    assert "要为您报名哪一门" in asked and "Excel数据分析基础" in asked, asked
+    assert not enrolled_codes(stack, "E1041")  # nothing guessed
+    done = say("第一个")
+    assert "已为您报名 Excel数据分析基础" in done, done
+    assert enrolled_codes(stack, "E1041") == {"DA-101"}
