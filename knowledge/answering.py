@@ -468,6 +468,7 @@ def answer_question(
         if extra:
             text = "\n".join([text, *extra])
             used += more
+    text = _question_language_first(text, qlang)
     cited = [c.to_source() for c in used]
     sources = _dedupe(cited + sources)[: max(3, len(cited))]
     if settings.hrbot_llm_base_url and use_llm and grade == "answer":
@@ -482,6 +483,16 @@ def answer_question(
         other_language=bool(cited) and all(s.language and s.language != qlang for s in cited),
         features=features,
     )
+
+
+def _question_language_first(text: str, qlang: str) -> str:
+    """The answer's lines in the question's language first, each language in its own order: where
+    the documents say a rule in both languages (a bilingual handbook), an English question reads
+    the English sentence first, not the Chinese article ranked above it. Nothing is dropped."""
+    lines = text.split("\n")
+    if len({detect_language(line) for line in lines if line.strip()}) < 2:
+        return text
+    return "\n".join(sorted(lines, key=lambda line: bool(line.strip()) and detect_language(line) != qlang))
 
 
 def grade_of(score: float, hedge_at: float, plain_at: float) -> str:
