@@ -34,11 +34,13 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def type_words(types: list[LeaveTypeOut]) -> list[str]:
-    """Every way a type is named (code, names, names without "leave"/假): an answer to "which type?"."""
+    """Every way a type is named (code, names, names without "leave"/假): an answer to "which type?".
+    A one-character stem (病 of 病假) is left out: it is part of too many reasons ("看病", "生病了")."""
     words: list[str] = []
     for t in types:
         en = t.name_en.split(" (")[0]
-        words += [t.code, en, en.lower().removesuffix(" leave"), t.name_zh, t.name_zh.removesuffix("假")]
+        stem = t.name_zh.removesuffix("假")
+        words += [t.code, en, en.lower().removesuffix(" leave"), t.name_zh, stem if len(stem) > 1 else ""]
     return [w for w in words if w]
 
 

@@ -9,6 +9,7 @@ request itself) answers it; a message naming another record does not."""
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import confirm
 from actions.leave import ActionLeaveAddReason, ActionSubmitLeave, ValidateLeaveForm
 from actions.leave_requests import ActionCancelLeave
+from actions.leave_types import type_words
 from actions.reasons import reason_in
 from tests.actions.helpers import Backend, make_tracker, responses
 
@@ -199,6 +201,13 @@ async def test_a_reason_typed_at_the_preview_is_shown_in_a_new_preview_and_submi
         a for a in backend.get("/leave/applications", employee_id="E1006") if a["from_date"] == "2026-12-17"
     ]
     assert [a["reason"] for a in stored] == ["家里装修要盯着"]
+
+
+def test_a_reason_that_shares_a_character_with_a_type_name_is_still_a_reason() -> None:
+    # 看病 holds 病 of 病假: naming a type is no reason, a visit to the doctor is
+    sick = SimpleNamespace(code="sick", name_en="Sick leave", name_zh="病假")
+    assert reason_in("看病", TODAY, type_words([sick])) == "看病"
+    assert reason_in("病假", TODAY, type_words([sick])) is None
 
 
 @pytest.mark.parametrize("text", ["Dec 3", "ok", "sick leave"])
