@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import jieba
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -20,17 +21,24 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
-# A Chinese word is about two characters long; weigh characters so that a short Chinese clause
-# and an English phrase of the same length count alike.
-CHARS_PER_WORD = 1.5
 SUPPORTED = ("en", "zh")
 
 
+def chinese_words(text: str) -> int:
+    """How many Chinese words the text holds, as jieba (the tokenizer of the pipeline) segments
+    them: "帮我请…谢谢" is four words (帮 我 请 谢谢), "数据分析" one."""
+    runs = CJK_RUN.findall(text or "")
+    return sum(1 for run in runs for word in jieba.lcut(run) if word.strip()) if runs else 0
+
+
 def detect_language(text: str, hint: str | None = None) -> str | None:
-    """Return "en", "zh" or the hint (None when nothing is known)."""
-    zh_score = len(CJK.findall(text or "")) / CHARS_PER_WORD
+    """Return "en", "zh" or the hint (None when nothing is known). Words are counted in each
+    language; a tie goes to Chinese, because mixed messages are nearly always Chinese sentences
+    with English terms in them ("帮我请 annual leave, Dec 16 to 18, 谢谢", "那next year呢?"),
+    while an English sentence naming a Chinese course has many more English words."""
+    zh_score = float(chinese_words(text))
     en_score = float(len(LATIN_WORD.findall(text or "")))
     hint = hint if hint in SUPPORTED else None
     if zh_score == 0 and en_score == 0:
