@@ -433,6 +433,7 @@ def answer_question(
             grade=grade,
             features=features,
         )
+    cands = _without_translations(cands, qlang)
     budget = (
         settings.knowledge_answer_chars
         if cands[0].chunk.meta.get("language") != "zh"
@@ -483,6 +484,25 @@ def answer_question(
         other_language=bool(cited) and all(s.language and s.language != qlang for s in cited),
         features=features,
     )
+
+
+def _without_translations(cands: list[Candidate], qlang: str) -> list[Candidate]:
+    """The candidates an answer is composed from, without the passages of a document that is a
+    translation of one in the question's language among them (front matter ``translation_of``):
+    when a passage in the reader's language leads, its translation only says the same rule again
+    in the other language. Documents that are not translations (a US handbook beside PRC
+    regulations) stay: there the other language states another rule."""
+    lead_lang = cands[0].chunk.meta.get("language")
+    if lead_lang != qlang:
+        return cands
+    lead = [c for c in cands if c.chunk.meta.get("language") == lead_lang]
+    sources = {c.chunk.source for c in lead}
+    their_originals = {c.chunk.meta.get("translation_of") for c in lead} - {None, ""}
+
+    def repeats(c: Candidate) -> bool:
+        return c.chunk.meta.get("translation_of") in sources or c.chunk.source in their_originals
+
+    return [c for c in cands if c.chunk.meta.get("language") == lead_lang or not repeats(c)]
 
 
 def _question_language_first(text: str, qlang: str) -> str:

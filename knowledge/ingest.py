@@ -39,6 +39,8 @@ def prepare(path: Path, source: str, audience: str | None = None) -> dict:
             "language": detect_language(c.text) if len(c.text) > 40 else language,
         }
         meta.update(c.extra)
+        if doc.meta.get("translation_of"):  # front matter: the source of the document this translates
+            meta["translation_of"] = str(doc.meta["translation_of"]).strip()
         ctx = contextual_text(doc.title, c.heading_path, c.text)
         chunks.append({"text": c.text, "meta": meta, "tokens": tokenize(ctx), "embed": ctx})
     return {"source": source, "title": doc.title, "language": language, "audience": aud, "chunks": chunks}

@@ -3,6 +3,7 @@ re-ingest does no embedding, audience, both languages, refusal."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -636,3 +637,17 @@ def test_a_rule_the_handbook_states_in_both_languages_is_read_in_the_questions_l
     assert "medical certificate" in first, a.answer
     b = demo_kb.answer("请病假要交医院证明吗？", lang="zh")
     assert "医院证明" in b.answer.strip().splitlines()[0], b.answer
+
+
+
+def test_a_translation_does_not_repeat_the_rule_in_the_other_language(demo_kb) -> None:
+    """The demo's Chinese handbook is marked as the translation of the English one (front matter
+    ``translation_of``): an English reader gets the English rule, not the same rule again in
+    Chinese, and a Chinese reader the Chinese article alone."""
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    en = demo_kb.answer("can unused annual leave roll over into next year or do i just lose it", lang="en")
+    assert en.grade != "refused" and "first quarter" in en.answer, en
+    assert not cjk.search(en.answer), en.answer
+    zh = demo_kb.answer("年假没休完可以留到明年第一季度吗", lang="zh")
+    assert zh.grade != "refused" and "第一季度" in zh.answer, zh
+    assert not re.search(r"[A-Za-z]{4,}", zh.answer), zh.answer
