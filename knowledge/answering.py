@@ -487,22 +487,26 @@ def answer_question(
 
 
 def _without_translations(cands: list[Candidate], qlang: str) -> list[Candidate]:
-    """The candidates an answer is composed from, without the passages of a document that is a
-    translation of one in the question's language among them (front matter ``translation_of``):
-    when a passage in the reader's language leads, its translation only says the same rule again
-    in the other language. Documents that are not translations (a US handbook beside PRC
-    regulations) stay: there the other language states another rule."""
-    lead_lang = cands[0].chunk.meta.get("language")
-    if lead_lang != qlang:
-        return cands
-    lead = [c for c in cands if c.chunk.meta.get("language") == lead_lang]
-    sources = {c.chunk.source for c in lead}
-    their_originals = {c.chunk.meta.get("translation_of") for c in lead} - {None, ""}
+    """The candidates an answer is composed from when the documents include translations (front
+    matter ``translation_of``): a passage of the translation in the reader's language among the
+    first three leads instead of the other language's, and the passages of translations of the
+    lead language's documents are left out: they only say the same rule again in the other
+    language. Documents that are not translations of each other (a US handbook beside PRC
+    regulations) are not touched: there the other language states another rule."""
 
-    def repeats(c: Candidate) -> bool:
-        return c.chunk.meta.get("translation_of") in sources or c.chunk.source in their_originals
+    def linked(a: Candidate, b: Candidate) -> bool:
+        return a.chunk.source == b.chunk.meta.get("translation_of") or b.chunk.source == a.chunk.meta.get(
+            "translation_of"
+        )
 
-    return [c for c in cands if c.chunk.meta.get("language") == lead_lang or not repeats(c)]
+    if cands[0].chunk.meta.get("language") != qlang:
+        near = (c for c in cands[1:3] if c.chunk.meta.get("language") == qlang)
+        twin = next((c for c in near if linked(c, cands[0])), None)
+        if twin is None:
+            return cands
+        cands = [twin, *(c for c in cands if c is not twin)]
+    lead = [c for c in cands if c.chunk.meta.get("language") == qlang]
+    return [c for c in cands if c.chunk.meta.get("language") == qlang or not any(linked(c, d) for d in lead)]
 
 
 def _question_language_first(text: str, qlang: str) -> str:
