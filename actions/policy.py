@@ -51,6 +51,9 @@ log = logging.getLogger(__name__)
 #: a message this short (words, or two Chinese characters counting as one word) right after a policy
 #: answer is read as a follow-up to it; a longer one carries its own topic
 FOLLOWUP_MAX_WORDS = 6
+#: a longer one up to this size ("and if I don't use them, do they carry over?") is looked up with
+#: its context too, which it keeps only when the documents answer it strictly better that way
+FOLLOWUP_LONGER_WORDS = 14
 _WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 #: how good an answer is, to choose between the follow-up looked up alone and with its context
@@ -198,7 +201,7 @@ def followup_query(tracker: Tracker) -> str | None:
     text = (message.get("text") or "").strip()
     if not isinstance(topic, dict) or not topic.get("query") or not text or text.startswith("/"):
         return None
-    if message_size(text) > FOLLOWUP_MAX_WORDS or not answered_policy_last(tracker):
+    if message_size(text) > FOLLOWUP_LONGER_WORDS or not answered_policy_last(tracker):
         return None
     previous, previous_mention = topic["query"], topic.get("mention")
     mention = _leave_type_mention(message)
@@ -242,7 +245,9 @@ class ActionAnswerPolicy(Action):
             # unless the follow-up names a leave type the previous question did not (a new topic)
             alone = await asyncio.to_thread(default_kb().answer, question, lang, audience)
             new_topic = mention is not None and mention not in query.replace(question.strip(), "")
-            alone_rank = _GRADE_RANK.get(alone.grade, 0) + (0.5 if new_topic else 0)
+            # a longer message carries more of its own topic: on a tie it stands alone
+            longer = message_size(question) > FOLLOWUP_MAX_WORDS
+            alone_rank = _GRADE_RANK.get(alone.grade, 0) + (0.5 if new_topic or longer else 0)
             # a source in the user's language found with the context is not traded for one in the
             # other language (graded on lower cross-language thresholds) unless the topic is new
             keeps_language = answer.grade != "refused" and alone.other_language and not answer.other_language

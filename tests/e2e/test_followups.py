@@ -1,7 +1,8 @@
 """Short follow-ups after a policy answer, and first messages that are easy to misread, end to end
 (real Rasa model, action server, backend and knowledge base), in both languages: "and on a
 Saturday?" and "难产的话呢" are answered in the context of the question before (from a source in the
-user's language when the context finds one); a long message about
+user's language when the context finds one), and so is a longer one that leans on it ("and if my
+boss never let me take them…"); a long message about
 a death in the family gets the policy, not the leave balances; a request to change the bank account
 for the salary is told that HR makes the change (no salary shown) and a yes opens the HR case; a
 leave type named right after a balance answer gets that type's balance; asking how to reach HR gets
@@ -37,6 +38,19 @@ def test_follow_ups_in_chinese_are_read_with_the_previous_question(stack: Stack)
     saturday = say("那周六呢")
     assert "200%" in saturday, saturday
 
+
+
+def test_a_longer_follow_up_is_read_with_the_previous_question_in_both_languages(stack: Stack) -> None:
+    """A follow-up of a dozen words that leans on the question before ("my days", "那些没休的")
+    is answered with it; alone the documents do not say."""
+    say = stack.chat("E1006")
+    assert "first quarter" in say("is it possible to carry unused annual leave into next year?")
+    busy = say("and if my boss never let me take them because we were so busy?")
+    assert "300%" in busy, busy
+    say = stack.chat("E1003")
+    assert "第一季度" in say("年假今年没休完能留到明年吗？")
+    busy = say("那如果是因为工作太忙领导一直不批，那些没休的天数怎么办呢")
+    assert "300%" in busy, busy
 
 
 def test_a_chinese_follow_up_keeps_the_chinese_source_the_context_found(stack: Stack) -> None:
