@@ -15,10 +15,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import BackendAction, name_of, num, today
+from actions.common import BackendAction, name_of, num, response_text, today
 from actions.dates import format_date
 from hrbot.identity import Identity
-from personnel.client import PersonnelClient
+from personnel.client import PersonnelClient, TrainingRecordOut
 from personnel.sensitive import SENSITIVE_FIELDS, marker, mask
 
 FIELD_NAMES = {
@@ -274,8 +274,17 @@ class ActionShowJobHistory(BackendAction):
         return []
 
 
+def completed_line(r: TrainingRecordOut, lang: str) -> str:
+    """One completed course: title, code, hours and the day it ended."""
+    title, day = name_of(r, "title", lang), format_date(r.end_date, lang)
+    if lang == "zh":
+        return f"• {title}（{r.course_code}），{num(r.hours)} 学时，{day}"
+    return f"• {title} ({r.course_code}), {num(r.hours)} h, {day}"
+
+
 class ActionShowTrainingHours(BackendAction):
-    """Training hours this year against the requirement (the backend computes both)."""
+    """Training hours this year against the requirement (the backend computes both), and the
+    courses completed this year: "which trainings have I done" asks for the record behind them."""
 
     def name(self) -> str:
         return "action_show_training_hours"
@@ -297,6 +306,15 @@ class ActionShowTrainingHours(BackendAction):
             else:
                 codes = ", ".join(p.mandatory_outstanding)
                 mandatory = f" Mandatory courses not yet completed: {codes}."
+        done = sorted(
+            (r for r in await pc.training_history() if r.status == "completed" and r.end_date.year == p.year),
+            key=lambda r: r.end_date,
+        )
+        courses = ""
+        if done:
+            heading = response_text(domain, "utter_training_completed_heading", lang).format(year=p.year)
+            lines = [completed_line(r, lang) for r in done]
+            courses = "\n" + "\n".join([heading, *lines])
         dispatcher.utter_message(
             response="utter_training_hours",
             year=p.year,
@@ -305,5 +323,6 @@ class ActionShowTrainingHours(BackendAction):
             planned=num(p.planned_hours),
             remaining=num(p.remaining_hours),
             mandatory=mandatory,
+            courses=courses,
         )
         return []
