@@ -44,10 +44,11 @@ _FOLLOWUP_WORDS_EN = frozenset(
     | {"many", "much", "do", "i", "have", "is", "there", "any", "in", "bal", "balance", "balances"}
     | {"will", "would", "get", "be", "it", "like", "look", "looks", "allowance", "available", "mine"}
     | {"own", "me", "show", "pls", "please", "can", "you", "check", "tell", "got", "ve", "d", "ll"}
+    | {"fine", "alright", "right", "sure", "well", "oh", "hmm", "just", "at", "least"}
 )
 #: the same in Chinese ("那事假呢", "病假还剩几天", "我的病假呢", "那明年呢"); "病假扣钱吗" keeps 扣钱
 _FOLLOWUP_WORDS_ZH = re.compile(
-    r"那么|还有|还剩|剩下|多少|几天|余额|额度|假期|自己|那|呢|的|我|还|剩|有|吗|么|啊|呀|和|也|天|会|能"
+    r"那么|还有|还剩|剩下|多少|几天|余额|额度|假期|自己|好吧|好的|行吧|那|呢|的|我|还|剩|有|吗|么|啊|呀|和|也|天|会|能|嗯|哦"
 )
 _NOT_A_WORD = re.compile(r"[^\w\u3400-\u9fff]+")
 

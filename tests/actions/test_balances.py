@@ -120,6 +120,16 @@ async def test_own_balance_questions_are_not_taken_for_someone_elses(
         assert [m["response"] for m in dispatcher.messages] == ["utter_leave_balance"], text
 
 
+@pytest.mark.parametrize(("lang", "text"), [("en", "fine. whats mine then"), ("zh", "好吧，那我自己的呢")])
+async def test_the_users_own_balance_after_a_refused_colleagues(
+    domain: dict[str, Any], dispatcher: CollectingDispatcher, lang: str, text: str
+) -> None:
+    tracker = _after_balance(text, lang, shown={})
+    await ActionLeaveBalance().run(dispatcher, tracker, domain)
+    [msg] = dispatcher.messages
+    assert msg["response"] == "utter_leave_balance" and msg["year"] == 2026, msg
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.approvals import ValidateRejectForm, reason_given
+from actions.approvals import ActionApproveLeave, ValidateRejectForm, reason_given
 from actions.leave import ActionSubmitLeave
 from actions.leave_requests import ActionMyLeaveRequests
 from actions.records import ActionShowTrainingHours
@@ -108,3 +108,27 @@ async def test_where_a_session_is_held_after_the_enrolments_is_the_booked_sessio
     await ActionCourseDetails().run(dispatcher, tracker, domain)
     [msg] = dispatcher.messages
     assert msg["response"] == "utter_enrolment_sessions" and "Room" in msg["lines"], msg
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [("en", "pls approve li na's leave request for the 22nd-23rd"), ("zh", "批准李娜22号到23号的假")],
+)
+async def test_a_request_named_by_person_and_days_without_a_month_is_found_next_month(
+    backend: Backend, domain: dict[str, Any], lang: str, text: str
+) -> None:
+    """Said on 23 November, "the 22nd-23rd" of a pending request means December's days: the manager
+    is asked to confirm that request, not shown the whole list."""
+    await ActionSubmitLeave().run(
+        CollectingDispatcher(),
+        make_tracker(slots=leave_slots("2026-12-22", "2026-12-23"), sender_id=f"web:appr-{lang}"),
+        domain,
+    )
+    wanted = next(
+        a["id"] for a in applications(backend) if a["from_date"] == "2026-12-22" and a["status"] == "open"
+    )
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(employee="E1002", lang=lang, intent="approve_leave", text=text)
+    await ActionApproveLeave().run(dispatcher, tracker, domain)
+    [msg] = dispatcher.messages
+    assert msg["response"] == "utter_approve_confirm" and msg["leave_id"] == wanted, msg
