@@ -178,19 +178,34 @@ def person_named(text: str, people: list[EmployeeOut]) -> EmployeeOut | None:
     return hits[0] if len({p.id for p in hits}) == 1 else None
 
 
+#: what follows someone's name when the record is theirs: "X's leave balance", "X's annual days"
+_RECORD_AFTER = re.compile(
+    rf"\s*(?:leave|balance|bal|days?|annual|sick|vacation|holiday|pto|al|allowance|entitlement|record|time\s+off|remaining){_Z}",
+    re.I,
+)
+#: what follows a Chinese name when the record is theirs ("李娜的年假", "王伟还有几天", "梁燕剩多少")
+_ZH_RECORD_AFTER = re.compile(r"[的还有剩今明这年病事假余休多几]")
+
+
 def someone_else_named(text: str) -> bool:
-    """Whether the message asks about another person's record: "X's" for someone other than the
-    user ("tao zheng's leave balance"), or a person's name in Chinese ("李娜还有几天年假",
-    jieba's part of speech for person names)."""
+    """Whether the message asks about another person's record: "X's leave balance" for someone
+    other than the user ("tao zheng's leave balance"; "my kid's school" owns no record), or a
+    person's name in Chinese before their record ("李娜的年假", "王伟还有几天": jieba's part of
+    speech for person names)."""
     for match in _POSSESSIVE.finditer(text or ""):
-        if match.group(1).lower() not in _NOT_AN_OWNER:
+        owner = match.group(1).lower()
+        if owner not in _NOT_AN_OWNER and _RECORD_AFTER.match(text[match.end() :]):
             return True
     if re.search(r"[\u4e00-\u9fff]", text or ""):
         import jieba
         import jieba.posseg
 
         jieba.setLogLevel(logging.WARNING)
-        return any(flag == "nr" and word not in ("我", "我们") for word, flag in jieba.posseg.cut(text))
+        at = 0
+        for word, flag in jieba.posseg.cut(text):
+            at += len(word)
+            if flag == "nr" and word not in ("我", "我们") and _ZH_RECORD_AFTER.match(text[at : at + 1]):
+                return True
     return False
 
 

@@ -81,7 +81,7 @@ async def test_a_year_with_no_allowance_says_so_rather_than_zeros(
     ("lang", "text"),
     [
         ("en", "show me wang wei's leave balance"),
-        ("en", "how many days has zhao min's team got left"),
+        ("en", "what's zhao min's annual leave looking like"),
         ("zh", "王伟还有几天年假"),
         ("zh", "帮我查一下赵敏的假期余额"),
     ],
@@ -113,7 +113,13 @@ async def test_a_manager_sees_a_reports_balance_under_their_name(
 async def test_own_balance_questions_are_not_taken_for_someone_elses(
     domain: dict[str, Any], dispatcher: CollectingDispatcher
 ) -> None:
-    for text in ("what's my AL balance", "how many days do i have left this year", "我今年的年假还剩几天"):
+    for text in (
+        "what's my AL balance",
+        "how many days do i have left this year",
+        "my kid's school is shut next week, how much leave do I have?",
+        "我今年的年假还剩几天",
+        "假期余额查一下谢谢",
+    ):
         dispatcher.messages.clear()
         tracker = make_tracker(employee="E1001", intent="check_leave_balance", text=text)
         await ActionLeaveBalance().run(dispatcher, tracker, domain)
