@@ -16,7 +16,6 @@ if they were the other person's.
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +28,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import BackendAction, latest_intent, name_of, num, today
 from actions.leave_types import match_leave_type, switches_refused_request, type_words
 from actions.policy import ActionAnswerPolicy, answered_policy_last
+from actions.whose import someone_else_named, visible_person_named
 from hrbot.identity import Identity
 from personnel.client import EmployeeOut, LeaveBalanceOut, LeaveTypeOut, PersonnelClient
 
@@ -64,15 +64,6 @@ _YEAR_WORDS = (
 _YEAR_DIGITS = re.compile(r"(?<!\d)(20\d\d)(?:\s*年)?(?!\d)")
 #: the user pointing at themself ("and mine?", "那我自己的呢"): their own balance again
 _SELF = re.compile(rf"{_A}(?:mine|my own){_Z}|我自己|我的", re.I)
-
-#: English words that end in "'s" without owning anything ("what's", "it's", "today's"): the
-#: contractions of is/has and time words; any other "X's" belongs to someone
-_NOT_AN_OWNER = frozenset(
-    {"what", "wat", "that", "it", "where", "here", "there", "who", "how", "let", "he", "she", "one"}
-    | {"today", "tomorrow", "yesterday", "year", "yr", "month", "week", "day", "this", "next", "last"}
-    | {"everything", "nothing", "something", "name", "mine", "when", "why", "which", "ok", "now"}
-)
-_POSSESSIVE = re.compile(rf"{_A}([A-Za-z][A-Za-z-]*)\s*['’]s{_Z}")
 
 
 @dataclass(frozen=True)
@@ -153,62 +144,6 @@ def balance_followup_type(tracker: Tracker) -> str | None:
     return found.leave_type if found else None
 
 
-def _names(person: EmployeeOut) -> list[str]:
-    """How a person may be written: full names either way round ("emily carter", "carter emily"),
-    the Chinese name, and the given name as an owner ("emily's": alone it may be an ordinary word)."""
-    en = person.name_en.lower().split()
-    out = [" ".join(en), " ".join(reversed(en)), person.name_zh]
-    return [n for n in out if n] + ([f"{en[0]}'s", f"{en[0]}’s"] if en and len(en[0]) > 1 else [])
-
-
-def person_named(text: str, people: list[EmployeeOut]) -> EmployeeOut | None:
-    """The one person of ``people`` the message names (either language, either order)."""
-    lowered = f" {(text or '').lower()} "
-    hits = []
-    for person in people:
-        for name in _names(person):
-            at = lowered.find(name.lower())
-            if at < 0:
-                continue
-            before, after = lowered[at - 1], lowered[at + len(name)]
-            if name.isascii() and (before.isalnum() or after.isalnum()):
-                continue
-            hits.append(person)
-            break
-    return hits[0] if len({p.id for p in hits}) == 1 else None
-
-
-#: what follows someone's name when the record is theirs: "X's leave balance", "X's annual days"
-_RECORD_AFTER = re.compile(
-    rf"\s*(?:leave|balance|bal|days?|annual|sick|vacation|holiday|pto|al|allowance|entitlement|record|time\s+off|remaining){_Z}",
-    re.I,
-)
-#: what follows a Chinese name when the record is theirs ("李娜的年假", "王伟还有几天", "梁燕剩多少")
-_ZH_RECORD_AFTER = re.compile(r"[的还有剩今明这年病事假余休多几]")
-
-
-def someone_else_named(text: str) -> bool:
-    """Whether the message asks about another person's record: "X's leave balance" for someone
-    other than the user ("tao zheng's leave balance"; "my kid's school" owns no record), or a
-    person's name in Chinese before their record ("李娜的年假", "王伟还有几天": jieba's part of
-    speech for person names)."""
-    for match in _POSSESSIVE.finditer(text or ""):
-        owner = match.group(1).lower()
-        if owner not in _NOT_AN_OWNER and _RECORD_AFTER.match(text[match.end() :]):
-            return True
-    if re.search(r"[\u4e00-\u9fff]", text or ""):
-        import jieba
-        import jieba.posseg
-
-        jieba.setLogLevel(logging.WARNING)
-        at = 0
-        for word, flag in jieba.posseg.cut(text):
-            at += len(word)
-            if flag == "nr" and word not in ("我", "我们") and _ZH_RECORD_AFTER.match(text[at : at + 1]):
-                return True
-    return False
-
-
 def balance_lines(balances: list[LeaveBalanceOut], lang: str) -> str:
     if lang == "zh":
         lines = [
@@ -280,8 +215,7 @@ class ActionLeaveBalance(BackendAction):
                 year = followup.year or as_year(shown.get("year")) or today().year
         whose: EmployeeOut | None = None
         if not text.startswith("/"):
-            others = [p for p in await pc.list_employees() if p.id != who.employee_id]
-            whose = person_named(text, others)
+            whose = await visible_person_named(pc, who, text)
             if whose is None and someone_else_named(text) and not _SELF.search(text):
                 dispatcher.utter_message(response="utter_leave_balance_only_own")
                 return self._done(tracker)

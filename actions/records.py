@@ -2,8 +2,9 @@
 job history and training hours.
 
 Only the employee's own record is ever requested (no employee id is passed, so the backend answers
-for the verified identity). Sensitive fields (national id, home address, salary) are masked in the
-profile and shown only when the employee asks for that very field.
+for the verified identity); a message asking for someone else's record is told so rather than
+answered with the user's own (actions.whose). Sensitive fields (national id, home address,
+salary) are masked in the profile and shown only when the employee asks for that very field.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import BackendAction, name_of, num, response_text, today
 from actions.dates import format_date
+from actions.whose import answered_for_someone_else
 from hrbot.identity import Identity
 from personnel.client import PersonnelClient, TrainingRecordOut
 from personnel.sensitive import SENSITIVE_FIELDS, marker, mask
@@ -59,6 +61,8 @@ class ActionShowProfile(BackendAction):
         domain: DomainDict,
         lang: str,
     ) -> list[EventType]:
+        if await answered_for_someone_else(pc, who, tracker, dispatcher, lang):
+            return self.on_error(tracker)
         me = await pc.profile()
         manager = NONE_TEXT[lang]
         if me.manager_id:
@@ -96,6 +100,8 @@ class ActionShowSensitive(BackendAction):
         domain: DomainDict,
         lang: str,
     ) -> list[EventType]:
+        if await answered_for_someone_else(pc, who, tracker, dispatcher, lang):
+            return self.on_error(tracker)
         field = next(tracker.get_latest_entity_values("sensitive_field"), None)
         if field not in SENSITIVE_FIELDS:
             dispatcher.utter_message(response="utter_ask_sensitive_field")
@@ -163,6 +169,8 @@ class ActionShowDepartment(BackendAction):
         domain: DomainDict,
         lang: str,
     ) -> list[EventType]:
+        if await answered_for_someone_else(pc, who, tracker, dispatcher, lang):
+            return self.on_error(tracker)
         me = await pc.profile()
         if not me.department_code:
             dispatcher.utter_message(response="utter_no_department")
@@ -205,6 +213,8 @@ class ActionShowContract(BackendAction):
         domain: DomainDict,
         lang: str,
     ) -> list[EventType]:
+        if await answered_for_someone_else(pc, who, tracker, dispatcher, lang):
+            return self.on_error(tracker)
         c = await pc.contract()
         if c.end_date:
             end = format_date(c.end_date, lang)
@@ -257,6 +267,8 @@ class ActionShowJobHistory(BackendAction):
         domain: DomainDict,
         lang: str,
     ) -> list[EventType]:
+        if await answered_for_someone_else(pc, who, tracker, dispatcher, lang):
+            return self.on_error(tracker)
         rows = sorted(await pc.job_history(), key=lambda r: r.from_date, reverse=True)
         if not rows:
             dispatcher.utter_message(response="utter_job_history_none")
@@ -298,6 +310,8 @@ class ActionShowTrainingHours(BackendAction):
         domain: DomainDict,
         lang: str,
     ) -> list[EventType]:
+        if await answered_for_someone_else(pc, who, tracker, dispatcher, lang):
+            return self.on_error(tracker)
         p = await pc.training_progress(year=today().year)
         mandatory = ""
         if p.mandatory_outstanding:

@@ -14,7 +14,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.approvals import ActionApproveLeave, ValidateRejectForm, reason_given
 from actions.leave import ActionSubmitLeave
 from actions.leave_requests import ActionMyLeaveRequests
-from actions.records import ActionShowTrainingHours
+from actions.records import (
+    ActionShowContract,
+    ActionShowProfile,
+    ActionShowSensitive,
+    ActionShowTrainingHours,
+)
 from actions.training import ActionCourseDetails
 from tests.actions.helpers import Backend, make_tracker
 from tests.actions.test_leave_actions import applications, leave_slots, slot_events
@@ -111,24 +116,76 @@ async def test_where_a_session_is_held_after_the_enrolments_is_the_booked_sessio
 
 
 @pytest.mark.parametrize(
-    ("lang", "text"),
-    [("en", "pls approve li na's leave request for the 22nd-23rd"), ("zh", "批准李娜22号到23号的假")],
+    ("lang", "text", "day"),
+    [
+        ("en", "pls approve li na's leave request for the 28th", "2026-12-28"),
+        ("zh", "批准李娜9日那天的假", "2026-12-09"),
+    ],
 )
 async def test_a_request_named_by_person_and_days_without_a_month_is_found_next_month(
-    backend: Backend, domain: dict[str, Any], lang: str, text: str
+    backend: Backend, domain: dict[str, Any], lang: str, text: str, day: str
 ) -> None:
-    """Said on 23 November, "the 22nd-23rd" of a pending request means December's days: the manager
-    is asked to confirm that request, not shown the whole list."""
+    """Said on 23 November, "the 28th" of a pending request means December's: the manager is asked
+    to confirm that request, not shown the whole list."""
     await ActionSubmitLeave().run(
         CollectingDispatcher(),
-        make_tracker(slots=leave_slots("2026-12-22", "2026-12-23"), sender_id=f"web:appr-{lang}"),
+        make_tracker(slots=leave_slots(day, day), sender_id=f"web:appr-{lang}"),
         domain,
     )
-    wanted = next(
-        a["id"] for a in applications(backend) if a["from_date"] == "2026-12-22" and a["status"] == "open"
-    )
+    wanted = next(a["id"] for a in applications(backend) if a["from_date"] == day and a["status"] == "open")
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(employee="E1002", lang=lang, intent="approve_leave", text=text)
     await ActionApproveLeave().run(dispatcher, tracker, domain)
     [msg] = dispatcher.messages
     assert msg["response"] == "utter_approve_confirm" and msg["leave_id"] == wanted, msg
+
+
+@pytest.mark.parametrize(
+    ("action", "lang", "text"),
+    [
+        (ActionShowSensitive(), "en", "what's wang wei's salary"),
+        (ActionShowContract(), "zh", "王伟的合同什么时候到期"),
+        (ActionShowTrainingHours(), "en", "can you check zhao min's training hours"),
+        (ActionShowProfile(), "zh", "给我看看赵敏的档案"),
+    ],
+)
+async def test_someone_elses_record_is_refused_not_answered_with_the_users_own(
+    domain: dict[str, Any], action: Any, lang: str, text: str
+) -> None:
+    """Li Na (E1001) manages no one: a colleague's record is not hers to see, and hers is not shown
+    in its place (least of all her salary)."""
+    dispatcher = CollectingDispatcher()
+    entities = [{"entity": "sensitive_field", "value": "salary"}] if "salary" in text else []
+    tracker = make_tracker(employee="E1001", lang=lang, text=text, entities=entities)
+    await action.run(dispatcher, tracker, domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_record_only_own"], dispatcher.messages
+
+
+async def test_a_managers_question_about_a_reports_record_is_not_answered_with_their_own(
+    domain: dict[str, Any],
+) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionShowProfile().run(
+        dispatcher, make_tracker(employee="E1002", text="show me li na's profile"), domain
+    )
+    [msg] = dispatcher.messages
+    assert msg["response"] == "utter_record_of_team_member" and msg["name"] == "Li Na", msg
+
+
+@pytest.mark.parametrize("text", ["show my profile", "what's my salary", "我的合同什么时候到期"])
+async def test_ones_own_records_are_shown_as_before(domain: dict[str, Any], text: str) -> None:
+    dispatcher = CollectingDispatcher()
+    action = (
+        ActionShowContract()
+        if "合同" in text
+        else ActionShowSensitive()
+        if "salary" in text
+        else ActionShowProfile()
+    )
+    entities = [{"entity": "sensitive_field", "value": "salary"}] if "salary" in text else []
+    await action.run(dispatcher, make_tracker(employee="E1001", text=text, entities=entities), domain)
+    assert [m["response"] for m in dispatcher.messages] in (
+        ["utter_profile"],
+        ["utter_sensitive_value"],
+        ["utter_contract"],
+    ), dispatcher.messages
