@@ -16,7 +16,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import BackendAction, name_of, num, response_text, today
+from actions.balances import year_named
+from actions.common import BackendAction, name_of, num, response_text, today, typed_text
 from actions.dates import format_date
 from actions.whose import answered_for_someone_else
 from hrbot.identity import Identity
@@ -312,7 +313,8 @@ class ActionShowTrainingHours(BackendAction):
     ) -> list[EventType]:
         if await answered_for_someone_else(pc, who, tracker, dispatcher, lang):
             return self.on_error(tracker)
-        p = await pc.training_progress(year=today().year)
+        # the year the message names ("last year", "去年"), else this one
+        p = await pc.training_progress(year=year_named(typed_text(tracker)) or today().year)
         mandatory = ""
         if p.mandatory_outstanding:
             if lang == "zh":

@@ -160,3 +160,8 @@ def test_what_a_bare_follow_up_names(text: str, expected: tuple[Any, ...] | None
     ]
     found = balance_followup(text, [], types)
     assert (found and (found.leave_type, found.year, found.own)) == expected
+
+
+def test_a_chinese_follow_up_asking_how_many_days_next_year() -> None:
+    found = balance_followup("明年一共能休几天", [], [])
+    assert found is not None and found.year == 2027

@@ -189,3 +189,11 @@ async def test_ones_own_records_are_shown_as_before(domain: dict[str, Any], text
         ["utter_sensitive_value"],
         ["utter_contract"],
     ), dispatcher.messages
+
+
+@pytest.mark.parametrize(("lang", "text"), [("en", "training hours last year?"), ("zh", "我去年的培训学时")])
+async def test_training_hours_of_the_year_named(domain: dict[str, Any], lang: str, text: str) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionShowTrainingHours().run(dispatcher, make_tracker(lang=lang, text=text), domain)
+    [msg] = dispatcher.messages
+    assert msg["response"] == "utter_training_hours" and msg["year"] == 2025, msg
