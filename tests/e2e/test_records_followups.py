@@ -50,6 +50,16 @@ def test_a_colleagues_balance_is_refused_not_answered_with_ones_own(
     assert said in reply and "days left" not in reply and "剩余" not in reply, reply
 
 
+@pytest.mark.parametrize(
+    ("text", "said"), [("what's zhao min's salary", "only"), ("王伟的合同什么时候到期", "只能")]
+)
+def test_a_colleagues_record_is_refused_and_ones_own_not_shown(stack: Stack, text: str, said: str) -> None:
+    me = stack.backend_get("/employees/E1001", "E1001")
+    reply = stack.chat("E1001")(text)
+    assert said in reply, reply
+    assert f"{float(me['salary']):,.2f}" not in reply and "2019" not in reply, reply
+
+
 def test_a_manager_approves_a_request_named_by_name_and_days(stack: Stack) -> None:
     emily = next(
         a
