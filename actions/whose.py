@@ -23,12 +23,14 @@ from personnel.client import EmployeeOut, PersonnelClient
 #: word edges for English words, also where they touch Chinese (\b sees none there)
 _A, _Z = r"(?<![A-Za-z])", r"(?![A-Za-z])"
 
-#: English words that end in "'s" without owning anything ("what's", "it's", "today's"): the
-#: contractions of is/has and time words; any other "X's" belongs to someone
+#: English words that end in "'s" without owning anything ("what's", "it's", "today's", "my AL's
+#: balance"): the contractions of is/has, time words and the user's own leave; any other "X's"
+#: belongs to someone
 _NOT_AN_OWNER = frozenset(
     {"what", "wat", "that", "it", "where", "here", "there", "who", "how", "let", "he", "she", "one"}
     | {"today", "tomorrow", "yesterday", "year", "yr", "month", "week", "day", "this", "next", "last"}
     | {"everything", "nothing", "something", "name", "mine", "when", "why", "which", "ok", "now"}
+    | {"leave", "al", "pto", "annual", "sick", "vacation", "holiday", "balance", "company", "agency"}
 )
 _POSSESSIVE = re.compile(rf"{_A}([A-Za-z][A-Za-z-]*)\s*['’]s{_Z}")
 #: what follows someone's name when a record of theirs is asked for: "X's leave balance", "X's

@@ -119,6 +119,7 @@ async def test_own_balance_questions_are_not_taken_for_someone_elses(
         "my kid's school is shut next week, how much leave do I have?",
         "我今年的年假还剩几天",
         "假期余额查一下谢谢",
+        "what's my AL's balance looking like",
     ):
         dispatcher.messages.clear()
         tracker = make_tracker(employee="E1001", intent="check_leave_balance", text=text)
