@@ -29,6 +29,7 @@ from actions.common import (
 from actions.dates import format_period
 from actions.leave import request_line, type_names
 from actions.leave_requests import period_of
+from actions.reasons import EXPLICIT, MAX_REASON
 from actions.references import Reference, Resolution, read_reference, resolve
 from hrbot.identity import Identity
 from personnel.client import LeaveApplicationOut, PersonnelClient
@@ -36,10 +37,18 @@ from personnel.client import LeaveApplicationOut, PersonnelClient
 SHOW_AT_MOST = 6
 
 
+def request_words(tracker: Tracker) -> str:
+    """What the message says about the request, without a reason given with it ("reject the one on
+    the 7th, reason: year-end close"): the reason's words name no request."""
+    text = typed_text(tracker)
+    found = EXPLICIT.search(text)
+    return text[: found.start()] if found else text
+
+
 def leave_id_of(tracker: Tracker) -> int | None:
     """The request the reject form is about: a button, a number written as one in the message, or
     the one it is already rejecting (it asks for the reason the turn after)."""
-    ids = read_reference(typed_text(tracker), today().date()).ids
+    ids = read_reference(request_words(tracker), today().date()).ids
     for value in (
         picked_id(tracker, "leave_id"),
         ids[0] if ids else None,
@@ -175,8 +184,16 @@ async def _named_pending(tracker: Tracker) -> int | None:
             pending = await pc.pending_approvals()
     except BackendErrors:
         return None
-    found = named_in(read_reference(typed_text(tracker), today().date()), pending)
+    found = named_in(read_reference(request_words(tracker), today().date()), pending)
     return found.matches[0].id if found.named and len(found.matches) == 1 else None
+
+
+def reason_given(text: str) -> str | None:
+    """The reason a reject request gives in the same message ("reject #5, reason: release week",
+    "梁燕那个驳回，因为那周要上线"): the manager is not asked for it again."""
+    found = EXPLICIT.search(text or "")
+    reason = found.group("reason").strip(" ,，.。") if found else ""
+    return reason[:MAX_REASON] if reason else None
 
 
 class ValidateRejectForm(FormValidationAction):
@@ -191,7 +208,12 @@ class ValidateRejectForm(FormValidationAction):
         before = as_int(tracker.get_slot("leave_id"))
         if leave_id_of(tracker) is None and (named := await _named_pending(tracker)) is not None:
             tracker.slots["leave_id"] = str(named)  # seen by required_slots in this same run
-        events = await super().run(dispatcher, tracker, domain)
+        given: list[EventType] = []
+        first = tracker.get_slot("requested_slot") is None and not tracker.get_slot("reject_reason")
+        if first and (reason := reason_given(typed_text(tracker))):
+            tracker.slots["reject_reason"] = reason  # the form has what it would ask for
+            given = [SlotSet("reject_reason", reason)]
+        events = [*given, *await super().run(dispatcher, tracker, domain)]
         leave_id = leave_id_of(tracker)
         if leave_id is not None and before != leave_id:
             events.insert(0, SlotSet("leave_id", str(leave_id)))  # "reject #12", "reject Li Na's"

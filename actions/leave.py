@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import confirm
+from actions.balances import ActionLeaveBalance, balance_followup_type  # noqa: F401 (moved there)
 from actions.common import (
     BackendAction,
     BackendErrors,
@@ -42,11 +43,9 @@ from actions.leave_types import (
     names_a_date,
     refused_request,
     switched_type,
-    switches_refused_request,
     type_words,
     with_names_spelled,
 )
-from actions.policy import ActionAnswerPolicy, answered_policy_last
 from actions.reasons import MAX_REASON, reason_in
 from hrbot.identity import Identity
 from personnel.client import LeaveApplicationOut, LeaveTypeOut, PersonnelClient
@@ -168,119 +167,6 @@ def request_line(app: LeaveApplicationOut, names: dict[str, str], lang: str) -> 
     if lang == "zh":
         return f"• #{app.id} {kind}，{period}，{num(app.working_days)} 天：{status}"
     return f"• #{app.id} {kind}, {period}, {num(app.working_days)} days: {status}"
-
-
-# --- balances ---------------------------------------------------------------------------------
-
-
-#: words that only tie a bare follow-up to the balance just shown ("and sick days?", "what about my
-#: personal leave", "sick leave too?"): with a leave type named and nothing else, it asks for that
-#: type's balance; any other word ("is sick leave paid?") makes it a question of its own
-_FOLLOWUP_WORDS_EN = frozenset(
-    {"and", "what", "about", "how", "then", "my", "the", "for", "also", "too", "same", "so", "ok"}
-    | {"okay", "of", "day", "days", "leave", "left", "remaining", "many", "much", "do", "i", "have"}
-    | {"is", "there", "any"}
-)
-#: the same in Chinese ("那事假呢", "病假还剩几天", "我的病假呢"); "病假扣钱吗" keeps 扣钱 and is a question
-_FOLLOWUP_WORDS_ZH = re.compile(r"那么|还有|还剩|剩下|多少|几天|那|呢|的|我|还|剩|有|吗|么|啊|呀|和|也|天")
-_NOT_A_WORD = re.compile(r"[^\w\u3400-\u9fff]+")
-
-
-def balance_followup_type(tracker: Tracker) -> str | None:
-    """The leave type a bare follow-up to a balance answer asks about ("and sick days?", "病假呢"),
-    or None when the message asks something of its own (for the documents).
-
-    The NLU reads such a short message as a policy follow-up (data/policy/nlu.yml); after a balance
-    answer it means "and that type's balance", unless the answer just before was a policy answer
-    the balance action handed on, which it follows up instead."""
-    message = tracker.latest_message or {}
-    text = message.get("text") or ""
-    if not text or text.startswith("/") or answered_policy_last(tracker):
-        return None
-    named = [
-        e
-        for e in message.get("entities") or []
-        if e.get("entity") == "leave_type" and e.get("value") and e.get("start") is not None
-    ]
-    if not named:
-        return None
-    rest = text
-    for e in sorted(named, key=lambda e: -e["start"]):
-        rest = rest[: e["start"]] + " " + rest[e["end"] :]
-    rest = _NOT_A_WORD.sub(" ", _FOLLOWUP_WORDS_ZH.sub(" ", rest.lower()))
-    if any(w not in _FOLLOWUP_WORDS_EN for w in rest.split()):
-        return None
-    return str(named[0]["value"])
-
-
-class ActionLeaveBalance(BackendAction):
-    """Balances per leave type, with pending days (optionally only the type the user named).
-
-    Also the follow-up to a balance answer (data/leave/rules.yml): a bare "and sick days?" shows
-    that type's balance; any other question after it is answered from the documents. "年假不够吗？那
-    改成事假吧" after a refusal switches the request's type: the leave form takes it, this stays silent."""
-
-    def name(self) -> str:
-        return "action_leave_balance"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        if await switches_refused_request(tracker):
-            return []
-        if latest_intent(tracker) != "check_leave_balance" and balance_followup_type(tracker) is None:
-            return await ActionAnswerPolicy().run(dispatcher, tracker, domain)
-        return await super().run(dispatcher, tracker, domain)
-
-    async def act(
-        self,
-        pc: PersonnelClient,
-        who: Identity,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-        lang: str,
-    ) -> list[EventType]:
-        year = today().year
-        balances = await pc.leave_balances(year=year)
-        wanted = next(tracker.get_latest_entity_values("leave_type"), None)
-        if wanted and any(b.leave_type == wanted for b in balances):
-            balances = [b for b in balances if b.leave_type == wanted]
-        elif wanted and (kind := next((t for t in await pc.leave_types() if t.code == wanted), None)):
-            # a type the backend keeps no yearly balance of (personal, marriage leave...): say so
-            # rather than list the others
-            name = name_of(kind, "name", lang)
-            if kind.max_days_per_application:
-                dispatcher.utter_message(
-                    response="utter_leave_no_allowance_limit",
-                    name=name,
-                    max_days=num(kind.max_days_per_application),
-                )
-            else:
-                dispatcher.utter_message(response="utter_leave_no_allowance", name=name)
-            return self._done(tracker)
-        if not balances:
-            dispatcher.utter_message(response="utter_leave_balance_none")
-        else:
-            if lang == "zh":
-                lines = [
-                    f"• {name_of(b, 'name', 'zh')}：剩余 {num(b.balance)} 天（额度 {num(b.allocated)}，"
-                    f"已休 {num(b.taken)}，待审批 {num(b.pending)}）"
-                    for b in balances
-                ]
-            else:
-                lines = [
-                    f"• {name_of(b, 'name', 'en')}: {num(b.balance)} days left (allocated "
-                    f"{num(b.allocated)}, taken {num(b.taken)}, pending {num(b.pending)})"
-                    for b in balances
-                ]
-            dispatcher.utter_message(response="utter_leave_balance", year=year, lines="\n".join(lines))
-        return self._done(tracker)
-
-    @staticmethod
-    def _done(tracker: Tracker) -> list[EventType]:
-        # A type named for the balance must not pre-fill a later application, unless one is underway.
-        return [] if tracker.active_loop_name == "leave_form" else [SlotSet("leave_type", None)]
 
 
 # --- the leave form ---------------------------------------------------------------------------

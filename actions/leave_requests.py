@@ -9,6 +9,7 @@ cancelling what the user named in words.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -26,6 +27,14 @@ from hrbot.identity import Identity
 from personnel.client import LeaveApplicationOut, LeaveTypeOut, PersonnelClient, PersonnelError
 
 LIST_AT_MOST = 8
+#: the user as the approver ("waiting for me to approve", "need my approval", "等我批", "要我 approve"):
+#: the requests meant are the ones waiting for their decision, not their own
+_ME_APPROVING = re.compile(
+    r"\b(?:for|need|needs|want|wants|waiting|on)\s+(?:me|my)\s+(?:to\s+)?(?:approv|sign|ok\b|decid|review)"
+    r"|\bmy\s+(?:approval|sign[- ]?off|decision|review)"
+    r"|(?:等|待|要|需要|让|给)我\s*(?:来|去)?\s*(?:approve|批|审|签|处理|决定)",
+    re.I,
+)
 SEPARATOR = {"en": ", ", "zh": "，"}
 
 
@@ -102,6 +111,11 @@ class ActionMyLeaveRequests(BackendAction):
         domain: DomainDict,
         lang: str,
     ) -> list[EventType]:
+        if _ME_APPROVING.search(typed_text(tracker)):
+            from actions.approvals import show_pending  # approvals builds on this module
+
+            await show_pending(pc, dispatcher, lang)
+            return confirm.cleared("cancel_leave")
         apps = await pc.list_leave(employee_id=who.employee_id)
         if not apps:
             dispatcher.utter_message(response="utter_leave_requests_none")

@@ -2,8 +2,9 @@
 job history and training hours.
 
 Only the employee's own record is ever requested (no employee id is passed, so the backend answers
-for the verified identity). Sensitive fields (national id, home address, salary) are masked in the
-profile and shown only when the employee asks for that very field.
+for the verified identity); a message asking for someone else's record is told so rather than
+answered with the user's own (actions.whose). Sensitive fields (national id, home address,
+salary) are masked in the profile and shown only when the employee asks for that very field.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import BackendAction, name_of, num, today
+from actions.balances import year_named
+from actions.common import BackendAction, name_of, num, response_text, today, typed_text
 from actions.dates import format_date
+from actions.whose import answered_for_someone_else
 from hrbot.identity import Identity
-from personnel.client import PersonnelClient
+from personnel.client import PersonnelClient, TrainingRecordOut
 from personnel.sensitive import SENSITIVE_FIELDS, marker, mask
 
 FIELD_NAMES = {
@@ -59,6 +62,8 @@ class ActionShowProfile(BackendAction):
         domain: DomainDict,
         lang: str,
     ) -> list[EventType]:
+        if await answered_for_someone_else(pc, who, tracker, dispatcher, lang):
+            return self.on_error(tracker)
         me = await pc.profile()
         manager = NONE_TEXT[lang]
         if me.manager_id:
@@ -96,6 +101,8 @@ class ActionShowSensitive(BackendAction):
         domain: DomainDict,
         lang: str,
     ) -> list[EventType]:
+        if await answered_for_someone_else(pc, who, tracker, dispatcher, lang):
+            return self.on_error(tracker)
         field = next(tracker.get_latest_entity_values("sensitive_field"), None)
         if field not in SENSITIVE_FIELDS:
             dispatcher.utter_message(response="utter_ask_sensitive_field")
@@ -163,6 +170,8 @@ class ActionShowDepartment(BackendAction):
         domain: DomainDict,
         lang: str,
     ) -> list[EventType]:
+        if await answered_for_someone_else(pc, who, tracker, dispatcher, lang):
+            return self.on_error(tracker)
         me = await pc.profile()
         if not me.department_code:
             dispatcher.utter_message(response="utter_no_department")
@@ -205,6 +214,8 @@ class ActionShowContract(BackendAction):
         domain: DomainDict,
         lang: str,
     ) -> list[EventType]:
+        if await answered_for_someone_else(pc, who, tracker, dispatcher, lang):
+            return self.on_error(tracker)
         c = await pc.contract()
         if c.end_date:
             end = format_date(c.end_date, lang)
@@ -257,6 +268,8 @@ class ActionShowJobHistory(BackendAction):
         domain: DomainDict,
         lang: str,
     ) -> list[EventType]:
+        if await answered_for_someone_else(pc, who, tracker, dispatcher, lang):
+            return self.on_error(tracker)
         rows = sorted(await pc.job_history(), key=lambda r: r.from_date, reverse=True)
         if not rows:
             dispatcher.utter_message(response="utter_job_history_none")
@@ -274,8 +287,17 @@ class ActionShowJobHistory(BackendAction):
         return []
 
 
+def completed_line(r: TrainingRecordOut, lang: str) -> str:
+    """One completed course: title, code, hours and the day it ended."""
+    title, day = name_of(r, "title", lang), format_date(r.end_date, lang)
+    if lang == "zh":
+        return f"• {title}（{r.course_code}），{num(r.hours)} 学时，{day}"
+    return f"• {title} ({r.course_code}), {num(r.hours)} h, {day}"
+
+
 class ActionShowTrainingHours(BackendAction):
-    """Training hours this year against the requirement (the backend computes both)."""
+    """Training hours this year against the requirement (the backend computes both), and the
+    courses completed this year: "which trainings have I done" asks for the record behind them."""
 
     def name(self) -> str:
         return "action_show_training_hours"
@@ -289,7 +311,10 @@ class ActionShowTrainingHours(BackendAction):
         domain: DomainDict,
         lang: str,
     ) -> list[EventType]:
-        p = await pc.training_progress(year=today().year)
+        if await answered_for_someone_else(pc, who, tracker, dispatcher, lang):
+            return self.on_error(tracker)
+        # the year the message names ("last year", "去年"), else this one
+        p = await pc.training_progress(year=year_named(typed_text(tracker)) or today().year)
         mandatory = ""
         if p.mandatory_outstanding:
             if lang == "zh":
@@ -297,6 +322,15 @@ class ActionShowTrainingHours(BackendAction):
             else:
                 codes = ", ".join(p.mandatory_outstanding)
                 mandatory = f" Mandatory courses not yet completed: {codes}."
+        done = sorted(
+            (r for r in await pc.training_history() if r.status == "completed" and r.end_date.year == p.year),
+            key=lambda r: r.end_date,
+        )
+        courses = ""
+        if done:
+            heading = response_text(domain, "utter_training_completed_heading", lang).format(year=p.year)
+            lines = [completed_line(r, lang) for r in done]
+            courses = "\n" + "\n".join([heading, *lines])
         dispatcher.utter_message(
             response="utter_training_hours",
             year=p.year,
@@ -305,5 +339,6 @@ class ActionShowTrainingHours(BackendAction):
             planned=num(p.planned_hours),
             remaining=num(p.remaining_hours),
             mandatory=mandatory,
+            courses=courses,
         )
         return []

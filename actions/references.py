@@ -37,6 +37,10 @@ _ZH_NUMBER_OR_DAY = re.compile(r"(?<![\d月/.-])(\d{1,2})\s*号(?=\s*(?:申请|�
 _BARE_NUMBER = re.compile(r"(?<![\w#/.:-])(\d{1,9})(?![\w/.:%-]|\s*[号日月天])")
 _MONTH_BEFORE = re.compile(rf"\b(?:{'|'.join(MONTHS)})\.?\s*(?:the\s+)?$", re.I)
 _DAY_AFTER = re.compile(rf"^\s*(?:st|nd|rd|th|of\b|(?:{'|'.join(MONTHS)})\b)", re.I)
+#: a month named: a month's name, 月, a numeric month/day ("12/16", "12-16"), or month words
+_MONTH_NAMED = re.compile(
+    rf"(?<![A-Za-z])(?:{'|'.join(MONTHS)})(?![A-Za-z])|月|\d{{1,2}}\s*[/.-]\s*\d{{1,2}}|\bmonth\b", re.I
+)
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9+#.-]*[a-z0-9+#]|[a-z]", re.I)
 _CJK = re.compile(r"[\u3400-\u9fff]+")
 # Words that say nothing about which course is meant (function words, and the words for "course").
@@ -94,6 +98,8 @@ class Reference:
     dates: tuple[date, date] | None = None
     #: whether the text gave the year (a year-less date may mean this year or last)
     year_given: bool = False
+    #: whether the text gave the month ("the 14th-18th" may mean this month's days or next month's)
+    month_given: bool = True
     #: words that may be part of a name (Latin words, and Chinese character pairs)
     words: frozenset[str] = field(default_factory=frozenset)
 
@@ -145,6 +151,7 @@ def read_reference(text: str, today: date) -> Reference:
         ambiguous=ambiguous,
         dates=dates,
         year_given=bool(re.search(r"\b20\d\d\b|20\d\d年|明年|今年|next year|this year", rest, re.I)),
+        month_given=_MONTH_NAMED.search(rest) is not None,
         words=_name_words(rest),
     )
 
@@ -156,6 +163,17 @@ def _shift_year(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+def _shift_month(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    for d in (day.day, 30, 29, 28):
+        try:
+            return date(year, month + 1, d)
+        except ValueError:
+            continue
+    return date(year, month + 1, 28)
+
+
 def overlapping(
     records: Sequence[T], span: tuple[date, date], period: Callable[[T], tuple[date, date]]
 ) -> list[T]:
@@ -165,7 +183,8 @@ def overlapping(
 
 def by_date(ref: Reference, records: Sequence[T], period: Callable[[T], tuple[date, date]]) -> list[T]:
     """Records whose period overlaps the date named; a year-less date that fits nothing this way
-    is tried a year earlier and later ("my leave on May 6" said in December means last May)."""
+    is tried a year earlier and later ("my leave on May 6" said in December means last May), and
+    days named without their month the month after and before ("the 14th-18th" said on the 23rd)."""
     if ref.dates is None:
         return list(records)
     found = overlapping(records, ref.dates, period)
@@ -175,6 +194,12 @@ def by_date(ref: Reference, records: Sequence[T], period: Callable[[T], tuple[da
         shifted = (_shift_year(ref.dates[0], years), _shift_year(ref.dates[1], years))
         if found := overlapping(records, shifted, period):
             return found
+    if not ref.month_given:
+        # days without their month ("approve the one for the 14th-18th"): next month's, or last
+        for months in (1, -1):
+            shifted = (_shift_month(ref.dates[0], months), _shift_month(ref.dates[1], months))
+            if found := overlapping(records, shifted, period):
+                return found
     return []
 
 

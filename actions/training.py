@@ -369,6 +369,55 @@ def session_named(c: CourseOut, text: str, *, single: bool) -> SessionOut | None
     return sessions[0] if single and len(sessions) == 1 else None
 
 
+def listed_enrolments_last(tracker: Tracker) -> bool:
+    """Whether the bot's last turn listed the user's enrolments ("where's that one held" then asks
+    about the session they are booked on, not the catalogue)."""
+    seen_user = False
+    for event in reversed(list(tracker.events or [])):
+        if event.get("event") == "user":
+            if seen_user:
+                return False
+            seen_user = True
+        elif seen_user and event.get("event") == "action" and event.get("name") != "action_listen":
+            return event.get("name") == "action_my_enrolments"
+    return False
+
+
+async def show_enrolled_sessions(
+    pc: PersonnelClient, tracker: Tracker, named: Named, dispatcher: CollectingDispatcher, lang: str
+) -> bool:
+    """Where and when the sessions the user is booked on take place: the one the message names
+    (by title, code or date), or all of them when it names none ("that one", "那门课在哪上").
+    False when it names a course they are not booked on (the catalogue answers)."""
+    current = [e for e in await pc.my_enrolments() if e.status in ("enrolled", "waitlisted")]
+    rows = sorted(current, key=lambda e: e.start_date)
+    found = resolve(
+        read_reference(typed_text(tracker), today().date()),
+        rows,
+        record_id=lambda e: e.id,
+        period=lambda e: (e.start_date, e.end_date),
+        names=lambda e: (e.title_en, e.title_zh, e.course_code),
+    )
+    if found.named and found.matches:
+        rows = found.matches
+    elif named.strong or not rows:
+        return False
+    lines = []
+    for e in rows[:6]:
+        course = await pc.get_course(e.course_id)
+        session = next((s for s in course.sessions if s.id == e.session_id), None)
+        place = session.place if session else "-"
+        status = ENROLMENT_STATUS[lang].get(e.status, e.status)
+        period = format_period(e.start_date, e.end_date, lang)
+        title = name_of(e, "title", lang)
+        if lang == "zh":
+            lines.append(f"• {title}（{e.course_code}）：{period}，{place}（{status}）")
+        else:
+            lines.append(f"• {title} ({e.course_code}): {period}, {place} ({status})")
+    dispatcher.utter_message(response="utter_enrolment_sessions", lines="\n".join(lines))
+    return True
+
+
 class ActionCourseDetails(BackendAction):
     """Details and sessions of the course picked from the search results."""
 
@@ -392,6 +441,10 @@ class ActionCourseDetails(BackendAction):
             # "the second one" to the choices an enrol request got: the enrolment goes on
             return await ActionEnrolCourse().act(pc, who, dispatcher, tracker, domain, lang)
         named = await named_in_message(pc, tracker)
+        if listed_enrolments_last(tracker) and await show_enrolled_sessions(
+            pc, tracker, named, dispatcher, lang
+        ):
+            return clear_ids()
         if named.again is not None or len(named.courses) == 1:
             await show_course(pc, (named.again or named.courses[0]).id, dispatcher, lang)
         elif named.courses:

@@ -3,7 +3,8 @@
 Runs inside the Rasa server. It adds an entity ``language`` ("en" or "zh"); the slot ``language`` is
 filled from it, and every response has a ``zh`` conditional variation keyed on that slot. Decision:
 the text decides when it is clearly one language; mixed or neutral text (emoji, numbers, "ok")
-falls back to the language the channel says the user chose (metadata ``hrbot.lang``); with neither,
+falls back to the language the channel says the user chose (metadata ``hrbot.lang``), or without
+one to the sentence's frame (a Chinese sentence-final particle: "那next year呢?"); with neither,
 no entity is added and the slot keeps its previous value.
 """
 
@@ -24,6 +25,9 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 SUPPORTED = ("en", "zh")
+# A Chinese sentence-final particle ends a Chinese sentence, whatever English words it holds
+# ("那next year呢?", "这个course可以吗"): the sentence's frame, not its nouns, is its language.
+ZH_FRAME = re.compile(r"[呢吗吧嘛么呀啊][\s?？!！.。~～]*$")
 
 
 def chinese_words(text: str) -> int:
@@ -43,8 +47,11 @@ def detect_language(text: str, hint: str | None = None) -> str | None:
     hint = hint if hint in SUPPORTED else None
     if zh_score == 0 and en_score == 0:
         return hint
-    if zh_score > 0 and en_score > 0 and hint and min(zh_score, en_score) / max(zh_score, en_score) > 0.5:
+    mixed = zh_score > 0 and en_score > 0 and min(zh_score, en_score) / max(zh_score, en_score) > 0.5
+    if mixed and hint:
         return hint  # genuinely mixed: the user's chosen language decides
+    if mixed and ZH_FRAME.search(text or ""):
+        return "zh"
     return "zh" if zh_score >= en_score else "en"
 
 
