@@ -238,11 +238,12 @@ def asks_about_the_count(tracker: Tracker) -> bool:
 
 
 async def explain_count(
-    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, *, waiting: bool = True
 ) -> list[EventType]:
     """Why the previewed request counts the days it does, from the backend's own preview (only
     working days use leave; the public holidays and weekends in the range, named), and that it
-    still waits for a yes. Nothing about the request changes."""
+    still waits for a yes (``waiting``; not when the preview is shown again right after).
+    Nothing about the request changes."""
     lang, who = language(tracker), identity(tracker)
     if who is not None:
         try:
@@ -273,7 +274,8 @@ async def explain_count(
                 end=format_date(quote.to_date, lang),
                 excluded=excluded,
             )
-    dispatcher.utter_message(response="utter_leave_still_waiting")
+    if waiting:
+        dispatcher.utter_message(response="utter_leave_still_waiting")
     return []
 
 
@@ -580,6 +582,9 @@ class ValidateLeaveForm(FormValidationAction):
                 # "no, the afternoon" / "no, sick leave": not about the dates; keep them.
                 half = _half_day_of(text)
                 events = {"leave_dates": f"{start}/{end}"}
+                if ASKS_ABOUT_COUNT.search(text) and "?" in text.replace("？", "?"):
+                    # "wait, just 2 days? is christmas not counted?": a question, the preview follows
+                    await explain_count(dispatcher, tracker, domain, waiting=False)
                 # "是，全天" at "whole day or half?" answers that question, read as a correction or not
                 if half and (half != "none" or tracker.get_slot("requested_slot") == "leave_half_day"):
                     events["leave_half_day"] = half
