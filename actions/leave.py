@@ -722,8 +722,13 @@ def _type_questions_unanswered(tracker: Tracker) -> int:
     for event in reversed(tracker.events):
         if event.get("event") == "active_loop" and not event.get("name"):
             break  # the form before this one
-        if event.get("event") == "action" and event.get("name") == "action_ask_leave_type":
-            asked += 1
+        # the form asks through action_ask_leave_type, inside the form's own step: the question
+        # shows in the tracker as the bot's message of that response
+        asked_now = (event.get("event") == "action" and event.get("name") == "action_ask_leave_type") or (
+            event.get("event") == "bot"
+            and (event.get("metadata") or {}).get("utter_action") == "utter_ask_leave_type"
+        )
+        asked += asked_now
     return asked
 
 

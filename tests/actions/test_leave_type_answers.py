@@ -417,7 +417,9 @@ async def test_the_form_lets_go_when_the_type_question_goes_unanswered_again(
 ) -> None:
     """tuning3 t3-en-24: after "Which type of leave?" was asked twice and ignored, a message that is
     no answer lets go of the form (said once) instead of "I don't know the leave type ..."."""
-    asked = [{"event": "action", "name": "action_ask_leave_type"}] * 2
+    asked = [
+        {"event": "bot", "text": "Which type of leave?", "metadata": {"utter_action": "utter_ask_leave_type"}}
+    ] * 2
     tracker = make_tracker(
         lang=lang,
         intent="nlu_fallback",

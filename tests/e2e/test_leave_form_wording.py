@@ -121,3 +121,24 @@ def test_a_booking_with_a_time_is_no_leave_request(stack: Stack, employee: str, 
     say = stack.chat(employee)
     reply = say(text)
     assert "type of leave" not in reply and "哪种假" not in reply and "Got it" not in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("employee", "turns"),
+    [
+        ("E1011", ["can I take the 10th off?", "how many annual days have I got left?", "ok, thanks"]),
+        ("E1014", ["我想11号请一天假", "我年假还有几天", "好的，谢谢"]),
+    ],
+)
+def test_the_form_lets_go_when_the_type_question_is_ignored_twice(
+    stack: Stack, employee: str, turns: list[str]
+) -> None:
+    """Started by a message without a type, the form asks "Which type of leave?"; asked again after a
+    question in between, then ignored again, it lets go: the thanks gets a clean answer."""
+    say = stack.chat(employee)
+    before = stack.leave_requests(employee)
+    replies = [say(text) for text in turns]
+    asked = ("type of leave", "哪种假")
+    assert any(w in replies[0] for w in asked) and any(w in replies[1] for w in asked), replies
+    assert not any(w in replies[2] for w in asked), replies
+    assert new_requests(stack, employee, before) == []
