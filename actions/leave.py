@@ -222,7 +222,8 @@ def balance_followup_type(tracker: Tracker) -> str | None:
 ASKS_ABOUT_COUNT = re.compile(
     r"\b(?:counts?|counted|counting|only \d+(?:\.\d)?|why \d+|holidays?|weekends?|christmas|xmas|new year"
     r"|deduct\w*|against my|take[sn]? (?:off|from)|use[sd]? up)\b"
-    r"|\d+ (?:working )?days\s*\?|计入|扣|节假日|假日|周末|为什么只|只有|只算|怎么算|元旦|春节|国庆|圣诞",
+    r"|\d+ (?:working )?days\s*\?|计入|扣(?:几|多少|年假|假期|余额)|不扣(?!钱|工资|薪)|节假日|假日|周末"
+    r"|为什么只|只有|只算|怎么算|元旦|春节|国庆|圣诞",
     re.I,
 )
 
@@ -743,7 +744,7 @@ def _lets_go(tracker: Tracker, *, candidate: bool = False) -> bool:
         and tracker.get_slot("requested_slot") == "leave_type"
         and (candidate or not tracker.get_slot("leave_type"))
         and raw_intent not in STAYS_WITH_FORM
-        and not tracker.get_slot("leave_reason")
+        and not tracker.slots_to_validate().get("leave_reason")  # a reason now answers for the form
         and _type_questions_unanswered(tracker) >= UNANSWERED_TYPE_QUESTIONS
     )
 
