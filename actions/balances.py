@@ -26,7 +26,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import BackendAction, latest_intent, name_of, num, today
-from actions.leave_types import match_leave_type, switches_refused_request, type_words
+from actions.leave_types import leave_form_takes, match_leave_type, type_words
 from actions.policy import ActionAnswerPolicy, answered_policy_last
 from actions.whose import someone_else_named, visible_person_named
 from hrbot.identity import Identity
@@ -175,8 +175,12 @@ class ActionLeaveBalance(BackendAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        if await switches_refused_request(tracker):
-            return []
+        if await leave_form_takes(tracker):
+            return []  # a switch of type after a refusal, or the type named at "Which type?"
+        from actions.leave import asks_about_the_count, explain_count  # leave imports this module
+
+        if asks_about_the_count(tracker):  # "only 2 days? christmas doesn't count?" at the preview
+            return await explain_count(dispatcher, tracker, domain)
         return await super().run(dispatcher, tracker, domain)
 
     async def act(
@@ -251,13 +255,17 @@ class ActionLeaveBalance(BackendAction):
             dispatcher.utter_message(
                 response="utter_leave_balance", year=year, lines=balance_lines(balances, lang)
             )
+        if tracker.get_slot("leave_awaiting_confirmation") and tracker.active_loop_name != "leave_form":
+            dispatcher.utter_message(response="utter_leave_still_waiting")  # nothing is dropped
         shown_now = {"leave_type": wanted if len(balances) == 1 else None, "year": year}
         return [*self._done(tracker), SlotSet(SHOWN_SLOT, shown_now)]
 
     @staticmethod
     def _done(tracker: Tracker) -> list[EventType]:
-        # A type named for the balance must not pre-fill a later application, unless one is underway.
-        return [] if tracker.active_loop_name == "leave_form" else [SlotSet("leave_type", None)]
+        # A type named for the balance must not pre-fill a later application, unless one is underway
+        # (in the form, or previewed and waiting for a yes: its type is what will be submitted).
+        underway = tracker.active_loop_name == "leave_form" or tracker.get_slot("leave_awaiting_confirmation")
+        return [] if underway else [SlotSet("leave_type", None)]
 
 
 def as_year(value: Any) -> int | None:

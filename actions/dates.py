@@ -334,6 +334,14 @@ def _read_components(text: str, today: date) -> _Part:
             year=(int(year) + 2000 if len(year) == 2 else int(year)) if year else None, month=month, day=day
         )
     if m := RE_ZH_WEEKDAY.search(text):
+        day = RE_ZH_MD.search(RE_ZH_WEEKDAY.sub(" ", text))
+        if day and day.group(0)[-1] in "日号":  # "12月9号周三", "周三9号": the date, with its weekday
+            return _Part(
+                year=int(day.group(1)) if day.group(1) else None,
+                month=int(day.group(2)) if day.group(2) else None,
+                day=int(day.group(3)),
+                weekday=None if day.group(2) else WEEKDAYS_ZH[m.group(2)],
+            )
         prefix = m.group(1) or ""
         offset = (
             2
@@ -357,8 +365,10 @@ def _read_components(text: str, today: date) -> _Part:
         return _Part(
             year=int(m.group(3)) if m.group(3) else None, month=MONTHS[m.group(1)], day=int(m.group(2))
         )
-    if (m := RE_EN_DAY.search(text)) and m.group(2):  # "Wednesday the 2nd": the date decides
-        return _Part(day=int(m.group(1)))
+    if (m := RE_EN_DAY.search(text)) and m.group(2):
+        # "wed the 9th": the day of month, and the weekday that picks its month
+        weekday = RE_EN_WEEKDAY.search(text)
+        return _Part(day=int(m.group(1)), weekday=WEEKDAYS_EN[weekday.group(2)] if weekday else None)
     if m := RE_EN_WEEKDAY.search(text):
         word = m.group(1)
         offset = {"next": 1, "this": 0, "last": -1}.get(word or "")
@@ -401,11 +411,53 @@ def _make_date(year: int, month: int, day: int, text: str) -> date:
     return date(year, month, day)
 
 
-def _resolve(part: _Part, today: date, anchor: date | None, text: str) -> date:
+#: words that place the dates in the past ("I was sick on the 20th", "上周三病了", "补请19号的病假"):
+#: then a bare day of month is not moved on to the next month
+RE_PAST = re.compile(
+    r"\b(?:was|were|had|did|been|last|ago|missed|forgot|yesterday|earlier|previous|backdat\w*)\b"
+    r"|上周|上星期|上礼拜|上个?月|之前|以前|已经|昨天|前天|那天|补请|补假|补个|补一|补交|补办|补登"
+)
+
+
+def _next_month(value: date) -> date:
+    return (value.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+#: how far from today a weekday with a day of month is looked for before the date alone decides
+NEAR_DAYS = 70
+
+
+def _weekday_and_day(part: _Part, today: date, past: bool) -> date | None:
+    """ "wed the 9th": the month whose 9th is a Wednesday, the first from today on (the last
+    before today when the text speaks of the past), or None when no month within ``NEAR_DAYS``
+    of today agrees (then the weekday is taken for a slip)."""
+    first = today.replace(day=1)
+    for _ in range(2):
+        first = (first - timedelta(days=1)).replace(day=1)
+    agreeing = []
+    for _ in range(6):
+        if part.day <= calendar.monthrange(first.year, first.month)[1]:
+            value = first.replace(day=part.day)
+            if value.weekday() == part.weekday:
+                agreeing.append(value)
+        first = _next_month(first)
+    near = [v for v in agreeing if abs((v - today).days) <= NEAR_DAYS]  # a typo is not next spring
+    if past:
+        return max((v for v in near if v <= today), default=None)
+    return min((v for v in near if v >= today), default=None)
+
+
+def _resolve(part: _Part, today: date, anchor: date | None, text: str, past: bool = False) -> date:
     """Turn a part into a date. ``anchor`` (the other side, or the form's current date) lends the
-    month and year; without it, dates without a year that are long past mean next year."""
+    month; a day of month that has passed means the next month and a month and day long past mean
+    next year, unless the text speaks of the past (``past``)."""
     if part.fixed:
         return part.fixed
+    if part.weekday is not None and part.day is not None and part.month is None:
+        agreed = _weekday_and_day(part, today, past)
+        if agreed is not None:
+            return agreed
+        part = replace(part, weekday=None)  # they disagree: the date decides
     if part.weekday is not None:
         if part.week_offset is None:
             base = anchor or today
@@ -420,17 +472,23 @@ def _resolve(part: _Part, today: date, anchor: date | None, text: str) -> date:
             value = _make_date(year, part.month, part.day, text)
         except DateError as err:  # say the year only if the user did
             raise DateError("invalid", text, (part.year, part.month, part.day)) from err
-        if part.year is None and anchor is None and value < today - timedelta(days=60):
-            value = _make_date(year + 1, part.month, part.day, text)
+        # long past: next year's ("Jan 5" said in November, also as a correction of a December date)
+        if part.year is None and not past and value < today - timedelta(days=60):
+            value = _make_date(value.year + 1, part.month, part.day, text)
         return value
     base = anchor or today
     value = _make_date(base.year, base.month, part.day, text) if part.day <= 31 else None
     if value is None:
         raise DateError("invalid", text)
-    # long past: the user means the next month ("the 4th" said around the 30th)
-    if value < (anchor or today) - timedelta(days=14):
-        nxt = (base.replace(day=1) + timedelta(days=32)).replace(day=1)
+    # passed already: the user means the next month ("the 21st" said on the 23rd, "the 4th" said
+    # around the 30th), unless they speak of the past; a correction's day far before the form's
+    # date is in the month after it ("the 2nd" for a request on the 28th)
+    if (not past and value < today) or (anchor is not None and value < anchor - timedelta(days=14)):
+        nxt = _next_month(value)
         value = _make_date(nxt.year, nxt.month, part.day, text)
+    elif past and anchor is None and value > today:  # "I was sick on the 30th", said on the 23rd
+        before = (value.replace(day=1) - timedelta(days=1)).replace(day=1)
+        value = _make_date(before.year, before.month, part.day, text)
     return value
 
 
@@ -591,8 +649,9 @@ def parse_leave_dates(text: str, today: date, context: date | None = None) -> Da
     if all(p.empty() for p in parts):
         return _whole_period(text, today, week)
     parts = _lend_month(text, sides, parts, today)
+    past = RE_PAST.search(_normalise(text)) is not None
     if len(parts) == 1:
-        day = _resolve(parts[0], today, context, sides[0])
+        day = _resolve(parts[0], today, context, sides[0], past)
         if weeks := _weeks(text):  # "from Monday for a week": whole weeks hold their working days
             return DateRange(day, day + timedelta(days=7 * weeks - 1), find_half_day(text))
         count = _duration(text)
@@ -603,8 +662,8 @@ def parse_leave_dates(text: str, today: date, context: date | None = None) -> Da
     # The sides lend each other what they lack: "the 3rd to the 5th of March", "3月5日到7日".
     if start_part.day is not None and start_part.month is None and end_part.month is not None:
         start_part = replace(start_part, month=end_part.month, year=start_part.year or end_part.year)
-    start = _resolve(start_part, today, context, sides[0])
-    if end_part.weekday is not None and end_part.week_offset is None:
+    start = _resolve(start_part, today, context, sides[0], past)
+    if end_part.weekday is not None and end_part.week_offset is None and end_part.day is None:
         end = start + timedelta(days=(end_part.weekday - start.weekday()) % 7)
     elif end_part.day is not None and end_part.month is None and end_part.fixed is None:
         end = _make_date(start.year, start.month, end_part.day, sides[1]) if end_part.day <= 31 else None
@@ -618,7 +677,7 @@ def parse_leave_dates(text: str, today: date, context: date | None = None) -> Da
         if end < start and end_part.month < start.month:
             end = _make_date(start.year + 1, end_part.month, end_part.day or 1, sides[1])
     else:
-        end = _resolve(end_part, today, start, sides[1])
+        end = _resolve(end_part, today, start, sides[1], past)
     if end < start:
         raise DateError("end_before_start", text)
     if start == end:

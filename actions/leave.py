@@ -38,11 +38,15 @@ from actions.common import (
 from actions.dates import DateError, describe_missing_day, format_date, format_period, parse_leave_dates
 from actions.leave_types import (
     REFUSED_SLOT,
+    answers_type_question,
+    loose_leave_type,
     match_leave_type,
     named_leave_type,
     names_a_date,
     refused_request,
+    sick_self,
     switched_type,
+    type_answer,
     type_words,
     with_names_spelled,
 )
@@ -169,6 +173,72 @@ def request_line(app: LeaveApplicationOut, names: dict[str, str], lang: str) -> 
     return f"• #{app.id} {kind}, {period}, {num(app.working_days)} days: {status}"
 
 
+# --- a question at the preview ---------------------------------------------------------------
+
+
+#: a question about the previewed request's count ("only 2 days? so christmas doesn't count?",
+#: "为什么只算3天？元旦不扣吗"): the backend's count is explained and the preview keeps waiting
+ASKS_ABOUT_COUNT = re.compile(
+    r"\b(?:counts?|counted|counting|only \d+(?:\.\d)?|why \d+|holidays?|weekends?|christmas|xmas|new year"
+    r"|deduct\w*|against my|take[sn]? (?:off|from)|use[sd]? up)\b"
+    r"|\d+ (?:working )?days\s*\?|计入|扣(?:几|多少|年假|假期|余额)|不扣(?!钱|工资|薪)|节假日|假日|周末"
+    r"|为什么只|只有|只算|怎么算|元旦|春节|国庆|圣诞",
+    re.I,
+)
+
+
+def asks_about_the_count(tracker: Tracker) -> bool:
+    """The message asks about the days the request waiting for a yes counts."""
+    return bool(
+        tracker.get_slot("leave_awaiting_confirmation")
+        and tracker.get_slot("leave_start")
+        and tracker.active_loop_name != "leave_form"
+        and ASKS_ABOUT_COUNT.search(typed_text(tracker))
+    )
+
+
+async def explain_count(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, *, waiting: bool = True
+) -> list[EventType]:
+    """Why the previewed request counts the days it does, from the backend's own preview (only
+    working days use leave; the public holidays and weekends in the range, named), and that it
+    still waits for a yes (``waiting``; not when the preview is shown again right after).
+    Nothing about the request changes."""
+    lang, who = language(tracker), identity(tracker)
+    if who is not None:
+        try:
+            async with personnel_client(who) as pc:
+                quote = await pc.preview_leave(**_form_values(tracker))
+        except BackendErrors as exc:
+            explain_error(dispatcher, domain, exc, lang)
+        else:
+            labels = []
+            for day in quote.excluded:
+                holiday = day.holiday_zh if lang == "zh" else day.holiday_en
+                label = format_date(day.date, lang)
+                labels.append(
+                    label + ((f"（{holiday}）" if lang == "zh" else f" ({holiday})") if holiday else "")
+                )
+            excluded = (
+                response_text(domain, "utter_leave_count_excluded", lang).format(
+                    days=("、" if lang == "zh" else ", ").join(labels)
+                )
+                if labels
+                else ""
+            )
+            dispatcher.utter_message(
+                response="utter_leave_count_explained",
+                working_days=num(quote.working_days),
+                calendar_days=(quote.to_date - quote.from_date).days + 1,
+                start=format_date(quote.from_date, lang),
+                end=format_date(quote.to_date, lang),
+                excluded=excluded,
+            )
+    if waiting:
+        dispatcher.utter_message(response="utter_leave_still_waiting")
+    return []
+
+
 # --- the leave form ---------------------------------------------------------------------------
 
 
@@ -258,7 +328,8 @@ class ValidateLeaveForm(FormValidationAction):
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
         # Without a verified identity there is nothing to ask: the preview explains how to sign in.
-        return domain_slots if identity(tracker) else []
+        # A user who has turned to other things lets go of the form (the preview then drops it).
+        return domain_slots if identity(tracker) and not _lets_go(tracker) else []
 
     async def extract_leave_type(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -276,7 +347,7 @@ class ValidateLeaveForm(FormValidationAction):
         they are validated again, so the backend checks them for the new type."""
         text = typed_text(tracker)
         refused = refused_request(tracker)
-        answers = _answers_the_type(tracker)
+        answers = _answers_the_type(tracker) or _at_type_question(tracker)
         asks = not tracker.get_slot("leave_type") and (latest_intent(tracker) == "apply_leave" or answers)
         who = identity(tracker)
         if not text or who is None or not (asks or refused):
@@ -290,7 +361,19 @@ class ValidateLeaveForm(FormValidationAction):
             return {"leave_type": switched, "leave_dates": text if names_a_date(text) else refused["dates"]}
         if not asks:
             return {}
-        if code := named_leave_type(text, types) or (match_leave_type(text, types) if answers else None):
+        if answers and not _answers_the_type(tracker):
+            # another intent at "Which type?" ("just take it out of my annual i guess" reads like a
+            # balance question): a statement naming a type answers it (its action stayed silent)
+            code = answers_type_question(tracker, types)
+        elif answers:
+            code = type_answer(text, types)
+        else:  # the request itself: a full name, "annual lv" / "AL", or "I'm sick today"
+            code = (
+                named_leave_type(text, types)
+                or loose_leave_type(text, types, alone=False)
+                or sick_self(text, types)
+            )
+        if code:
             return {"leave_type": code}
         if latest_intent(tracker) != "apply_leave":
             return {}
@@ -316,7 +399,14 @@ class ValidateLeaveForm(FormValidationAction):
             return {}
         if intent == "correct" and tracker.get_slot("leave_start"):
             return {"leave_dates": text}
-        if intent != "apply_leave" or tracker.get_slot("leave_dates"):
+        # dates given with the request, or with the answer to "Which type?" ("from the 21st thru
+        # the 23rd, annual")
+        with_request = (
+            intent == "apply_leave"
+            or _answers_the_type(tracker)
+            or (_at_type_question(tracker) and bool(tracker.get_slot("leave_type")))  # type taken above
+        )
+        if not with_request or tracker.get_slot("leave_dates"):
             return {}
         try:
             parse_leave_dates(text, today().date())
@@ -337,9 +427,14 @@ class ValidateLeaveForm(FormValidationAction):
         except BackendErrors as exc:
             explain_error(dispatcher, domain, exc, lang)
             return {"leave_type": None}
-        code = match_leave_type(str(value), types)
+        code = match_leave_type(str(value), types) or (
+            type_answer(str(value), types) if tracker.get_slot("requested_slot") == "leave_type" else None
+        )
         if code is not None:
             return {"leave_type": code}
+        if _lets_go(tracker, candidate=True):
+            dispatcher.utter_message(response="utter_leave_set_aside")
+            return {"leave_type": None}
         # not a type: a reason ("visiting family") is kept and a yes is no type name; the form then
         # asks for the type again, with a button per type
         if reason := tracker.slots_to_validate().get("leave_reason"):
@@ -371,6 +466,9 @@ class ValidateLeaveForm(FormValidationAction):
                 # "no, the afternoon" / "no, sick leave": not about the dates; keep them.
                 half = _half_day_of(text)
                 events = {"leave_dates": f"{start}/{end}"}
+                if ASKS_ABOUT_COUNT.search(text) and "?" in text.replace("？", "?"):
+                    # "wait, just 2 days? is christmas not counted?": a question, the preview follows
+                    await explain_count(dispatcher, tracker, domain, waiting=False)
                 # "是，全天" at "whole day or half?" answers that question, read as a correction or not
                 if half and (half != "none" or tracker.get_slot("requested_slot") == "leave_half_day"):
                     events["leave_half_day"] = half
@@ -490,6 +588,57 @@ def _answers_the_type(tracker: Tracker) -> bool:
     """The message answers "Which type of leave?" (asked last), as an answer or a correction."""
     return (
         tracker.get_slot("requested_slot") == "leave_type" and latest_intent(tracker) in TYPE_ANSWER_INTENTS
+    )
+
+
+#: what still belongs to the leave form at "Which type of leave?": an answer, a yes or no, a stop,
+#: a new request, small talk; anything else (another request, a message not understood) asked
+#: again and again is the user turning to other things
+STAYS_WITH_FORM = ("inform", "correct", "apply_leave", "affirm", "deny", "stop", "skip", "goodbye")
+STAYS_WITH_FORM += ("greet", "help")
+#: how often "Which type of leave?" goes unanswered before the form lets go
+UNANSWERED_TYPE_QUESTIONS = 2
+
+
+def _type_questions_unanswered(tracker: Tracker) -> int:
+    """How often the running form has asked "Which type of leave?" (the type is still missing)."""
+    asked = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "active_loop" and not event.get("name"):
+            break  # the form before this one
+        # the form asks through action_ask_leave_type, inside the form's own step: the question
+        # shows in the tracker as the bot's message of that response
+        asked_now = (event.get("event") == "action" and event.get("name") == "action_ask_leave_type") or (
+            event.get("event") == "bot"
+            and (event.get("metadata") or {}).get("utter_action") == "utter_ask_leave_type"
+        )
+        asked += asked_now
+    return asked
+
+
+def _lets_go(tracker: Tracker, *, candidate: bool = False) -> bool:
+    """The user turned to something else at "Which type of leave?" after it went unanswered before
+    ("can u book meeting room 5 for thurs 2pm" read as leave, then two other requests): the form
+    lets go instead of asking again under every answer. Nothing was submitted. ``candidate``: the
+    slot holds the message itself, being validated (it names no type)."""
+    raw_intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    return (
+        tracker.active_loop_name == "leave_form"
+        and tracker.get_slot("requested_slot") == "leave_type"
+        and (candidate or not tracker.get_slot("leave_type"))
+        and raw_intent not in STAYS_WITH_FORM
+        and not tracker.slots_to_validate().get("leave_reason")  # a reason now answers for the form
+        and _type_questions_unanswered(tracker) >= UNANSWERED_TYPE_QUESTIONS
+    )
+
+
+def _at_type_question(tracker: Tracker) -> bool:
+    """The form asked "Which type of leave?" last and the message is not a yes, a no or a stop
+    (a statement the NLU read as another request may still answer it: answers_type_question)."""
+    return (
+        tracker.active_loop_name == "leave_form"
+        and tracker.get_slot("requested_slot") == "leave_type"
+        and latest_intent(tracker) not in ("affirm", "deny", "stop", "goodbye", "skip")
     )
 
 

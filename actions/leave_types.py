@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any
 
@@ -60,6 +61,102 @@ def match_leave_type(value: str, types: list[LeaveTypeOut]) -> str | None:
             return t.code
     found = {code for code, _ in sound_alike_mentions(text, types)}
     return found.pop() if len(found) == 1 else None
+
+
+#: a word for leave after a type's own word ("annual lv", "sik leave", "sick days", "annual time off")
+_LEAVE_WORD = re.compile(r"^\s*(?:leave|leav|lve|lv|lev|days?|time(?: off)?|holiday|off)\b", re.I)
+_LATIN_WORD = re.compile(r"[a-z]+", re.I)
+#: how alike a typed word must be to a type's word (difflib's ratio: "anual"/"annual" 0.91,
+#: "persnal"/"personal" 0.93; "anal"/"annual" 0.8 is not one)
+FUZZY_CUTOFF = 0.82
+
+
+def _type_vocabulary(types: list[LeaveTypeOut]) -> tuple[dict[str, str], dict[str, str]]:
+    """Each type's own English words ("annual", "personal", "unpaid") and its initials where no
+    other type shares them ("AL" for Annual leave, "SL"; not "ML": marriage or maternity)."""
+    words: dict[str, str] = {}
+    initials: dict[str, set[str]] = {}
+    for t in types:
+        name = t.name_en.lower()
+        for word in _LATIN_WORD.findall(name):
+            if word != "leave":
+                words.setdefault(word, t.code)
+        head = _LATIN_WORD.findall(name.split(" (")[0])
+        if len(head) > 1:
+            initials.setdefault("".join(w[0] for w in head), set()).add(t.code)
+    return words, {k: codes.pop() for k, codes in initials.items() if len(codes) == 1}
+
+
+def _word_type(word: str, vocabulary: dict[str, str]) -> str | None:
+    """The type a typed word stands for: one of its words, that word with an ending ("sickness"),
+    or a typo of it (same first letter, alike by ``FUZZY_CUTOFF``; the best must be one type)."""
+    word = word.lower()
+    if word in vocabulary:
+        return vocabulary[word]
+    if len(word) < 3:
+        return None
+    for known, code in vocabulary.items():
+        if len(known) >= 4 and word.startswith(known):
+            return code
+    scored = sorted(
+        (
+            (SequenceMatcher(None, word, known).ratio(), code)
+            for known, code in vocabulary.items()
+            if known[0] == word[0]
+        ),
+        reverse=True,
+    )
+    if not scored or scored[0][0] < FUZZY_CUTOFF:
+        return None
+    if len(scored) > 1 and scored[1][1] != scored[0][1] and scored[0][0] - scored[1][0] < 0.05:
+        return None  # "maternaty" is as near "paternity": no guess
+    return scored[0][1]
+
+
+def loose_leave_type(text: str, types: list[LeaveTypeOut], *, alone: bool) -> str | None:
+    """The one type English words name loosely: a type's word typed with a typo or shortened
+    ("anual", "persnal", "annual lv"), or its initials ("AL"). ``alone``: at "Which type of leave?",
+    the word alone is enough ("just take it out of my annual i guess"); in a request it must come
+    with a word for leave ("need annual lv ...", "sik days"), since "my kid is sick" is a reason."""
+    words, initials = _type_vocabulary(types)
+    found: set[str] = set()
+    for m in _LATIN_WORD.finditer(text or ""):
+        word = m.group(0)
+        if word.lower() in initials and (alone or word.isupper()):
+            found.add(initials[word.lower()])
+            continue
+        code = _word_type(word, words)
+        if code and (alone or _LEAVE_WORD.match(text[m.end() :])):
+            found.add(code)
+    return found.pop() if len(found) == 1 else None
+
+
+#: the user says they are ill ("im sick today", "I'm feeling unwell", "我今天生病了"): sick leave
+_SELF_SICK = re.compile(
+    r"\b(?:i'?m|i am|feeling|feel|felt|been|got|off|out|call(?:ed|ing)? in)\s+"
+    r"(?:really |so |a bit |too |very )?"
+    r"(?:sick|ill|unwell|poorly)\b(?! of\b)"
+    r"|我.{0,4}(?:生病|病了|发烧|感冒|不舒服)",
+    re.I,
+)
+
+
+def sick_self(text: str, types: list[LeaveTypeOut]) -> str | None:
+    """The sick leave type when the user says they are ill themselves; "my kid is sick" is a reason."""
+    if not _SELF_SICK.search(text or ""):
+        return None
+    return _type_vocabulary(types)[0].get("sick")
+
+
+def type_answer(text: str, types: list[LeaveTypeOut]) -> str | None:
+    """The type an answer to "Which type of leave?" names, in any wording: a name (or its stem,
+    a same-sound spelling, a typo, initials) or "I'm sick"."""
+    return (
+        named_leave_type(text, types)
+        or match_leave_type(text, types)
+        or loose_leave_type(text, types, alone=True)
+        or sick_self(text, types)
+    )
 
 
 def named_leave_type(text: str, types: list[LeaveTypeOut]) -> str | None:
@@ -223,16 +320,45 @@ def switched_type(tracker: Tracker, types: list[LeaveTypeOut]) -> str | None:
     return code if any(_asks_for(clause) for clause in clauses or [text]) else None
 
 
-async def switches_refused_request(tracker: Tracker) -> bool:
-    """Whether the latest message switches the type of a request whose dates the backend refused
-    ("那改成事假吧" read as a question, "ok make it personal leave then" read as a request for HR):
-    the leave form takes it, so the action the NLU chose stays silent."""
+#: a message at "Which type of leave?" that asks something ("how many annual days do I have
+#: left?", "年假还剩几天") is a question in between, answered before the form asks again
+_ASKS = re.compile(
+    r"^\W*(?:how|what|what's|whats|when|why|where|which|who|is|are|do|does|did|can|could|will|would|"
+    r"should|am|have|has|any)\b|\b(?:left|remaining|balance|how many|how much)\b"
+    r"|多少|几天|还剩|剩下|余额|怎么|什么|是否|能不能|可不可以|要不要|吗",
+    re.I,
+)
+
+
+def answers_type_question(tracker: Tracker, types: list[LeaveTypeOut]) -> str | None:
+    """The type a statement at "Which type of leave?" names, whatever the NLU made of it ("just
+    take it out of my annual i guess" reads like a balance question), or None (another question
+    of the form, a question, no type named)."""
+    text = typed_text(tracker)
+    if (
+        tracker.active_loop_name != "leave_form"
+        or tracker.get_slot("requested_slot") != "leave_type"
+        or not text
+        or _ASKS.search(text)
+    ):
+        return None
+    return type_answer(text, types)
+
+
+async def leave_form_takes(tracker: Tracker) -> bool:
+    """Whether the leave form takes the latest message, so that the action the NLU chose for it
+    (a balance or policy answer, a case for HR) stays silent: a switch of type after the backend
+    refused the dates ("那改成事假吧" read as a question, "ok make it personal leave then" read as a
+    request for HR), or a type named at "Which type of leave?"."""
     who = identity(tracker)
-    if who is None or refused_request(tracker) is None:
+    asked_type = (
+        tracker.active_loop_name == "leave_form" and tracker.get_slot("requested_slot") == "leave_type"
+    )
+    if who is None or (refused_request(tracker) is None and not asked_type):
         return False  # no backend call for the usual question
     try:
         async with personnel_client(who) as pc:
             types = await pc.leave_types()
     except BackendErrors:
         return False
-    return switched_type(tracker, types) is not None
+    return switched_type(tracker, types) is not None or answers_type_question(tracker, types) is not None

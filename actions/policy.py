@@ -37,7 +37,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import hrbot_metadata, identity, language, latest_intent, personnel_client
-from actions.leave_types import switches_refused_request
+from actions.leave_types import leave_form_takes
 from actions.settings import get_settings
 from personnel.client import PersonnelError, PersonnelUnavailable
 from personnel.sensitive import event_pairs, mask_text
@@ -225,8 +225,12 @@ class ActionAnswerPolicy(Action):
     ) -> list[dict[str, Any]]:
         from knowledge.api import default_kb
 
-        if await switches_refused_request(tracker):
+        if await leave_form_takes(tracker):
             return []  # "年假不够吗？那改成事假吧" after a refusal: the leave form switches the type
+        from actions.leave import asks_about_the_count, explain_count  # leave imports this module
+
+        if asks_about_the_count(tracker):  # "only 2 days? christmas doesn't count?" at the preview
+            return await explain_count(dispatcher, tracker, domain)
         question = (tracker.latest_message or {}).get("text") or ""
         lang = language(tracker)
         loop = asyncio.get_running_loop()
@@ -300,7 +304,7 @@ class ActionHandoffToHR(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        if await switches_refused_request(tracker):
+        if await leave_form_takes(tracker):
             return []  # "ok make it personal leave then" after a refusal: the leave form's, no case
         who = identity(tracker)
         lang = language(tracker)

@@ -28,14 +28,17 @@ EXPLICIT = re.compile(
 REQUEST_WORDS = re.compile(
     r"\b(?:leave|off|vacation|vacay|pto|holiday|apply|book|submit|put (?:me|it) (?:in|down)|put in|"
     r"request|annual|half|full|whole|days? off)\b|"
+    r"\b(?:won'?t|can'?t|cannot|not)\s+(?:be (?:in|coming)|make it|come in|coming in)\b|"
+    r"来不了|去不了|上不了班|"
     r"\b(?:take|have|get|book|need|want|like)\b.{0,30}\b(?:day|days|break|rest)\b|"
     r"假|申请|帮我请|请.{0,3}[天假]|[一二两三四五六七八九十半全整\d]+\s*天",
     re.I,
 )
 FILLER = re.compile(
-    r"^(?:hi+|hey+|hello|yo|dear \w+|thanks?(?: you)?|thx|ty|pls|please|plz|ok(?:ay)?|lol|haha+|sorry\b.*|"
+    r"^(?:hi+|hey+|hello|yo|dear \w+|thanks?(?: you)?|thx|ty|pls|please|plz|ok(?:ay)?|lol|haha+|"
+    r"sorry\b.*|sry|soz|"
     r"(?:nice|great|cool|awesome|alright|fine|sure|yes|yeah|yep|so|then|and)(?:\W+(?:then|so))?|"
-    r"你好|您好|谢谢|多谢|麻烦了?|麻烦你了|嗯+|好的?|哈+|请问)$",
+    r"你好|您好|谢谢|多谢|麻烦了?|麻烦你了|嗯+|好的?|哈+|请问|不好意思|抱歉|对不起)$",
     re.I,
 )
 CLAUSE = re.compile(r"[^,，。.!！?？;；\n]+[,，。.!！?？;；\n]*")

@@ -241,3 +241,44 @@ def test_half_day_words() -> None:
 )
 def test_search_periods(text: str, window: tuple[date, date] | None) -> None:
     assert parse_period(text, TODAY) == window
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        # a weekday with a day of month: the month where they agree (9 Dec 2026 is a Wednesday)
+        ("can i get wed the 9th off?", date(2026, 12, 9), date(2026, 12, 9)),
+        ("周三9号请一天", date(2026, 12, 9), date(2026, 12, 9)),
+        ("12月9号周三", date(2026, 12, 9), date(2026, 12, 9)),
+        ("fri the 11th to mon the 14th", date(2026, 12, 11), date(2026, 12, 14)),
+        # they disagree in every month near today: the date decides
+        ("wed the 10th", date(2026, 12, 10), date(2026, 12, 10)),
+        # a bare day of month that has passed this month is next month's ("thru" is a range word)
+        ("from the 21st thru the 23rd, annual", date(2026, 12, 21), date(2026, 12, 23)),
+        ("the 14th-18th", date(2026, 12, 14), date(2026, 12, 18)),
+        ("20号到22号", date(2026, 12, 20), date(2026, 12, 22)),
+        # ... unless the text speaks of the past
+        ("I was sick on the 20th", date(2026, 11, 20), date(2026, 11, 20)),
+        ("上周五20号病了，补请一天", date(2026, 11, 20), date(2026, 11, 20)),
+        # today's own date stays today
+        ("the 23rd", date(2026, 11, 23), date(2026, 11, 23)),
+    ],
+)
+def test_weekday_with_a_day_and_days_that_have_passed(text: str, start: date, end: date) -> None:
+    got = parse_leave_dates(text, TODAY)
+    assert (got.start, got.end) == (start, end)
+
+
+@pytest.mark.parametrize(
+    ("text", "context", "start"),
+    [
+        # a one-date correction of a request this week: "the 16th" has passed, so next month's
+        ("no, the 16th", date(2026, 11, 24), date(2026, 12, 16)),
+        ("不对，是16号", date(2026, 11, 24), date(2026, 12, 16)),
+        # a month and day long past is next year's, also as a correction of a December request
+        ("no, jan 5", date(2026, 12, 28), date(2027, 1, 5)),
+        ("不对，是1月5号", date(2026, 12, 28), date(2027, 1, 5)),
+    ],
+)
+def test_a_one_date_correction_moves_forward(text: str, context: date, start: date) -> None:
+    assert parse_leave_dates(text, TODAY, context=context).start == start

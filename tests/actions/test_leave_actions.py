@@ -576,3 +576,55 @@ async def test_a_manager_rejects_a_request_named_by_its_employee_and_date(
     slots = slot_events(events)
     assert slots.get("leave_id") == str(wanted), events
     assert slots.get("requested_slot", "reject_reason") == "reject_reason", events  # asks why next
+
+
+@pytest.mark.parametrize(
+    ("employee", "lang", "text", "intent", "said"),
+    [
+        (
+            "E1045",
+            "en",
+            "hm only 2 days? so christmas doesn't count against my leave?",
+            "check_leave_balance",
+            "Christmas",
+        ),
+        ("E1008", "zh", "为什么只算2天？圣诞节不扣年假吗", "ask_policy", "圣诞"),
+    ],
+)
+async def test_a_question_about_the_count_at_the_preview_is_explained_and_the_yes_still_submits(
+    backend: Backend, domain: dict[str, Any], employee: str, lang: str, text: str, intent: str, said: str
+) -> None:
+    """tuning3 t3-en-07: a question about the previewed days (24-28 Dec for the US office, Christmas
+    Day and a weekend not counted) gets the backend's count explained, not the balance list; the
+    request still waits, keeps its type, and the following yes submits it."""
+    from actions.policy import ActionAnswerPolicy
+
+    slots = leave_slots("2026-12-24", "2026-12-28", reason="")
+    tracker = make_tracker(employee=employee, lang=lang, intent=intent, text=text, slots=slots)
+    action = ActionLeaveBalance() if intent == "check_leave_balance" else ActionAnswerPolicy()
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_leave_count_explained", "utter_leave_still_waiting"]
+    explained = dispatcher.messages[0]
+    assert explained["working_days"] == "2" and explained["calendar_days"] == 5
+    assert said in explained["excluded"]
+    assert "leave_type" not in slot_events(events)  # the request is kept as previewed
+    dispatcher = CollectingDispatcher()
+    yes = make_tracker(employee=employee, lang=lang, intent="affirm", text="go ahead", slots=slots)
+    await ActionSubmitLeave().run(dispatcher, yes, domain)
+    assert responses(dispatcher) == ["utter_leave_submitted"]
+    booked = [a for a in applications(backend, employee) if a["from_date"] == "2026-12-24"]
+    assert [(a["leave_type"], a["to_date"]) for a in booked] == [("annual", "2026-12-28")]
+
+
+async def test_a_balance_look_at_the_preview_keeps_the_request(
+    backend: Backend, domain: dict[str, Any]
+) -> None:
+    """The balance shown while a request waits for a yes does not drop its type (the yes then failed
+    with "the personnel system didn't accept those details"), and the request is said to wait."""
+    slots = leave_slots("2026-12-14", "2026-12-15")
+    tracker = make_tracker(intent="check_leave_balance", text="how many days do I have left?", slots=slots)
+    dispatcher = CollectingDispatcher()
+    events = await ActionLeaveBalance().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_leave_balance", "utter_leave_still_waiting"]
+    assert "leave_type" not in slot_events(events)

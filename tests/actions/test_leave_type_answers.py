@@ -16,7 +16,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.leave import ActionLeaveBalance, ValidateLeaveForm
-from actions.leave_types import switches_refused_request
+from actions.leave_types import leave_form_takes
 from actions.policy import ActionAnswerPolicy, ActionHandoffToHR
 from tests.actions.helpers import Backend, make_tracker, responses
 
@@ -125,7 +125,7 @@ async def test_after_a_refusal_a_question_about_another_type_is_a_question(
         slots={"leave_type": "annual", "requested_slot": "leave_dates", **kept},
         active_loop="leave_form",
     )
-    assert not await switches_refused_request(tracker)  # the documents answer it
+    assert not await leave_form_takes(tracker)  # the documents answer it
     slots = slots_of(await ValidateLeaveForm().run(CollectingDispatcher(), tracker, domain))
     assert "leave_type" not in slots and not slots.get("leave_start")
 
@@ -305,3 +305,143 @@ async def test_a_request_right_after_one_types_balance_is_that_type_and_says_so(
     events = balance_then(request, between=True)
     tracker = make_tracker(intent="apply_leave", text=request, events=events, active_loop="leave_form")
     assert await ValidateLeaveForm().extract_leave_type(CollectingDispatcher(), tracker, domain) == {}
+
+
+def typed_at_type_question(text: str, lang: str, intent: str, **extra: Any) -> Any:
+    """A message at "Which type of leave?" that the NLU read as another request (no slot candidate:
+    the digression's action runs first, then the form)."""
+    return make_tracker(
+        lang=lang,
+        intent=intent,
+        text=text,
+        slots={"requested_slot": "leave_type", **extra},
+        events=[{"event": "action", "name": "action_ask_leave_type"}],
+        active_loop="leave_form",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "intent", "code"),
+    [
+        ("just take it out of my annual i guess", "en", "check_leave_balance", "annual"),
+        ("put it on my anual lv i suppose", "en", "ask_policy", "annual"),
+        ("AL", "en", "check_leave_balance", "annual"),
+        ("persnal i guess", "en", "ask_policy", "personal"),
+        ("就从年假里扣吧", "zh", "check_leave_balance", "annual"),
+        ("算事假吧", "zh", "ask_policy", "personal"),
+    ],
+)
+async def test_a_type_named_loosely_at_the_type_question_answers_it_whatever_the_nlu_read(
+    domain: dict[str, Any], text: str, lang: str, intent: str, code: str
+) -> None:
+    """tuning3 t3-en-04: a hedged or shortened type name reads like a balance question; the balance
+    action stays silent and the form takes the type (no balance list, no "I still need the type")."""
+    tracker = typed_at_type_question(text, lang, intent, leave_start="2026-12-09", leave_dates="wed the 9th")
+    for action in (ActionLeaveBalance(), ActionAnswerPolicy()):
+        dispatcher = CollectingDispatcher()
+        assert await action.run(dispatcher, tracker, domain) == []
+        assert dispatcher.messages == []
+    slots = slots_of(await ValidateLeaveForm().run(CollectingDispatcher(), tracker, domain))
+    assert slots["leave_type"] == code
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"), [("how much annual leave do I have left?", "en"), ("年假还剩几天", "zh")]
+)
+async def test_a_balance_question_at_the_type_question_is_still_answered(
+    domain: dict[str, Any], text: str, lang: str
+) -> None:
+    tracker = typed_at_type_question(text, lang, "check_leave_balance")
+    dispatcher = CollectingDispatcher()
+    await ActionLeaveBalance().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_leave_balance"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "start", "end"),
+    [
+        ("from the 21st thru the 23rd, annual", "en", "2026-12-21", "2026-12-23"),
+        ("年假，21号到23号", "zh", "2026-12-21", "2026-12-23"),
+    ],
+)
+async def test_dates_and_a_type_given_together_at_the_type_question_fill_both(
+    domain: dict[str, Any], text: str, lang: str, start: str, end: str
+) -> None:
+    """tuning3 t3-en-05: "from the 21st thru the 23rd, annual" at "Which type?" (said on the 23rd of
+    November: the days are December's) is not asked for the dates again."""
+    tracker = make_tracker(
+        employee="E1039" if lang == "en" else "E1027",  # nothing of theirs booked by other tests
+        lang=lang,
+        intent="inform",
+        text=text,
+        slots={"requested_slot": "leave_type", "leave_type": text},
+        events=[{"event": "slot", "name": "leave_type", "value": text}],
+        active_loop="leave_form",
+    )
+    slots = slots_of(await ValidateLeaveForm().run(CollectingDispatcher(), tracker, domain))
+    assert (slots["leave_type"], slots["leave_start"], slots["leave_end"]) == ("annual", start, end)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "code"),
+    [
+        ("need annual lv 16th-18th december for a wedding", "en", "annual"),
+        ("can i book AL for fri", "en", "annual"),
+        ("sry. im sick today, wont make it in", "en", "sick"),
+        ("不好意思，我今天生病了，来不了", "zh", "sick"),
+    ],
+)
+async def test_a_request_names_its_type_shortened_or_by_being_ill(
+    domain: dict[str, Any], text: str, lang: str, code: str
+) -> None:
+    """tuning3 t3-en-03, t3-en-20: "annual lv" and "I'm sick today" are not asked "Which type?"."""
+    tracker = make_tracker(lang=lang, intent="apply_leave", text=text, active_loop="leave_form")
+    slots = slots_of(await ValidateLeaveForm().run(CollectingDispatcher(), tracker, domain))
+    assert slots["leave_type"] == code
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"), [("my kid is sick, need tomorrow off", "en"), ("孩子生病了，明天请一天", "zh")]
+)
+async def test_someone_elses_illness_in_a_request_is_no_type(
+    domain: dict[str, Any], text: str, lang: str
+) -> None:
+    tracker = make_tracker(lang=lang, intent="apply_leave", text=text, active_loop="leave_form")
+    slots = slots_of(await ValidateLeaveForm().run(CollectingDispatcher(), tracker, domain))
+    assert not slots.get("leave_type")
+
+
+@pytest.mark.parametrize(("text", "lang"), [("fine. whats mine then", "en"), ("算了，你会干嘛", "zh")])
+async def test_the_form_lets_go_when_the_type_question_goes_unanswered_again(
+    domain: dict[str, Any], text: str, lang: str
+) -> None:
+    """tuning3 t3-en-24: after "Which type of leave?" was asked twice and ignored, a message that is
+    no answer lets go of the form (said once) instead of "I don't know the leave type ..."."""
+    asked = [
+        {"event": "bot", "text": "Which type of leave?", "metadata": {"utter_action": "utter_ask_leave_type"}}
+    ] * 2
+    tracker = make_tracker(
+        lang=lang,
+        intent="nlu_fallback",
+        text=text,
+        slots={"requested_slot": "leave_type", "leave_type": text, "leave_start": "2026-11-26"},
+        events=[*asked, {"event": "slot", "name": "leave_type", "value": text}],
+        active_loop="leave_form",
+    )
+    dispatcher = CollectingDispatcher()
+    events = await ValidateLeaveForm().run(dispatcher, tracker, domain)
+    slots = slots_of(events)
+    assert slots["leave_type"] is None and slots["requested_slot"] is None  # the form ends
+    assert responses(dispatcher) == ["utter_leave_set_aside"]
+    # asked once only: the question is asked again, as before
+    once = make_tracker(
+        lang=lang,
+        intent="nlu_fallback",
+        text=text,
+        slots={"requested_slot": "leave_type", "leave_type": text, "leave_start": "2026-11-26"},
+        events=[asked[0], {"event": "slot", "name": "leave_type", "value": text}],
+        active_loop="leave_form",
+    )
+    dispatcher = CollectingDispatcher()
+    assert "requested_slot" not in slots_of(await ValidateLeaveForm().run(dispatcher, once, domain))
+    assert responses(dispatcher) == ["utter_leave_type_unknown"]
