@@ -628,3 +628,23 @@ async def test_a_balance_look_at_the_preview_keeps_the_request(
     events = await ActionLeaveBalance().run(dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_leave_balance", "utter_leave_still_waiting"]
     assert "leave_type" not in slot_events(events)
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("wait, why only 2 days? is christmas not counted?", True),
+        ("为什么只算2天？元旦不扣吗", True),
+        # a policy question that happens to name the request's length is not about the count
+        ("btw do I need a doctor's note for 2 days?", False),
+        ("请2天病假要交医院证明吗？", False),
+    ],
+)
+def test_only_a_question_about_the_count_at_the_preview_gets_the_count_explained(
+    text: str, asks: bool
+) -> None:
+    from actions.leave import asks_about_the_count
+
+    slots = leave_slots("2026-11-23", "2026-11-24", "sick")
+    tracker = make_tracker(intent="ask_policy", text=text, slots=slots)
+    assert asks_about_the_count(tracker) is asks
