@@ -51,9 +51,17 @@ log = logging.getLogger(__name__)
 #: a message this short (words, or two Chinese characters counting as one word) right after a policy
 #: answer is read as a follow-up to it; a longer one carries its own topic
 FOLLOWUP_MAX_WORDS = 6
-#: a longer one up to this size ("and if I don't use them, do they carry over?") is looked up with
-#: its context too, which it keeps only when the documents answer it strictly better that way
+#: a longer one up to this size that points back at the answer ("and if I don't use them, do they
+#: carry over?", "那如果领导不批，那些没休的怎么办") is looked up with its context too, which it keeps
+#: only when the documents answer it strictly better that way; without such a word ("is there a gym
+#: subsidy for staff?") it is a question of its own
 FOLLOWUP_LONGER_WORDS = 14
+_POINTS_BACK = re.compile(
+    r"(?<![A-Za-z])(?:it|its|them|they|those|these|that|this|then)(?![A-Za-z])"
+    r"|^\s*(?:and|but|so|what if|what about|how about)(?![A-Za-z])"
+    r"|^\s*(?:那|如果|要是|可是|但是)|那些|这些|它|这个|那个",
+    re.I,
+)
 _WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 #: how good an answer is, to choose between the follow-up looked up alone and with its context
@@ -201,7 +209,10 @@ def followup_query(tracker: Tracker) -> str | None:
     text = (message.get("text") or "").strip()
     if not isinstance(topic, dict) or not topic.get("query") or not text or text.startswith("/"):
         return None
-    if message_size(text) > FOLLOWUP_LONGER_WORDS or not answered_policy_last(tracker):
+    size = message_size(text)
+    if size > FOLLOWUP_LONGER_WORDS or not answered_policy_last(tracker):
+        return None
+    if size > FOLLOWUP_MAX_WORDS and not _POINTS_BACK.search(text):
         return None
     previous, previous_mention = topic["query"], topic.get("mention")
     mention = _leave_type_mention(message)

@@ -427,3 +427,44 @@ def test_a_record_change_says_how_to_reach_hr_from_the_documents(
     [msg] = dispatcher.messages
     assert msg["response"] == "utter_record_change_by_hr_contacts"
     assert "hr@harbour.example" in msg["contacts"]
+
+
+PREVIOUS = "can I carry unused annual leave into next year?"
+
+
+def after_a_policy_answer(text: str, lang: str = "en") -> Any:
+    events = [
+        {"event": "user", "text": PREVIOUS, "parse_data": {"intent": {"name": "ask_policy"}}},
+        {"event": "action", "name": "action_answer_policy"},
+        {"event": "slot", "name": "policy_topic", "value": {"query": PREVIOUS, "mention": None}},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": text, "parse_data": {"intent": {"name": "ask_policy"}}},
+    ]
+    return make_tracker(
+        intent="ask_policy",
+        text=text,
+        lang=lang,
+        slots={"policy_topic": {"query": PREVIOUS, "mention": None}},
+        events=events,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "with_context"),
+    [
+        ("and on a Saturday?", True),
+        ("and if my boss never let me take them because we were so busy?", True),
+        ("那如果是因为工作太忙领导一直不批，那些没休的天数怎么办呢", True),
+        ("Is there a gym membership subsidy for staff? Reply to li.lei@example.com", False),
+        ("how much relocation allowance do we get when moving city?", False),
+    ],
+)
+def test_a_longer_message_is_a_follow_up_only_when_it_points_back(text: str, with_context: bool) -> None:
+    """Short messages and longer ones that point back at the answer are read with the question
+    before; a new question of a dozen words ("is there a gym subsidy for staff?") stands alone."""
+    from actions.policy import followup_query
+
+    query = followup_query(after_a_policy_answer(text))
+    assert (query is not None) is with_context, query
+    if with_context:
+        assert PREVIOUS in query
