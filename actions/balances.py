@@ -177,10 +177,6 @@ class ActionLeaveBalance(BackendAction):
     ) -> list[EventType]:
         if await leave_form_takes(tracker):
             return []  # a switch of type after a refusal, or the type named at "Which type?"
-        from actions.leave import asks_about_the_count, explain_count  # leave imports this module
-
-        if asks_about_the_count(tracker):  # "only 2 days? christmas doesn't count?" at the preview
-            return await explain_count(dispatcher, tracker, domain)
         return await super().run(dispatcher, tracker, domain)
 
     async def act(

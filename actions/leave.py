@@ -173,72 +173,6 @@ def request_line(app: LeaveApplicationOut, names: dict[str, str], lang: str) -> 
     return f"• #{app.id} {kind}, {period}, {num(app.working_days)} days: {status}"
 
 
-# --- a question at the preview ---------------------------------------------------------------
-
-
-#: a question about the previewed request's count ("only 2 days? so christmas doesn't count?",
-#: "为什么只算3天？元旦不扣吗"): the backend's count is explained and the preview keeps waiting
-ASKS_ABOUT_COUNT = re.compile(
-    r"\b(?:counts?|counted|counting|only \d+(?:\.\d)?|why \d+|holidays?|weekends?|christmas|xmas|new year"
-    r"|deduct\w*|against my|take[sn]? (?:off|from)|use[sd]? up)\b"
-    r"|计入|扣(?:几|多少|年假|假期|余额)|不扣(?!钱|工资|薪)|节假日|假日|周末"
-    r"|为什么只|只有|只算|怎么算|元旦|春节|国庆|圣诞",
-    re.I,
-)
-
-
-def asks_about_the_count(tracker: Tracker) -> bool:
-    """The message asks about the days the request waiting for a yes counts."""
-    return bool(
-        tracker.get_slot("leave_awaiting_confirmation")
-        and tracker.get_slot("leave_start")
-        and tracker.active_loop_name != "leave_form"
-        and ASKS_ABOUT_COUNT.search(typed_text(tracker))
-    )
-
-
-async def explain_count(
-    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, *, waiting: bool = True
-) -> list[EventType]:
-    """Why the previewed request counts the days it does, from the backend's own preview (only
-    working days use leave; the public holidays and weekends in the range, named), and that it
-    still waits for a yes (``waiting``; not when the preview is shown again right after).
-    Nothing about the request changes."""
-    lang, who = language(tracker), identity(tracker)
-    if who is not None:
-        try:
-            async with personnel_client(who) as pc:
-                quote = await pc.preview_leave(**_form_values(tracker))
-        except BackendErrors as exc:
-            explain_error(dispatcher, domain, exc, lang)
-        else:
-            labels = []
-            for day in quote.excluded:
-                holiday = day.holiday_zh if lang == "zh" else day.holiday_en
-                label = format_date(day.date, lang)
-                labels.append(
-                    label + ((f"（{holiday}）" if lang == "zh" else f" ({holiday})") if holiday else "")
-                )
-            excluded = (
-                response_text(domain, "utter_leave_count_excluded", lang).format(
-                    days=("、" if lang == "zh" else ", ").join(labels)
-                )
-                if labels
-                else ""
-            )
-            dispatcher.utter_message(
-                response="utter_leave_count_explained",
-                working_days=num(quote.working_days),
-                calendar_days=(quote.to_date - quote.from_date).days + 1,
-                start=format_date(quote.from_date, lang),
-                end=format_date(quote.to_date, lang),
-                excluded=excluded,
-            )
-    if waiting:
-        dispatcher.utter_message(response="utter_leave_still_waiting")
-    return []
-
-
 # --- the leave form ---------------------------------------------------------------------------
 
 
@@ -466,9 +400,6 @@ class ValidateLeaveForm(FormValidationAction):
                 # "no, the afternoon" / "no, sick leave": not about the dates; keep them.
                 half = _half_day_of(text)
                 events = {"leave_dates": f"{start}/{end}"}
-                if ASKS_ABOUT_COUNT.search(text) and "?" in text.replace("？", "?"):
-                    # "wait, just 2 days? is christmas not counted?": a question, the preview follows
-                    await explain_count(dispatcher, tracker, domain, waiting=False)
                 # "是，全天" at "whole day or half?" answers that question, read as a correction or not
                 if half and (half != "none" or tracker.get_slot("requested_slot") == "leave_half_day"):
                     events["leave_half_day"] = half

@@ -234,14 +234,17 @@ class ActionAnswerPolicy(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        from knowledge.api import default_kb
-
         if await leave_form_takes(tracker):
             return []  # "年假不够吗？那改成事假吧" after a refusal: the leave form switches the type
-        from actions.leave import asks_about_the_count, explain_count  # leave imports this module
+        events = await self._answer(dispatcher, tracker)
+        if tracker.get_slot("leave_awaiting_confirmation") and tracker.active_loop_name != "leave_form":
+            # a question asked at a leave preview: the request is not dropped, and the user is told
+            dispatcher.utter_message(response="utter_leave_still_waiting")
+        return events
 
-        if asks_about_the_count(tracker):  # "only 2 days? christmas doesn't count?" at the preview
-            return await explain_count(dispatcher, tracker, domain)
+    async def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+        from knowledge.api import default_kb
+
         question = (tracker.latest_message or {}).get("text") or ""
         lang = language(tracker)
         loop = asyncio.get_running_loop()
