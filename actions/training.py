@@ -33,7 +33,7 @@ from actions.common import (
 )
 from actions.dates import format_date, format_period, parse_period
 from actions.offers import bare_pick, last_offers, ordinal, pick, previous_intent
-from actions.references import Reference, by_name, overlapping, read_reference, resolve
+from actions.references import Reference, Resolution, by_name, overlapping, read_reference, resolve
 from hrbot.identity import Identity
 from personnel.client import CourseOut, EnrolmentOut, PersonnelClient, PersonnelError, SessionOut
 
@@ -369,6 +369,17 @@ def session_named(c: CourseOut, text: str, *, single: bool) -> SessionOut | None
     return sessions[0] if single and len(sessions) == 1 else None
 
 
+def enrolment_named(tracker: Tracker, rows: Sequence[EnrolmentOut]) -> Resolution:
+    """Which of the user's enrolments the message names (by title, code, date or number)."""
+    return resolve(
+        read_reference(typed_text(tracker), today().date()),
+        rows,
+        record_id=lambda e: e.id,
+        period=lambda e: (e.start_date, e.end_date),
+        names=lambda e: (e.title_en, e.title_zh, e.course_code),
+    )
+
+
 def listed_enrolments_last(tracker: Tracker) -> bool:
     """Whether the bot's last turn listed the user's enrolments ("where's that one held" then asks
     about the session they are booked on, not the catalogue)."""
@@ -391,13 +402,7 @@ async def show_enrolled_sessions(
     False when it names a course they are not booked on (the catalogue answers)."""
     current = [e for e in await pc.my_enrolments() if e.status in ("enrolled", "waitlisted")]
     rows = sorted(current, key=lambda e: e.start_date)
-    found = resolve(
-        read_reference(typed_text(tracker), today().date()),
-        rows,
-        record_id=lambda e: e.id,
-        period=lambda e: (e.start_date, e.end_date),
-        names=lambda e: (e.title_en, e.title_zh, e.course_code),
-    )
+    found = enrolment_named(tracker, rows)
     if found.named and found.matches:
         rows = found.matches
     elif named.strong or not rows:
@@ -643,13 +648,7 @@ class ActionWithdrawCourse(BackendAction):
             rows = [e for e in rows if e.id == chosen.id("enrolment_id")] or rows
             if len(rows) == 1 and rows[0].withdrawable:
                 return self._ask(dispatcher, rows[0], lang)
-        found = resolve(
-            read_reference(typed_text(tracker), today().date()),
-            rows,
-            record_id=lambda e: e.id,
-            period=lambda e: (e.start_date, e.end_date),
-            names=lambda e: (e.title_en, e.title_zh, e.course_code),
-        )
+        found = enrolment_named(tracker, rows)
         if found.named and len(found.matches) == 1:
             e = found.matches[0]
             if e.withdrawable:

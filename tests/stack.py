@@ -159,6 +159,14 @@ class Stack:
         """The employee's leave requests in the system of record, by number."""
         return {a["id"]: a for a in self.backend_get("/leave/applications", employee)}
 
+    def new_requests(self, employee: str, before: dict[int, dict]) -> list[tuple[str, str, str]]:
+        """(type, from, to) of the employee's requests made since ``before`` (a `leave_requests`)."""
+        return [
+            (a["leave_type"], a["from_date"], a["to_date"])
+            for k, a in self.leave_requests(employee).items()
+            if k not in before
+        ]
+
     # --- talking to Rasa as a connector would -------------------------------------------------
     def identity(self, employee_id: str, sender: str, channel: str = "web") -> str:
         """An assertion for one message of conversation ``sender``, as a connector makes it."""

@@ -15,14 +15,6 @@ from tests.stack import Stack
 pytestmark = pytest.mark.stack
 
 
-def new_requests(stack: Stack, employee: str, before: dict[int, dict]) -> list[tuple[str, str, str]]:
-    return [
-        (a["leave_type"], a["from_date"], a["to_date"])
-        for k, a in stack.leave_requests(employee).items()
-        if k not in before
-    ]
-
-
 @pytest.mark.parametrize(
     ("employee", "asked", "dated", "typed", "said", "yes"),
     [
@@ -55,7 +47,7 @@ def test_a_weekday_with_its_day_and_a_type_named_loosely(
     assert said in preview, preview
     assert "余额：" not in preview.split("\n")[0] and "leave balances" not in preview, preview
     say(yes)
-    assert new_requests(stack, employee, before) == [("annual", "2026-12-10", "2026-12-10")]
+    assert stack.new_requests(employee, before) == [("annual", "2026-12-10", "2026-12-10")]
 
 
 @pytest.mark.parametrize(
@@ -87,7 +79,7 @@ def test_a_question_about_the_count_at_the_preview_keeps_the_request(
     assert "leave balances" not in answer and "假期余额" not in answer, answer
     submitted = say(yes)
     assert "#" in submitted, submitted
-    assert new_requests(stack, employee, before) == [("annual", "2026-12-24", "2026-12-28")]
+    assert stack.new_requests(employee, before) == [("annual", "2026-12-24", "2026-12-28")]
 
 
 @pytest.mark.parametrize(
@@ -105,7 +97,7 @@ def test_sick_today_is_sick_leave_for_today(
     preview = say(text)
     assert said in preview, preview
     say(yes)
-    assert new_requests(stack, employee, before) == [("sick", "2026-11-23", "2026-11-23")]
+    assert stack.new_requests(employee, before) == [("sick", "2026-11-23", "2026-11-23")]
 
 
 @pytest.mark.parametrize(
@@ -139,4 +131,4 @@ def test_the_form_lets_go_when_the_type_question_is_ignored_twice(
     asked = ("type of leave", "哪种假")
     assert any(w in replies[0] for w in asked) and any(w in replies[1] for w in asked), replies
     assert not any(w in replies[2] for w in asked), replies
-    assert new_requests(stack, employee, before) == []
+    assert stack.new_requests(employee, before) == []

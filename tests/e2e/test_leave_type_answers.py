@@ -15,14 +15,6 @@ from tests.stack import Stack
 pytestmark = pytest.mark.stack
 
 
-def new_requests(stack: Stack, employee: str, before: dict[int, dict]) -> list[tuple[str, str, str]]:
-    return [
-        (a["leave_type"], a["from_date"], a["to_date"])
-        for k, a in stack.leave_requests(employee).items()
-        if k not in before
-    ]
-
-
 @pytest.mark.parametrize(
     ("asked", "switch", "said", "yes", "booked"),
     [
@@ -54,7 +46,7 @@ def test_after_a_refusal_another_type_keeps_the_dates(
     assert all(words in preview for words in said), preview
     assert "case" not in preview.lower() and "工单" not in preview, preview  # nothing handed to HR
     say(yes)
-    assert new_requests(stack, employee, before) == [booked]
+    assert stack.new_requests(employee, before) == [booked]
 
 
 @pytest.mark.parametrize(
@@ -125,4 +117,4 @@ def test_a_request_right_after_one_types_balance_is_for_that_type(
     preview = say(asked)
     assert all(words in preview for words in said), preview
     say(yes)
-    assert new_requests(stack, employee, before) == [("annual", "2026-12-14", "2026-12-15")]
+    assert stack.new_requests(employee, before) == [("annual", "2026-12-14", "2026-12-15")]
