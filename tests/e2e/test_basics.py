@@ -44,6 +44,16 @@ def test_reply_language_follows_the_user(stack: Stack) -> None:
     assert not CJK.search(texts(stack.say(who, "thank you")))
 
 
+def test_a_chinese_sentence_with_english_terms_gets_a_chinese_reply(stack: Stack) -> None:
+    """Mixed messages are Chinese sentences with English terms far more often than the reverse:
+    as many Chinese words (jieba's) as English ones reads as Chinese; an English sentence naming a
+    Chinese course stays English."""
+    chinese = texts(stack.say(sender(), "帮我请 annual leave, Dec 16 to 18, 谢谢", employee="E1001"))
+    assert len(CJK.findall(chinese)) > 10, chinese
+    english = texts(stack.say(sender(), "when is the Python 数据分析 course?", employee="E1001"))
+    assert english and len(CJK.findall(english)) < len(english) / 10, english
+
+
 def test_neutral_text_uses_the_channel_language(stack: Stack) -> None:
     """An emoji alone says nothing about language: the widget's language switch decides."""
     replies = stack.say(sender(), "👋🙂", lang="zh")
