@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -92,10 +93,31 @@ def someone_else_named(text: str) -> bool:
     return False
 
 
+#: how long the list of people a user may see is reused: every balance and record request reads
+#: it, and for HR it is the whole organisation. A new report is recognised by name at most this late
+#: (until then a possessive still refuses: see `someone_else_named`); access is still the backend's.
+VISIBLE_TTL_S = 60.0
+_VISIBLE_MAX = 512
+_visible: dict[tuple[str, str], tuple[float, list[EmployeeOut]]] = {}
+
+
+async def visible_people(pc: PersonnelClient, who: Identity) -> list[EmployeeOut]:
+    """The people other than the user whom the backend lets them see (cached per user briefly)."""
+    now = time.monotonic()
+    key = (pc.base_url, who.employee_id)
+    hit = _visible.get(key)
+    if hit is not None and now - hit[0] < VISIBLE_TTL_S:
+        return hit[1]
+    others = [p for p in await pc.list_employees() if p.id != who.employee_id]
+    if len(_visible) >= _VISIBLE_MAX:
+        _visible.clear()
+    _visible[key] = (now, others)
+    return others
+
+
 async def visible_person_named(pc: PersonnelClient, who: Identity, text: str) -> EmployeeOut | None:
     """Someone other than the user whom the backend lets them see, named in the message."""
-    others = [p for p in await pc.list_employees() if p.id != who.employee_id]
-    return person_named(text, others)
+    return person_named(text, await visible_people(pc, who))
 
 
 async def answered_for_someone_else(

@@ -149,6 +149,11 @@ class PersonnelClient:
             verify=_ssl_context(),
         )
 
+    @property
+    def base_url(self) -> str:
+        """The backend this client talks to (what a cache of its answers is keyed by)."""
+        return str(self._http.base_url)
+
     async def __aenter__(self) -> PersonnelClient:
         return self
 
