@@ -33,6 +33,7 @@ from actions.common import (
 )
 from actions.dates import format_date, format_period, parse_period
 from actions.offers import bare_pick, last_offers, ordinal, pick, previous_intent
+from actions.records import completed_line
 from actions.references import Reference, Resolution, by_name, overlapping, read_reference, resolve
 from hrbot.identity import Identity
 from personnel.client import CourseOut, EnrolmentOut, PersonnelClient, PersonnelError, SessionOut
@@ -585,7 +586,8 @@ def _enrolment_line(e: EnrolmentOut, lang: str) -> str:
 
 
 class ActionMyEnrolments(BackendAction):
-    """The employee's current enrolments and waitlist places."""
+    """The employee's current enrolments and waitlist places; with none, the courses completed this
+    year (the record behind "which courses am I on")."""
 
     def name(self) -> str:
         return "action_my_enrolments"
@@ -601,7 +603,21 @@ class ActionMyEnrolments(BackendAction):
     ) -> list[EventType]:
         rows = [e for e in await pc.my_enrolments() if e.status in ("enrolled", "waitlisted")]
         if not rows:
-            dispatcher.utter_message(response="utter_enrolments_none")
+            # nothing current: the courses completed this year are what "my courses" still shows
+            year = today().year
+            done = sorted(
+                (
+                    r
+                    for r in await pc.training_history()
+                    if r.status == "completed" and r.end_date.year == year
+                ),
+                key=lambda r: r.end_date,
+            )
+            if done:
+                lines = "\n".join(completed_line(r, lang) for r in done)
+                dispatcher.utter_message(response="utter_enrolments_none_completed", year=year, lines=lines)
+            else:
+                dispatcher.utter_message(response="utter_enrolments_none")
             return []
         rows.sort(key=lambda e: e.start_date)
         lines = "\n".join(_enrolment_line(e, lang) for e in rows)
