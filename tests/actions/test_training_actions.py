@@ -147,7 +147,7 @@ async def test_enrol_with_only_a_topic_offers_the_matching_courses(
 async def test_no_current_enrolment_lists_the_courses_completed_this_year(
     domain: dict[str, Any], lang: str, heading: str
 ) -> None:
-    """"Which courses am I on" with nothing booked still shows this year's record (E1026, whom no
+    """ "Which courses am I on" with nothing booked still shows this year's record (E1026, whom no
     other test enrols, completed COMP-001 in 2026), not only "no enrolments"."""
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(employee="E1026", lang=lang, intent="my_enrolments", text="my courses")
