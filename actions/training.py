@@ -32,7 +32,7 @@ from actions.common import (
     typed_text,
 )
 from actions.dates import format_date, format_period, parse_period
-from actions.offers import bare_pick, last_offers, ordinal, pick, previous_intent
+from actions.offers import Offer, bare_pick, last_offers, ordinal, parse_offer, pick, previous_intent
 from actions.records import completed_line
 from actions.references import Reference, Resolution, by_name, overlapping, read_reference, resolve
 from hrbot.identity import Identity
@@ -291,6 +291,10 @@ async def named_in_message(pc: PersonnelClient, tracker: Tracker) -> Named:
     words of the catalogue's titles; else the course whose sessions were just shown."""
     text = typed_text(tracker)
     offers = [o for o in last_offers(tracker) if o.intent in ("course_details", "enrol_course")]
+    if not offers and latest_intent(tracker) in ("course_details", "enrol_course"):
+        # a side question answered in between ("how many hours have I done?"): "sign me up" or
+        # "where is it held" still means the course shown the turn before
+        offers = [o for o in offers_before(tracker) if o.intent in ("course_details", "enrol_course")]
     catalogue = await pc.search_courses()
     by_id = {c.id: c for c in catalogue}
     named = match_courses(text, catalogue)
@@ -323,6 +327,23 @@ async def named_in_message(pc: PersonnelClient, tracker: Tracker) -> Named:
         return Named(named.courses, strong=named.strong)
     # nothing picked from several choices: the same choices again
     return Named([by_id[i] for i in offered], again=again, unpicked=len(offered) > 1)
+
+
+def offers_before(tracker: Tracker) -> list[Offer]:
+    """The buttons of the bot's turn before its last one (the answer to the user message before
+    the previous one); none when that turn offered none."""
+    users = 0
+    for event in reversed(list(tracker.events or [])):
+        kind = event.get("event")
+        if kind == "user":
+            users += 1
+            if users > 2:
+                break
+        elif kind == "bot" and users == 2:
+            buttons = (event.get("data") or {}).get("buttons") or []
+            if offers := [o for b in buttons if (o := parse_offer(b)) is not None]:
+                return offers
+    return []
 
 
 def previous_text(tracker: Tracker) -> str:
