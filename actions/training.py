@@ -291,13 +291,19 @@ async def named_in_message(pc: PersonnelClient, tracker: Tracker) -> Named:
     words of the catalogue's titles; else the course whose sessions were just shown."""
     text = typed_text(tracker)
     offers = [o for o in last_offers(tracker) if o.intent in ("course_details", "enrol_course")]
-    if not offers and latest_intent(tracker) in ("course_details", "enrol_course"):
-        # a side question answered in between ("how many hours have I done?"): "sign me up" or
-        # "where is it held" still means the course shown the turn before
-        offers = [o for o in offers_before(tracker) if o.intent in ("course_details", "enrol_course")]
     catalogue = await pc.search_courses()
     by_id = {c.id: c for c in catalogue}
     named = match_courses(text, catalogue)
+    topic = next(tracker.get_latest_entity_values("topic"), None)
+    if (
+        not offers
+        and not named.courses
+        and not topic
+        and latest_intent(tracker) in ("course_details", "enrol_course")
+    ):
+        # a side question answered in between ("how many hours have I done?"): "sign me up" or
+        # "where is it held", naming no course, still means the course shown the turn before
+        offers = [o for o in offers_before(tracker) if o.intent in ("course_details", "enrol_course")]
     # courses offered to pick from: details buttons, or enrol buttons naming no session
     offered = [
         i
@@ -318,7 +324,6 @@ async def named_in_message(pc: PersonnelClient, tracker: Tracker) -> Named:
         return Named([course], strong=True)
     if named.strong:
         return Named(named.courses, strong=len(named.courses) == 1)
-    topic = next(tracker.get_latest_entity_values("topic"), None)
     if topic and (found := await pc.search_courses(query=topic)):
         fitting = {c.id for c in named.courses}
         narrowed = [c for c in found if c.id in fitting] or found

@@ -460,3 +460,25 @@ async def test_enrolling_after_a_side_question_takes_the_course_shown_before_it(
     dispatcher = await say_enrol(domain, employee, enrol_text, lang=lang, before=before)
     assert responses(dispatcher) == ["utter_enrolled"], dispatcher.messages
     assert "DA-201" in enrolled_codes(backend, employee)
+
+
+@pytest.mark.parametrize(
+    ("employee", "lang", "text"),
+    [("E1042", "en", "fine, put me in the excel one first then"), ("E1043", "zh", "那先报Excel那门吧")],
+)
+async def test_a_course_named_after_a_refusal_is_not_the_course_shown_before(
+    backend: Backend, domain: dict[str, Any], employee: str, lang: str, text: str
+) -> None:
+    """Python shown, its enrolment refused (DA-101 first), then "the excel one": the course named
+    wins over the one shown two turns back."""
+    listed = await search(domain, employee, "python course?", "python", lang)
+    assert len(listed.messages[0]["buttons"]) == 1
+    before = [
+        user("python course?", "search_courses"),
+        *as_bot_events(listed),
+        user("enroll me", "enrol_course"),
+        {"event": "bot", "text": "DA-101 first", "data": {"buttons": []}, "metadata": {}},
+    ]
+    dispatcher = await say_enrol(domain, employee, text, lang=lang, before=before)
+    assert responses(dispatcher) == ["utter_enrolled"], dispatcher.messages
+    assert "DA-101" in enrolled_codes(backend, employee)
