@@ -7,6 +7,8 @@ pending for the signed-in manager and act on the request picked: a button, a num
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -20,6 +22,7 @@ from actions.common import (
     BackendErrors,
     as_int,
     identity,
+    latest_intent,
     name_of,
     personnel_client,
     picked_id,
@@ -29,7 +32,7 @@ from actions.common import (
 from actions.dates import format_period
 from actions.leave import request_line, type_names
 from actions.leave_requests import period_of
-from actions.reasons import EXPLICIT, MAX_REASON
+from actions.reasons import EXPLICIT, FILLER, MAX_REASON, REQUEST_WORDS, _clauses, _has_content, _is_question
 from actions.references import Reference, Resolution, read_reference, resolve
 from hrbot.identity import Identity
 from personnel.client import LeaveApplicationOut, PersonnelClient
@@ -172,28 +175,94 @@ class ActionApproveLeave(BackendAction):
         return confirm.cleared("approve_leave")
 
 
-async def _named_pending(tracker: Tracker) -> int | None:
-    """The one pending request the message names by its employee, type or date ("reject Liang
-    Yan's personal leave", "梁燕那个事假驳回吧"), as approving does; None when none or several fit,
-    or the backend cannot say (the pending list is then shown to pick from)."""
+async def _pending(tracker: Tracker) -> list[LeaveApplicationOut]:
+    """The requests waiting for the signed-in manager (none when the backend cannot say)."""
     who = identity(tracker)
-    if who is None or tracker.get_slot("requested_slot") is not None:
-        return None
+    if who is None:
+        return []
     try:
         async with personnel_client(who) as pc:
-            pending = await pc.pending_approvals()
+            return await pc.pending_approvals()
     except BackendErrors:
+        return []
+
+
+def _named_pending(tracker: Tracker, pending: list[LeaveApplicationOut]) -> int | None:
+    """The one pending request the message names by its employee, type or date ("reject Liang
+    Yan's personal leave", "梁燕那个事假驳回吧"), as approving does; None when none or several fit
+    (the pending list is then shown to pick from)."""
+    if tracker.get_slot("requested_slot") is not None:
         return None
-    found = named_in(read_reference(request_words(tracker), today().date()), pending)
-    return found.matches[0].id if found.named and len(found.matches) == 1 else None
+    day = today().date()
+    found = named_in(read_reference(request_words(tracker), day), pending)
+    if found.named and len(found.matches) == 1:
+        return found.matches[0].id
+    # a reason beside the request may name other dates ("…, he can take the 15th instead"): the
+    # clause that names the request
+    for clause in _clauses(request_words(tracker)):
+        hit = named_in(read_reference(clause, day), pending)
+        if hit.named and hit.matches:
+            return hit.matches[0].id if len(hit.matches) == 1 else None
+    return None
 
 
-def reason_given(text: str) -> str | None:
-    """The reason a reject request gives in the same message ("reject #5, reason: release week",
-    "梁燕那个驳回，因为那周要上线"): the manager is not asked for it again."""
+def reason_given(text: str, pending: Sequence[LeaveApplicationOut] = ()) -> str | None:
+    """The reason a reject request gives in the same message: after "reason:", "because", "因为"
+    ("reject #5, reason: release week", "梁燕那个驳回，因为那周要上线"), or in the clauses beside
+    the one naming the request ("reject Li Na's, we ship that week", "李娜的驳回，那周要上线"): the
+    manager is not asked for it again. A message that only names the request, or only says yes
+    ("yes reject", "对，驳回"), gives none."""
     found = EXPLICIT.search(text or "")
-    reason = found.group("reason").strip(" ,，.。") if found else ""
+    if found:
+        reason = found.group("reason").strip(" ,，.。")
+        return reason[:MAX_REASON] if reason else None
+    clauses = _clauses(text or "")
+    day = today().date()
+    naming = next(
+        (
+            i
+            for i, clause in enumerate(clauses)
+            if (hit := named_in(read_reference(clause, day), list(pending))).named and hit.matches
+        ),
+        None,
+    )
+    if naming is None:
+        return None
+    names = [n for a in pending for n in (a.employee_name_en, a.employee_name_zh, a.employee_id) if n]
+    kept = []
+    for i, clause in enumerate(clauses):
+        body = clause.strip().rstrip(",，。.!！;；").strip()
+        if (
+            i == naming
+            or not body
+            or _is_question(clause)
+            or FILLER.match(body)
+            or REQUEST_WORDS.search(body)
+        ):
+            continue
+        if not _has_content(_without(body, names)):
+            continue  # "Liu Yang's": the request again, not why
+        kept.append(clause.strip())
+    reason = ""
+    for clause in kept:  # as written: "we ship that week. he can move it", "那周上线，让他换一周"
+        reason += ("" if not reason or reason[-1] in "，。！；、" else " ") + clause
+    reason = reason.strip(" ,，.。")
     return reason[:MAX_REASON] if reason else None
+
+
+def _without(text: str, names: list[str]) -> str:
+    for name in sorted(names, key=len, reverse=True):
+        text = re.sub(re.escape(name), " ", text, flags=re.I)
+    return text
+
+
+def only_confirms(tracker: Tracker) -> bool:
+    """Whether the answer to "why are you rejecting?" only says yes ("yes", "对", "yes reject",
+    "驳回吧"): a yes, or the reject request again with no reason in it, is never the reason."""
+    intent = latest_intent(tracker)
+    if intent in ("affirm", "deny"):
+        return True
+    return intent == "reject_leave" and reason_given(typed_text(tracker)) is None
 
 
 class ValidateRejectForm(FormValidationAction):
@@ -206,11 +275,12 @@ class ValidateRejectForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         before = as_int(tracker.get_slot("leave_id"))
-        if leave_id_of(tracker) is None and (named := await _named_pending(tracker)) is not None:
+        first = tracker.get_slot("requested_slot") is None and not tracker.get_slot("reject_reason")
+        pending = await _pending(tracker) if first else []
+        if leave_id_of(tracker) is None and (named := _named_pending(tracker, pending)) is not None:
             tracker.slots["leave_id"] = str(named)  # seen by required_slots in this same run
         given: list[EventType] = []
-        first = tracker.get_slot("requested_slot") is None and not tracker.get_slot("reject_reason")
-        if first and (reason := reason_given(typed_text(tracker))):
+        if first and (reason := reason_given(typed_text(tracker), pending)):
             tracker.slots["reject_reason"] = reason  # the form has what it would ask for
             given = [SlotSet("reject_reason", reason)]
         events = [*given, *await super().run(dispatcher, tracker, domain)]
@@ -230,7 +300,12 @@ class ValidateRejectForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = str(value or "").strip()
-        return {"reject_reason": text[:2000] if text and not text.startswith("/") else None}
+        if not text or text.startswith("/"):
+            return {"reject_reason": None}
+        if only_confirms(tracker):
+            # "yes reject" answers "why?" with a yes: asked again, never recorded as the reason
+            return {"reject_reason": reason_given(text)}
+        return {"reject_reason": text[:2000]}
 
 
 class ActionRejectLeave(BackendAction):

@@ -61,7 +61,8 @@ class Offer:
         return self.ids.get(entity)
 
 
-def _parse(button: dict) -> Offer | None:
+def parse_offer(button: dict) -> Offer | None:
+    """The offer a button's payload makes (None for a button that is no intent with ids)."""
     m = _PAYLOAD.match(str(button.get("payload") or ""))
     if not m:
         return None
@@ -85,7 +86,7 @@ def last_offers(tracker: Tracker) -> list[Offer]:
             seen_user = True
         elif kind == "bot" and seen_user:
             buttons = (event.get("data") or {}).get("buttons") or []
-            if offers := [o for b in buttons if (o := _parse(b)) is not None]:
+            if offers := [o for b in buttons if (o := parse_offer(b)) is not None]:
                 return offers
     return []
 

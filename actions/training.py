@@ -32,7 +32,8 @@ from actions.common import (
     typed_text,
 )
 from actions.dates import format_date, format_period, parse_period
-from actions.offers import bare_pick, last_offers, ordinal, pick, previous_intent
+from actions.offers import Offer, bare_pick, last_offers, ordinal, parse_offer, pick, previous_intent
+from actions.records import completed_line
 from actions.references import Reference, Resolution, by_name, overlapping, read_reference, resolve
 from hrbot.identity import Identity
 from personnel.client import CourseOut, EnrolmentOut, PersonnelClient, PersonnelError, SessionOut
@@ -293,6 +294,16 @@ async def named_in_message(pc: PersonnelClient, tracker: Tracker) -> Named:
     catalogue = await pc.search_courses()
     by_id = {c.id: c for c in catalogue}
     named = match_courses(text, catalogue)
+    topic = next(tracker.get_latest_entity_values("topic"), None)
+    if (
+        not offers
+        and not named.courses
+        and not topic
+        and latest_intent(tracker) in ("course_details", "enrol_course")
+    ):
+        # a side question answered in between ("how many hours have I done?"): "sign me up" or
+        # "where is it held", naming no course, still means the course shown the turn before
+        offers = [o for o in offers_before(tracker) if o.intent in ("course_details", "enrol_course")]
     # courses offered to pick from: details buttons, or enrol buttons naming no session
     offered = [
         i
@@ -313,7 +324,6 @@ async def named_in_message(pc: PersonnelClient, tracker: Tracker) -> Named:
         return Named([course], strong=True)
     if named.strong:
         return Named(named.courses, strong=len(named.courses) == 1)
-    topic = next(tracker.get_latest_entity_values("topic"), None)
     if topic and (found := await pc.search_courses(query=topic)):
         fitting = {c.id for c in named.courses}
         narrowed = [c for c in found if c.id in fitting] or found
@@ -322,6 +332,23 @@ async def named_in_message(pc: PersonnelClient, tracker: Tracker) -> Named:
         return Named(named.courses, strong=named.strong)
     # nothing picked from several choices: the same choices again
     return Named([by_id[i] for i in offered], again=again, unpicked=len(offered) > 1)
+
+
+def offers_before(tracker: Tracker) -> list[Offer]:
+    """The buttons of the bot's turn before its last one (the answer to the user message before
+    the previous one); none when that turn offered none."""
+    users = 0
+    for event in reversed(list(tracker.events or [])):
+        kind = event.get("event")
+        if kind == "user":
+            users += 1
+            if users > 2:
+                break
+        elif kind == "bot" and users == 2:
+            buttons = (event.get("data") or {}).get("buttons") or []
+            if offers := [o for b in buttons if (o := parse_offer(b)) is not None]:
+                return offers
+    return []
 
 
 def previous_text(tracker: Tracker) -> str:
@@ -585,7 +612,8 @@ def _enrolment_line(e: EnrolmentOut, lang: str) -> str:
 
 
 class ActionMyEnrolments(BackendAction):
-    """The employee's current enrolments and waitlist places."""
+    """The employee's current enrolments and waitlist places; with none, the courses completed this
+    year (the record behind "which courses am I on")."""
 
     def name(self) -> str:
         return "action_my_enrolments"
@@ -601,7 +629,21 @@ class ActionMyEnrolments(BackendAction):
     ) -> list[EventType]:
         rows = [e for e in await pc.my_enrolments() if e.status in ("enrolled", "waitlisted")]
         if not rows:
-            dispatcher.utter_message(response="utter_enrolments_none")
+            # nothing current: the courses completed this year are what "my courses" still shows
+            year = today().year
+            done = sorted(
+                (
+                    r
+                    for r in await pc.training_history()
+                    if r.status == "completed" and r.end_date.year == year
+                ),
+                key=lambda r: r.end_date,
+            )
+            if done:
+                lines = "\n".join(completed_line(r, lang) for r in done)
+                dispatcher.utter_message(response="utter_enrolments_none_completed", year=year, lines=lines)
+            else:
+                dispatcher.utter_message(response="utter_enrolments_none")
             return []
         rows.sort(key=lambda e: e.start_date)
         lines = "\n".join(_enrolment_line(e, lang) for e in rows)

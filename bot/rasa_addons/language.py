@@ -23,7 +23,9 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+# An English word; the letters of a code ("LD-101", "DA201", "COMP-002") are no word of a language:
+# "OK 那先报LD-101" is a Chinese sentence naming a course.
+LATIN_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]{2,}(?![A-Za-z]|[-_]?\d)")
 SUPPORTED = ("en", "zh")
 # A Chinese sentence-final particle ends a Chinese sentence, whatever English words it holds
 # ("那next year呢?", "这个course可以吗"): the sentence's frame, not its nouns, is its language.

@@ -429,3 +429,56 @@ async def test_a_search_without_a_topic_lists_the_courses_its_words_name(
     if code:
         ids = {c["id"] for c in catalogue if c["code"] == code}
         assert any(str(next(iter(ids))) in b["payload"] for b in msg["buttons"]), msg["buttons"]
+
+
+@pytest.mark.parametrize(
+    ("employee", "lang", "search_text", "side", "enrol_text"),
+    [
+        ("E1028", "en", "any sql course?", "how many training hours have I done?", "ok sign me up"),
+        ("E1029", "zh", "有SQL的课吗", "我今年学时够了吗", "那帮我报上"),
+    ],
+)
+async def test_enrolling_after_a_side_question_takes_the_course_shown_before_it(
+    backend: Backend,
+    domain: dict[str, Any],
+    employee: str,
+    lang: str,
+    search_text: str,
+    side: str,
+    enrol_text: str,
+) -> None:
+    """One course shown, a question about something else answered (no buttons), then "sign me up":
+    the course shown is meant, not "which course?"."""
+    listed = await search(domain, employee, search_text, "SQL", lang)
+    assert len(listed.messages[0]["buttons"]) == 1
+    before = [
+        user(search_text, "search_courses"),
+        *as_bot_events(listed),
+        user(side, "show_training_hours"),
+        {"event": "bot", "text": "2026: 2 of 24 hours", "data": {"buttons": []}, "metadata": {}},
+    ]
+    dispatcher = await say_enrol(domain, employee, enrol_text, lang=lang, before=before)
+    assert responses(dispatcher) == ["utter_enrolled"], dispatcher.messages
+    assert "DA-201" in enrolled_codes(backend, employee)
+
+
+@pytest.mark.parametrize(
+    ("employee", "lang", "text"),
+    [("E1042", "en", "fine, put me in the excel one first then"), ("E1043", "zh", "那先报Excel那门吧")],
+)
+async def test_a_course_named_after_a_refusal_is_not_the_course_shown_before(
+    backend: Backend, domain: dict[str, Any], employee: str, lang: str, text: str
+) -> None:
+    """Python shown, its enrolment refused (DA-101 first), then "the excel one": the course named
+    wins over the one shown two turns back."""
+    listed = await search(domain, employee, "python course?", "python", lang)
+    assert len(listed.messages[0]["buttons"]) == 1
+    before = [
+        user("python course?", "search_courses"),
+        *as_bot_events(listed),
+        user("enroll me", "enrol_course"),
+        {"event": "bot", "text": "DA-101 first", "data": {"buttons": []}, "metadata": {}},
+    ]
+    dispatcher = await say_enrol(domain, employee, text, lang=lang, before=before)
+    assert responses(dispatcher) == ["utter_enrolled"], dispatcher.messages
+    assert "DA-101" in enrolled_codes(backend, employee)

@@ -36,6 +36,13 @@ pytestmark = pytest.mark.usefixtures("action_settings")
             "year-end close needs her",
         ),
         ("zh", "李娜30号那个驳回，因为年底结账离不开人", "年底结账离不开人"),
+        # the reason in the clauses after the request named, without "because"
+        (
+            "en",
+            "and turn down Li Na's one, we close the books on the 30th. she can pick another week",
+            "we close the books on the 30th. she can pick another week",
+        ),
+        ("zh", "李娜30号那个不批了，那天年底结账，让她换到一月", "那天年底结账，让她换到一月"),
     ],
 )
 async def test_a_reason_given_with_the_rejection_is_not_asked_again(
@@ -57,9 +64,38 @@ async def test_a_reason_given_with_the_rejection_is_not_asked_again(
     assert slots.get("requested_slot") is None  # nothing left to ask: the form goes on to reject
 
 
-def test_only_an_explicit_reason_is_taken_from_the_rejection() -> None:
+def test_a_rejection_that_only_names_the_request_gives_no_reason() -> None:
     assert reason_given("reject #5 please") is None
+    assert reason_given("yes reject") is None
     assert reason_given("驳回5号，理由：那周要上线") == "那周要上线"
+
+
+@pytest.mark.parametrize(
+    ("lang", "intent", "text", "reason"),
+    [
+        ("en", "reject_leave", "yes reject", None),
+        ("en", "affirm", "yes", None),
+        ("zh", "affirm", "对", None),
+        ("zh", "reject_leave", "对，驳回吧", None),
+        ("en", "inform", "we ship that week", "we ship that week"),
+        ("zh", "inform", "那周要上线", "那周要上线"),
+    ],
+)
+async def test_a_yes_to_why_is_never_the_rejection_reason(
+    domain: dict[str, Any], lang: str, intent: str, text: str, reason: str | None
+) -> None:
+    """Asked "why are you rejecting #7?", a reply that only confirms is asked again, not sent to the
+    employee as the reason."""
+    tracker = make_tracker(
+        employee="E1002",
+        lang=lang,
+        intent=intent,
+        text=text,
+        active_loop="reject_form",
+        slots={"leave_id": "7", "requested_slot": "reject_reason"},
+    )
+    got = await ValidateRejectForm().validate_reject_reason(text, CollectingDispatcher(), tracker, domain)
+    assert got == {"reject_reason": reason}
 
 
 @pytest.mark.parametrize(

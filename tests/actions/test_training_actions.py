@@ -141,3 +141,23 @@ async def test_enrol_with_only_a_topic_offers_the_matching_courses(
     await ActionEnrolCourse().run(dispatcher, tracker, domain)
     [msg] = dispatcher.messages
     assert msg["response"] == "utter_courses_found" and len(msg["buttons"]) > 1
+
+
+@pytest.mark.parametrize(("lang", "heading"), [("en", "Completed in 2026"), ("zh", "2026 年已完成的课程")])
+async def test_no_current_enrolment_lists_the_courses_completed_this_year(
+    domain: dict[str, Any], lang: str, heading: str
+) -> None:
+    """ "Which courses am I on" with nothing booked still shows this year's record (E1026, whom no
+    other test enrols, completed COMP-001 in 2026), not only "no enrolments"."""
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(employee="E1026", lang=lang, intent="my_enrolments", text="my courses")
+    await ActionMyEnrolments().run(dispatcher, tracker, domain)
+    [msg] = dispatcher.messages
+    assert msg["response"] == "utter_enrolments_none_completed", msg
+    assert "COMP-001" in msg["lines"]
+    template = next(
+        v["text"]
+        for v in domain["responses"]["utter_enrolments_none_completed"]
+        if ("condition" in v) == (lang == "zh")
+    )
+    assert heading in template.format(year=msg["year"], lines=msg["lines"])

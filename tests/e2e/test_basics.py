@@ -54,6 +54,13 @@ def test_a_chinese_sentence_with_english_terms_gets_a_chinese_reply(stack: Stack
     assert english and len(CJK.findall(english)) < len(english) / 10, english
 
 
+def test_a_course_code_is_no_english_word(stack: Stack) -> None:
+    """The letters of a course code ("DA-101") do not make a Chinese sentence English: "OK 介绍DA-101"
+    is one Chinese word against "OK", and gets a Chinese reply."""
+    reply = texts(stack.say(sender(), "OK 介绍DA-101", employee="E1001"))
+    assert len(CJK.findall(reply)) > 10, reply
+
+
 def test_neutral_text_uses_the_channel_language(stack: Stack) -> None:
     """An emoji alone says nothing about language: the widget's language switch decides."""
     replies = stack.say(sender(), "👋🙂", lang="zh")
