@@ -37,6 +37,13 @@ class Backend:
         resp.raise_for_status()
         return resp.json()
 
+    def post(self, path: str, employee: str) -> Any:
+        """Act on the backend directly as `employee` (a test undoing what it created)."""
+        headers = {"Authorization": f"Bearer {TOKEN}", "X-Acting-Employee": employee, "X-Channel": "web"}
+        resp = httpx.post(self.url + path, json={}, headers=headers, timeout=10)
+        resp.raise_for_status()
+        return resp.json()
+
 
 def assertion(employee_id: str, secret: str = IDENTITY_SECRET, sender: str = "web:test") -> str:
     return sign_identity(employee_id, "web", secret, sender=sender)
