@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 import dateparser
 
 __all__ = [
+    "REQUEST_WORDS",
     "DateError",
     "DateRange",
     "find_half_day",
@@ -135,7 +136,16 @@ WEEKDAYS_ZH = {
     "6": 5,
     "7": 6,
 }
-RELATIVE_EN = {"day after tomorrow": 2, "tomorrow": 1, "today": 0, "yesterday": -1, "tmr": 1, "tmrw": 1}
+RELATIVE_EN = {
+    "day after tomorrow": 2,
+    "tomorrow": 1,
+    "today": 0,
+    "yesterday": -1,
+    "tmr": 1,
+    "tmrw": 1,
+    # a part of today ("this afternoon", "this after noon", "tonight"): today, the half day aside
+    r"this (?:morning|after\s?noon)": 0,
+}
 RELATIVE_ZH = {"大后天": 3, "后天": 2, "明天": 1, "明日": 1, "今天": 0, "今日": 0, "昨天": -1, "前天": -2}
 ZH_DIGITS = {
     "零": 0,
@@ -169,6 +179,11 @@ RE_EN_DAY_MONTH = re.compile(rf"\b(\d{{1,2}}){_ORD}\s*(?:of\s+)?({_MONTH_NAMES})
 RE_EN_MONTH_DAY = re.compile(rf"\b({_MONTH_NAMES})\b\.?\s*(?:the\s+)?(\d{{1,2}}){_ORD}\b(?:,?\s*(\d{{4}}))?")
 RE_EN_MONTH_ONLY = re.compile(rf"\b(?:of\s+)?({_MONTH_NAMES})\b(?:\s+(\d{{4}}))?")
 RE_EN_WEEKDAY = re.compile(rf"\b(?:(next|this|coming|last)\s+)?({_WEEKDAY_NAMES})\b")
+#: the last day of a month named in words ("the last day of this month", "下个月最后一天", "12月的最后一天")
+RE_LAST_DAY = re.compile(
+    rf"\blast day of (?:the )?(?:(this|next) month|({_MONTH_NAMES})\b)"
+    r"|(?:(本|这个?|下个?)月|(\d{1,2})月份?)的?最后一天"
+)
 RE_EN_DAY = re.compile(r"\b(?:the\s+)?(\d{1,2})(st|nd|rd|th)\b|^\s*(?:the\s+)?(\d{1,2})\s*$")
 RE_RANGE_SPLIT = re.compile(
     r"\s*(?:\bto\b|\buntil\b|\btill?\b|\bthrough\b|\bthru\b|\band\b|&|–|—|~|～|到|至|和|跟|、|-"
@@ -187,7 +202,7 @@ RE_NEGATED = re.compile(r"(?:not|instead of|rather than|but not)\b|不是|而不
 RE_LIST_SPLIT = re.compile(r"\s*(?:\band\b|&|、|和|,(?!\s*\d{3,4}\b))\s*")
 
 HALF_AM = re.compile(r"上午|早上|上半天|\bmorning\b|\ba\.?m\.?(?!\w)", re.I)
-HALF_PM = re.compile(r"下午|下半天|\bafternoon\b|\bp\.?m\.?(?!\w)", re.I)
+HALF_PM = re.compile(r"下午|下半天|\bafter\s?noon\b|\bp\.?m\.?(?!\w)", re.I)
 
 
 def find_half_day(text: str) -> str | None:
@@ -215,7 +230,7 @@ def _normalise(text: str) -> str:
     """Lower case, ASCII digits, Chinese numerals before 月/日/号 as digits, ISO dates with '/'."""
     text = (text or "").strip().lower()
     text = text.translate({ord(c): ord("0") + i for i, c in enumerate("０１２３４５６７８９")})
-    text = text.replace("，", ",").replace("。", " ").replace("－", "-")
+    text = text.replace("，", ",").replace("。", ";").replace("－", "-")
     text = re.sub(r"([零〇一二两三四五六七八九十]+)(?=[月日号])", lambda m: str(_zh_number(m.group(1))), text)
     # ISO dates contain '-', which also separates ranges: protect them first.
     text = re.sub(r"(\d{4})-(\d{1,2})-(\d{1,2})", r"\1/\2/\3", text)
@@ -225,6 +240,100 @@ def _normalise(text: str) -> str:
 def _strip_range_words(text: str) -> str:
     text = re.sub(r"^\s*(?:from|between|从|自)\s*", "", text)
     return re.sub(r"\s*(?:为止|结束|止)\s*$", "", text)
+
+
+#: where a sentence ends (not a decimal point or a dotted date: "1.5 days", "12.22")
+RE_SENTENCE_END = re.compile(r"[!！?？;；。\n]+|\.(?!\d)")
+#: where a clause ends inside a sentence: a comma (not "Dec 2, 2026"), or a space before Chinese
+#: ("gave birth yesterday 🎉 想请陪产假")
+RE_CLAUSE_END = re.compile(r",(?!\s*\d{3,4}\b)|，|(?<=[\u4e00-\u9fff\W])\s+(?=[\u4e00-\u9fff])")
+#: a clause that asks for, names or sizes the leave (the request itself, not the story around it);
+#: actions.reasons keeps the other clauses as the reason
+REQUEST_WORDS = re.compile(
+    r"\b(?:leave|off|vacation|vacay|pto|holiday|apply|book|submit|put (?:me|it) (?:in|down)|put in|"
+    r"request|annual|half|full|whole|days? off)\b|"
+    r"\b(?:won'?t|can'?t|cannot|not)\s+(?:be (?:in|coming)|make it|come in|coming in)\b|"
+    r"来不了|去不了|上不了班|"
+    r"\b(?:take|have|get|book|need|want|like)\b.{0,30}\b(?:day|days|break|rest)\b|"
+    r"假|申请|帮我请|请.{0,3}[天假]|[一二两三四五六七八九十半全整\d]+\s*天",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class _Clause:
+    start: int
+    end: int
+    sentence: int
+    dated: bool  # names a day or a part of one
+    past: bool
+    request: bool
+    short: bool  # a few words: days listed before the request, not a story of its own
+
+
+def _clauses(text: str, today: date) -> list[_Clause]:
+    """The message's clauses with their place in it, and what each says about dates."""
+    clauses: list[_Clause] = []
+    sentence_start = 0
+    sentence_ends = [*RE_SENTENCE_END.finditer(text), None]
+    for number, end in enumerate(sentence_ends):
+        sentence_end = end.start() if end else len(text)
+        start = sentence_start
+        bounds = [m for m in RE_CLAUSE_END.finditer(text, sentence_start, sentence_end)]
+        for stop in [*(m.start() for m in bounds), sentence_end]:
+            body = _normalise(text[start:stop])
+            if body:
+                dated = not _read_part(body, today).empty() or find_half_day(body) is not None
+                past = RE_PAST.search(body) is not None
+                request = bool(REQUEST_WORDS.search(body))
+                short = (
+                    len(re.findall(r"[a-z]+|\d+", body)) <= 5
+                    and len(re.findall(r"[\u4e00-\u9fff]", body)) <= 5
+                )
+                clauses.append(_Clause(start, stop, number, dated, past, request, short))
+            nxt = next((m.end() for m in bounds if m.start() == stop), stop)
+            start = nxt
+        sentence_start = end.end() if end else len(text)
+    return clauses
+
+
+def _request_part(text: str, today: date) -> str:
+    """The message without the days and times of day its story mentions, when it also asks for
+    leave on others: "My wife gave birth yesterday, 想请陪产假, from 下周一 to 12月11号" is from 下周一;
+    "hope your Monday's going ok … so I need Friday off" is Friday; "my dad passed away early this
+    morning … I'm flying out the day after tomorrow … can you put in leave for Wed to Fri?" is Wed
+    to Fri, a whole-day request; "我昨天晚上开始发烧…今天早上去医院看了…想今天跟明天请病假" is today
+    and tomorrow.
+
+    A clause that names a day is the story when it speaks of the past (and is not itself the
+    request) while another clause names a day that is not past, or when it comes before a clause
+    that asks for leave on a day and is not one of the short dated clauses just before it in its
+    sentence ("can I take Monday, Dec 2 to Wednesday, Dec 4 off" stays whole). A message with one
+    dated clause is left as it is."""
+    clauses = _clauses(text, today)
+    dated = [c for c in clauses if c.dated]
+    if len(dated) < 2:
+        return text
+    story: set[_Clause] = set()
+    if any(not c.past for c in dated):
+        story |= {c for c in dated if c.past and not c.request}
+    asking = next((c for c in dated if c.request and c not in story), None)
+    if asking is not None:
+        # the dated clauses just before the request, in its sentence, belong to it
+        joined = asking
+        for c in reversed(clauses[: clauses.index(asking)]):
+            if c.sentence != asking.sentence or not c.dated or c in story or not c.short:
+                break
+            joined = c
+        story |= {c for c in dated if c.start < joined.start}
+    if not story:
+        return text
+    kept, last = [], 0
+    for c in sorted(story, key=lambda c: c.start):
+        kept.append(text[last : c.start])
+        last = c.end
+    kept.append(text[last:])
+    return " ".join(part for part in kept if part.strip())
 
 
 def _range_sides(text: str, today: date) -> tuple[list[str], list[_Part]]:
@@ -240,6 +349,7 @@ def _range_sides(text: str, today: date) -> tuple[list[str], list[_Part]]:
         left, right = text[: sep.start()].strip(), text[sep.end() :].strip()
         if not left or not right or RE_NEGATED.match(right):
             continue
+        left = _last_clause(left, today)
         start_part = _read_part(left, today)
         right = _without_story(right)
         end_part = _read_listed(right, today, start_part)
@@ -261,6 +371,17 @@ def _range_sides(text: str, today: date) -> tuple[list[str], list[_Part]]:
                 right, end_part = item, later
             return [left, right], [start_part, end_part]
     return [text], [_read_part(text, today)]
+
+
+def _last_clause(text: str, today: date) -> str:
+    """The side before a range's separator from its last clause on, when that clause names a day:
+    "got a client call the morning of the 22nd. make it 12/22 from the afternoon thru 12/24" starts
+    on the afternoon of 12/22, not the morning of the 22nd."""
+    ends = [*RE_SENTENCE_END.finditer(text), *RE_CLAUSE_END.finditer(text)]
+    if not ends:
+        return text
+    tail = text[max(m.end() for m in ends) :].strip()
+    return tail if tail and not _read_part(tail, today).empty() else text
 
 
 def _names_a_day(part: _Part) -> bool:
@@ -323,6 +444,8 @@ def _read_components(text: str, today: date) -> _Part:
             return _Part(fixed=today + timedelta(days=days))
     if m := RE_ISO.search(text):
         return _Part(year=int(m.group(1)), month=int(m.group(2)), day=int(m.group(3)))
+    if m := RE_LAST_DAY.search(text):
+        return _last_day(m, today)
     if m := RE_NEXT_MONTH_DAY.search(text):
         nxt = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
         return _Part(year=nxt.year, month=nxt.month, day=int(m.group(1)))
@@ -381,6 +504,23 @@ def _read_components(text: str, today: date) -> _Part:
         return _Part(day=int(text.strip()))
     parsed = _dateparser(text, today)
     return _Part(fixed=parsed) if parsed else _Part()
+
+
+def _last_day(m: re.Match[str], today: date) -> _Part:
+    """ "the last day of this month" / "下个月最后一天" / "12月最后一天": that month's last day (a month
+    named by itself is this year's, or next year's once it has passed)."""
+    relative = m.group(1) or m.group(3)
+    if relative:
+        first = today.replace(day=1)
+        if relative == "next" or relative.startswith("下"):
+            first = _next_month(first)
+        year, month = first.year, first.month
+    else:
+        month = MONTHS[m.group(2)] if m.group(2) else int(m.group(4))
+        year = today.year + (1 if month < today.month else 0)
+    if not 1 <= month <= 12:
+        return _Part()
+    return _Part(fixed=date(year, month, calendar.monthrange(year, month)[1]))
 
 
 def _dateparser(text: str, today: date) -> date | None:
@@ -637,6 +777,7 @@ def parse_leave_dates(text: str, today: date, context: date | None = None) -> Da
     that the caller can let the backend's calendar skip weekends and holidays). Raises DateError
     when the text names no date, an impossible date or a backwards range.
     """
+    text = _request_part(text, today)
     if RE_TOMORROW_AND_AFTER.search(_normalise(text)):
         return DateRange(today + timedelta(days=1), today + timedelta(days=2))
     sides, parts = _range_sides(text, today)

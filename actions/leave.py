@@ -128,7 +128,7 @@ STATUS = {
 }
 HALF_DAY_TEXT = {
     "am": re.compile(r"\bam\b|morning|a\.m\.|上午|早上|上半天", re.I),
-    "pm": re.compile(r"\bpm\b|afternoon|p\.m\.|下午|下半天", re.I),
+    "pm": re.compile(r"\bpm\b|after\s?noon|p\.m\.|下午|下半天", re.I),
     "none": re.compile(r"none|full|whole|all day|entire|全天|整天|一整天|一天|全日", re.I),
 }
 # A yes or a skip at "whole day or half?" (asked only when a correction leaves it open) takes the
@@ -504,6 +504,10 @@ class ValidateLeaveForm(FormValidationAction):
     async def validate_leave_half_day(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if value != tracker.get_slot("leave_half_day") and value == _held_before(tracker, "leave_half_day"):
+            # a reopened form validates again what it held: the half day the corrected dates said
+            # this turn ("12/22 from the afternoon thru 12/24") stands
+            return {}
         half = _half_day_of(str(value or ""))
         if half is None and _clearly(tracker, TAKES_DEFAULT_INTENTS):
             # "yes" / "just submit it" to "whole day or half?": the default, said aloud so a
@@ -585,6 +589,17 @@ def _clearly(tracker: Tracker, intents: tuple[str, ...]) -> bool:
     """The latest message is, with confidence, one of ``intents`` (a yes, a no, a skip)."""
     intent = (tracker.latest_message or {}).get("intent") or {}
     return intent.get("name") in intents and float(intent.get("confidence") or 0.0) >= ANSWER_CONFIDENCE
+
+
+def _held_before(tracker: Tracker, slot: str) -> Any:
+    """The value ``slot`` held before the latest message."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen_user = True
+        elif seen_user and event.get("event") == "slot" and event.get("name") == slot:
+            return event.get("value")
+    return None
 
 
 def _iso(value: Any) -> date:

@@ -63,8 +63,11 @@ def match_leave_type(value: str, types: list[LeaveTypeOut]) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
-#: a word for leave after a type's own word ("annual lv", "sik leave", "sick days", "annual time off")
-_LEAVE_WORD = re.compile(r"^\s*(?:leave|leav|lve|lv|lev|days?|time(?: off)?|holiday|off)\b", re.I)
+#: a word for leave after a type's own word ("annual lv", "sik leave", "sick days", "annual time off"),
+#: also typed or voice-typed wrong ("sick leaf", "annual leev", "personal leav")
+_LEAVE_WORD = re.compile(
+    r"^\s*(?:lea[a-z]{0,2}|le{1,2}v[a-z]?|lve|lv|days?|time(?: off)?|holiday|off)\b", re.I
+)
 _LATIN_WORD = re.compile(r"[a-z]+", re.I)
 #: how alike a typed word must be to a type's word (difflib's ratio: "anual"/"annual" 0.91,
 #: "persnal"/"personal" 0.93; "anal"/"annual" 0.8 is not one)

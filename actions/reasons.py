@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from datetime import date
 
-from actions.dates import DateError, find_half_day, parse_leave_dates
+from actions.dates import REQUEST_WORDS, DateError, find_half_day, parse_leave_dates
 
 #: at most this many characters reach the manager (the backend accepts 2000; a reason is a line)
 MAX_REASON = 300
@@ -23,16 +23,6 @@ EXPLICIT = re.compile(
     r"(?:\breason\s*(?:is|:|：|-)|\bbecause(?: of)?\b|\bcause\b|\bcoz\b|\bdue to\b|事由|原因|理由|因为)"
     r"\s*[:：,，]?\s*(?P<reason>.+)$",
     re.I | re.S,
-)
-# a clause that asks for, names or sizes the leave (the request itself, not why)
-REQUEST_WORDS = re.compile(
-    r"\b(?:leave|off|vacation|vacay|pto|holiday|apply|book|submit|put (?:me|it) (?:in|down)|put in|"
-    r"request|annual|half|full|whole|days? off)\b|"
-    r"\b(?:won'?t|can'?t|cannot|not)\s+(?:be (?:in|coming)|make it|come in|coming in)\b|"
-    r"来不了|去不了|上不了班|"
-    r"\b(?:take|have|get|book|need|want|like)\b.{0,30}\b(?:day|days|break|rest)\b|"
-    r"假|申请|帮我请|请.{0,3}[天假]|[一二两三四五六七八九十半全整\d]+\s*天",
-    re.I,
 )
 FILLER = re.compile(
     r"^(?:hi+|hey+|hello|yo|dear \w+|thanks?(?: you)?|thx|ty|pls|please|plz|ok(?:ay)?|lol|haha+|"

@@ -282,3 +282,78 @@ def test_weekday_with_a_day_and_days_that_have_passed(text: str, start: date, en
 )
 def test_a_one_date_correction_moves_forward(text: str, context: date, start: date) -> None:
     assert parse_leave_dates(text, TODAY, context=context).start == start
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "half"),
+    [
+        # a weekday in the greeting is small talk, the day asked for is in the request
+        (
+            "Morning! Hope Tuesday treats you better than it treats me. I'd like Thursday off, annual please",
+            date(2026, 11, 26),
+            date(2026, 11, 26),
+            None,
+        ),
+        ("周二过得怎么样？我想周四请一天年假", date(2026, 11, 26), date(2026, 11, 26), None),
+        # times of day and relative days in the story are not the request's
+        (
+            "My grandma fell ill this morning. I'll drive up tomorrow and be back Sunday. "
+            "Please book family leave for Thu to Fri",
+            date(2026, 11, 26),
+            date(2026, 11, 27),
+            None,
+        ),
+        (
+            "我前天晚上就开始咳嗽，今天上午去看了医生，想明天和后天请病假",
+            date(2026, 11, 24),
+            date(2026, 11, 25),
+            None,
+        ),
+        # a past day told in the story, then the range asked for
+        (
+            "The baby arrived yesterday 🎉 需要请陪产假, from 下周三 to 12月9号",
+            date(2026, 12, 2),
+            date(2026, 12, 9),
+            None,
+        ),
+        ("昨天刚搬完家，想请假 from next Tuesday to Thursday", date(2026, 12, 1), date(2026, 12, 3), None),
+        # one clause with several days stays whole; a past day that is itself the request stays
+        ("Dec 7, Dec 8 and Dec 9 off", date(2026, 12, 7), date(2026, 12, 9), None),
+        ("12月7号，8号和9号请年假", date(2026, 12, 7), date(2026, 12, 9), None),
+    ],
+)
+def test_the_story_around_a_request_names_no_dates_of_it(
+    text: str, start: date, end: date, half: str | None
+) -> None:
+    got = parse_leave_dates(text, TODAY)
+    assert (got.start, got.end, got.half_day) == (start, end, half)
+
+
+def test_a_range_starts_at_the_clause_next_to_its_separator() -> None:
+    """A correction that first tells why: the range's start is the day just before "thru", with the
+    half day said there, not the morning the story mentions."""
+    got = parse_leave_dates(
+        "no wait, I have a meeting on the morning of the 8th. so 12/8 from the afternoon thru 12/10", TODAY
+    )
+    assert (got.start, got.end, got.half_day) == (date(2026, 12, 8), date(2026, 12, 10), "pm")
+    got = parse_leave_dates("9号上午要开会。改成9号下午到11号", TODAY)
+    assert (got.start, got.end, got.half_day) == (date(2026, 12, 9), date(2026, 12, 11), "pm")
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "half"),
+    [
+        ("sick leave this afternoon please", date(2026, 11, 23), "pm"),
+        ("can I go home this after noon", date(2026, 11, 23), "pm"),
+        ("this morning I need off", date(2026, 11, 23), "am"),
+        ("the last day of this month", date(2026, 11, 30), None),
+        ("last day of next month please", date(2026, 12, 31), None),
+        ("the last day of February", date(2027, 2, 28), None),
+        ("这个月最后一天请事假", date(2026, 11, 30), None),
+        ("下个月的最后一天", date(2026, 12, 31), None),
+        ("2月最后一天", date(2027, 2, 28), None),
+    ],
+)
+def test_parts_of_today_and_the_last_day_of_a_month(text: str, day: date, half: str | None) -> None:
+    got = parse_leave_dates(text, TODAY)
+    assert (got.start, got.end, got.half_day) == (day, day, half)

@@ -589,3 +589,29 @@ async def test_a_balance_look_at_the_preview_keeps_the_request(
     events = await ActionLeaveBalance().run(dispatcher, tracker, domain)
     assert responses(dispatcher) == ["utter_leave_balance", "utter_leave_still_waiting"]
     assert "leave_type" not in slot_events(events)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("hmm no, I've got a call the morning of the 13th. so 1/13 from the afternoon thru 1/15", "en"),
+        ("不行，13号上午要见客户。改成13号下午到15号", "zh"),
+    ],
+)
+async def test_a_correction_to_a_range_from_an_afternoon_keeps_the_half_day(
+    domain: dict[str, Any], text: str, lang: str
+) -> None:
+    """The morning the correction tells of is the reason; the range starts on the afternoon."""
+    slots = leave_slots("2027-01-12", "2027-01-14")
+    tracker = make_tracker(
+        employee="E1014", lang=lang, intent="correct", text=text, slots=slots, active_loop="leave_form"
+    )
+    form = ValidateLeaveForm()
+    extracted = await form.extract_leave_dates(CollectingDispatcher(), tracker, domain)
+    dispatcher = CollectingDispatcher()
+    got = await form.validate_leave_dates(extracted["leave_dates"], dispatcher, tracker, domain)
+    assert (got.get("leave_start"), got.get("leave_end"), got.get("leave_half_day")) == (
+        "2027-01-13",
+        "2027-01-15",
+        "pm",
+    )

@@ -387,6 +387,10 @@ async def test_dates_and_a_type_given_together_at_the_type_question_fill_both(
     [
         ("need annual lv 16th-18th december for a wedding", "en", "annual"),
         ("can i book AL for fri", "en", "annual"),
+        # "leave" typed or voice-typed wrong after the type's word
+        ("could i put in sick leaf for tmrw", "en", "sick"),
+        ("personal leev next monday pls", "en", "personal"),
+        ("明天请个病价", "zh", "sick"),
         ("sry. im sick today, wont make it in", "en", "sick"),
         ("不好意思，我今天生病了，来不了", "zh", "sick"),
     ],

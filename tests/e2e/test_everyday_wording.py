@@ -50,6 +50,32 @@ def test_a_request_named_by_its_date_in_chinese_is_kept_on_a_no(stack: Stack) ->
 
 
 @pytest.mark.parametrize(
+    ("employee", "day_words", "iso", "lang", "ask", "yes"),
+    [
+        (
+            "E1021",
+            "December 29",
+            "2026-12-29",
+            "en",
+            "ugh, the ski trip got cancelled (no snow 🙃). could you pull my leave for the 29th?",
+            "yes, thanks!",
+        ),
+        ("E1020", "12月30日", "2026-12-30", "zh", "年底的旅行泡汤了😮‍💨，30号的假帮我撤下来吧", "确认撤销"),
+    ],
+)
+def test_a_request_pulled_back_after_the_plans_fell_through_is_cancelled(
+    stack: Stack, employee: str, day_words: str, iso: str, lang: str, ask: str, yes: str
+) -> None:
+    """The story and the dates do not make it a new request; a yes with thanks is the yes."""
+    leave_id = book_personal_day(stack, employee, day_words, iso, lang=lang)
+    say = stack.chat(employee)
+    asked = say(ask)
+    assert f"#{leave_id}" in asked, asked
+    say(yes)
+    assert stack.leave_requests(employee)[leave_id]["status"] == "cancelled"
+
+
+@pytest.mark.parametrize(
     ("employee", "question", "expected"),
     [
         ("E1022", "what's happening with my leave request for the 18th of December?", "awaiting approval"),

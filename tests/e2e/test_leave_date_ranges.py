@@ -138,3 +138,36 @@ def test_an_impossible_day_in_a_range_is_explained_and_the_next_range_taken(stac
     say("yes")
     created = booked(stack, "E1049", before)
     assert [(a["from_date"], a["to_date"]) for a in created] == [("2026-12-02", "2026-12-03")]
+
+
+@pytest.mark.parametrize(
+    ("employee", "turns", "booked_as"),
+    [
+        (
+            "E1010",
+            [
+                "annual leave for the 14th to the 16th of December please",
+                "hmm no, I've got a call the morning of the 15th. so 12/15 from the afternoon thru 12/17",
+                "yes",
+            ],
+            ("annual", "2026-12-15", "2026-12-17", "pm"),
+        ),
+        (
+            "E1016",
+            ["我想12月14号到16号请年假", "不行，15号上午要见客户。改成15号下午到17号", "确认"],
+            ("annual", "2026-12-15", "2026-12-17", "pm"),
+        ),
+    ],
+)
+def test_a_correction_that_tells_why_keeps_the_afternoon_it_starts_on(
+    stack: Stack, employee: str, turns: list[str], booked_as: tuple[str, str, str, str]
+) -> None:
+    """The morning the correction's story mentions is not the request's: the range starts on the
+    afternoon named next to "thru"/"到"."""
+    say = stack.chat(employee)
+    before = ids(stack, employee)
+    replies = [say(text) for text in turns]
+    created = booked(stack, employee, before)
+    assert [(a["leave_type"], a["from_date"], a["to_date"], a["half_day"]) for a in created] == [booked_as], (
+        replies
+    )
