@@ -247,13 +247,14 @@ RE_SENTENCE_END = re.compile(r"[!！?？;；。\n]+|\.(?!\d)")
 #: where a clause ends inside a sentence: a comma (not "Dec 2, 2026"), or a space before Chinese
 #: ("gave birth yesterday 🎉 想请陪产假")
 RE_CLAUSE_END = re.compile(r",(?!\s*\d{3,4}\b)|，|(?<=[\u4e00-\u9fff\W])\s+(?=[\u4e00-\u9fff])")
-#: a clause that asks for, names or sizes the leave (the request itself, not the story around it);
+#: a clause that asks for, names, sizes or changes the leave (the request itself, not the story around it);
 #: actions.reasons keeps the other clauses as the reason
 REQUEST_WORDS = re.compile(
     r"\b(?:leave|off|vacation|vacay|pto|holiday|apply|book|submit|put (?:me|it) (?:in|down)|put in|"
     r"request|annual|half|full|whole|days? off)\b|"
     r"\b(?:won'?t|can'?t|cannot|not)\s+(?:be (?:in|coming)|make it|come in|coming in)\b|"
     r"来不了|去不了|上不了班|"
+    r"\b(?:make|change|move|switch)\s+(?:it|that|them)\b|改成|改为|换成|改到|"
     r"\b(?:take|have|get|book|need|want|like)\b.{0,30}\b(?:day|days|break|rest)\b|"
     r"假|申请|帮我请|请.{0,3}[天假]|[一二两三四五六七八九十半全整\d]+\s*天",
     re.I,

@@ -331,7 +331,7 @@ class ValidateLeaveForm(FormValidationAction):
         text = typed_text(tracker)
         if not text:
             return {}
-        if intent == "correct" and tracker.get_slot("leave_start"):
+        if _corrects(tracker) and tracker.get_slot("leave_start"):
             return {"leave_dates": text}
         # dates given with the request, or with the answer to "Which type?" ("from the 21st thru
         # the 23rd, annual")
@@ -390,7 +390,7 @@ class ValidateLeaveForm(FormValidationAction):
         text = str(value or "")
         lang = language(tracker)
         start, end = tracker.get_slot("leave_start"), tracker.get_slot("leave_end")
-        is_correction = latest_intent(tracker) == "correct" and bool(start and end)
+        is_correction = _corrects(tracker) and bool(start and end)
         context = _iso(start) if is_correction else None
         refused = {"leave_dates": None, "leave_start": None, "leave_end": None}
         try:
@@ -404,7 +404,7 @@ class ValidateLeaveForm(FormValidationAction):
                 if half and (half != "none" or tracker.get_slot("requested_slot") == "leave_half_day"):
                     events["leave_half_day"] = half
                 return events
-            if err.reason == "unparsed" and latest_intent(tracker) == "correct":
+            if err.reason == "unparsed" and _corrects(tracker):
                 return {"leave_dates": None}
             missing = describe_missing_day(err.ymd, lang) if err.reason == "invalid" and err.ymd else None
             reason = tracker.slots_to_validate().get("leave_reason")
@@ -564,6 +564,16 @@ def _lets_go(tracker: Tracker, *, candidate: bool = False) -> bool:
         and raw_intent not in STAYS_WITH_FORM
         and not tracker.slots_to_validate().get("leave_reason")  # a reason now answers for the form
         and _type_questions_unanswered(tracker) >= UNANSWERED_TYPE_QUESTIONS
+    )
+
+
+def _corrects(tracker: Tracker) -> bool:
+    """Whether the message changes the request waiting at the preview: a correction, or the
+    request said again ("oh wait, make it 12/16 to 12/17 only" reads as a request as often as a
+    correction); either way nothing is sent before the new preview is confirmed."""
+    intent = latest_intent(tracker)
+    return intent == "correct" or (
+        intent == "apply_leave" and bool(tracker.get_slot("leave_awaiting_confirmation"))
     )
 
 

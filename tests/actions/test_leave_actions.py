@@ -430,6 +430,29 @@ async def test_a_correction_at_the_confirmation_step_is_taken_when_the_form_reop
     assert (result["leave_start"], result["leave_end"]) == ("2026-11-30", "2026-12-04")
 
 
+@pytest.mark.parametrize(
+    ("lang", "text", "wanted"),
+    [
+        ("en", "oh wait, i'm back on the 1st so make it 11/30 to 12/1 only", ("2026-11-30", "2026-12-01")),
+        ("zh", "哦不对，我1号就回来了，改成11月30号到12月1号吧", ("2026-11-30", "2026-12-01")),
+    ],
+)
+async def test_a_request_said_again_at_the_confirmation_step_changes_the_dates(
+    domain: dict[str, Any], lang: str, text: str, wanted: tuple[str, str]
+) -> None:
+    """New dates at the preview read as a request rather than a correction still change the request
+    waiting there (they used to be ignored and the sentence kept as the reason)."""
+    form = ValidateLeaveForm()
+    slots = {**leave_slots("2026-11-30", "2026-12-02"), "leave_awaiting_confirmation": True}
+    tracker = make_tracker(lang=lang, intent="apply_leave", text=text, slots=slots)
+    extracted = await form.extract_leave_dates(CollectingDispatcher(), tracker, domain)
+    assert extracted == {"leave_dates": text}
+    result = await form.validate_leave_dates(
+        extracted["leave_dates"], CollectingDispatcher(), tracker, domain
+    )
+    assert (result["leave_start"], result["leave_end"]) == wanted
+
+
 async def test_dates_given_with_the_request_are_taken(domain: dict[str, Any]) -> None:
     form = ValidateLeaveForm()
     text = "book annual leave for next Monday to Wednesday"
