@@ -1,10 +1,11 @@
 """Multi-turn conversation sets (tests/conversations/*.yaml) played against the real stack.
 
-Four sets, each written by a helper session that never saw the training data, the domain or the
+Five sets, each written by a helper session that never saw the training data, the domain or the
 actions (tests/conversations/PROVENANCE*.md): `blind2.yaml` is the TEST set, read by tag and
 failure kind only, so it measures what a new user meets; `tuning.yaml`, `tuning2.yaml` (stop 25's
-blind set, retired to tuning once blind2 was written) and `tuning3.yaml` (written blind in stop 27
-as tuning material, mostly everyday English) are read in full and tuned on. Each
+blind set, retired to tuning once blind2 was written), `tuning3.yaml` (written blind in stop 27
+as tuning material, mostly everyday English) and `tuning4.yaml` (stop 28: English, Chinese and mixed
+messages, long stories around a request) are read in full and tuned on. Each
 set is played in file order on a freshly seeded stack of its own (some conversations rely on an
 earlier one, e.g. the one-seat course; the shared stack's other tests change the demo data the
 expectations state). Expectations are what a user would notice: what the backend holds afterwards,
@@ -37,10 +38,12 @@ CORE_DOMAIN = HERE.parent / "bot" / "domain" / "core.yml"
 
 #: pass-rate floor per set, a little under the measured rate (README "Whole conversations").
 #: blind2 (test): 17 of 40 (0.425) on 2026-12-07, main before any change; 25 of 40 after stop 26's
-#: fixes; 28 of 40 (0.7; en 11/18, zh 15/18, mixed 2/4) after stop 27's. tuning: 27 → 36 → 37 of
-#: 40. tuning2 (stop 25's blind set, retired to tuning): 20 → 38 of 42. tuning3 (written blind in
-#: stop 27, English-heavy, tuned on): 11 → 26 of 30 (0.87).
-PASS_RATE_FLOORS = {"blind2": 0.6, "tuning": 0.8, "tuning2": 0.8, "tuning3": 0.8, "tuning4": 0.0}
+#: fixes; 28 of 40 (0.7; en 11/18, zh 15/18, mixed 2/4) after stop 27's; 30 of 40 (0.75; en 12/18,
+#: zh 16/18, mixed 2/4) after stop 28's. tuning: 27 → 36 → 37 of 40. tuning2 (stop 25's blind set,
+#: retired to tuning): 20 → 38 of 42. tuning3 (written blind in stop 27, English-heavy, tuned on):
+#: 11 → 26 of 30 (0.87). tuning4 (written blind in stop 28, 12 en / 10 zh / 8 mixed, tuned on):
+#: 15 → 29 of 30 (0.97).
+PASS_RATE_FLOORS = {"blind2": 0.65, "tuning": 0.8, "tuning2": 0.8, "tuning3": 0.8, "tuning4": 0.85}
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 MONTHS_LONG = [
