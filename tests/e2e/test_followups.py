@@ -39,7 +39,6 @@ def test_follow_ups_in_chinese_are_read_with_the_previous_question(stack: Stack)
     assert "200%" in saturday, saturday
 
 
-
 def test_a_longer_follow_up_is_read_with_the_previous_question_in_both_languages(stack: Stack) -> None:
     """A follow-up of a dozen words that leans on the question before ("my days", "那些没休的")
     is answered with it; alone the documents do not say."""

@@ -639,7 +639,6 @@ def test_a_rule_the_handbook_states_in_both_languages_is_read_in_the_questions_l
     assert "医院证明" in b.answer.strip().splitlines()[0], b.answer
 
 
-
 def test_a_translation_does_not_repeat_the_rule_in_the_other_language(demo_kb) -> None:
     """The demo's Chinese handbook is marked as the translation of the English one (front matter
     ``translation_of``): an English reader gets the English rule, not the same rule again in
