@@ -153,9 +153,9 @@ def test_an_impossible_day_in_a_range_is_explained_and_the_next_range_taken(stac
             ("annual", "2026-12-15", "2026-12-17", "pm"),
         ),
         (
-            "E1016",
-            ["我想12月14号到16号请年假", "不行，15号上午要见客户。改成15号下午到17号", "确认"],
-            ("annual", "2026-12-15", "2026-12-17", "pm"),
+            "E1016",  # test_leave_type_answers books 14-15 Dec for E1016 on the shared stack
+            ["我想12月21号到23号请年假", "不行，22号上午要见客户。改成22号下午到24号", "确认"],
+            ("annual", "2026-12-22", "2026-12-24", "pm"),
         ),
     ],
 )
