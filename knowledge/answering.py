@@ -366,6 +366,7 @@ def answer_question(
     answer is the same as with the tags given up front.
     """
     qlang = lang or detect_language(question)
+    question = retriever.spell(question)
     qvec = retriever.embed_query(question)
     if candidates is not None:
         cands = candidates

@@ -34,6 +34,8 @@ class RetrievalConfig:
     bm25: bool = True
     glossary: bool = True
     lang_pref: bool = True
+    #: correct spelling slips towards the documents' words first (`knowledge.spelling`)
+    spelling: bool = True
     rrf_k: int = 60
     dense_weight: float = 0.7
     bm25_weight: float = 1.0
@@ -217,6 +219,20 @@ class HybridRetriever:
     def glossary(self) -> Glossary:
         """Synonyms for query expansion (the store has taught jieba its Chinese terms)."""
         return Glossary.load(self.settings.knowledge_glossary)
+
+    def spell(self, query: str) -> str:
+        """The query with its spelling slips corrected towards the documents' words
+        (`knowledge.spelling`); the speller is built once per store generation."""
+        if not self.config.spelling:
+            return query
+        snap = self.store.snapshot()
+        cached = self.__dict__.get("_speller")
+        if cached is None or cached[0] != snap.generation:
+            from knowledge.spelling import QuerySpeller
+
+            cached = (snap.generation, QuerySpeller([c.text for c in snap.chunks]))
+            self.__dict__["_speller"] = cached
+        return cached[1].correct(query)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.store.embeddings.embed_array([text])[0]
@@ -410,4 +426,5 @@ class HybridRetriever:
         self, query: str, k: int = 5, lang: str | None = None, audience: str | Iterable[str] | None = "all"
     ) -> list[Source]:
         """Top-k passages as `Source`s (score = comparable relevance, see module docstring)."""
+        query = self.spell(query)
         return [c.to_source() for c in self.candidates(query, lang=lang, audience=audience)[:k]]
