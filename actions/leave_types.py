@@ -143,6 +143,13 @@ def _everyday_type(word: str, vocabulary: dict[str, str]) -> str | None:
     return None
 
 
+def short_type_word(word: str, types: list[LeaveTypeOut]) -> str | None:
+    """The type one word names by its initials ("AL", "sl") or as an everyday word for it ("pto",
+    "vacation"), or None."""
+    words, initials = _type_vocabulary(types)
+    return initials.get(word.lower()) or _everyday_type(word, words)
+
+
 def loose_leave_type(text: str, types: list[LeaveTypeOut], *, alone: bool) -> str | None:
     """The one type English words name loosely: a type's word typed with a typo or shortened
     ("anual", "persnal", "annual lv"), its initials ("AL"), or an everyday word that is a leave's
