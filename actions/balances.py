@@ -114,7 +114,7 @@ def _types_in(text: str, types: list[LeaveTypeOut]) -> tuple[set[str], str]:
 
 
 def _like_balance(word: str) -> bool:
-    """"balance" typed with a typo ("balence", "balnce", "ballance")."""
+    """ "balance" typed with a typo ("balence", "balnce", "ballance")."""
     return len(word) >= 5 and word[0] == "b" and SequenceMatcher(None, word, "balance").ratio() >= 0.8
 
 

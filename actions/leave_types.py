@@ -126,6 +126,10 @@ _CLAUSE_BEFORE = re.compile(r"(?:^|[.,;:!?，。；：！？]\s*|\s-\s*)$")
 _CLAUSE_AFTER = re.compile(r"^\s*(?:[.,;:!，。；：！]|\s-|$)")
 
 
+def _alike(a: str, b: str) -> float:
+    return SequenceMatcher(None, a, b).ratio()
+
+
 def _everyday_type(word: str, vocabulary: dict[str, str]) -> str | None:
     """The type an everyday word for a leave names ("vacation", "vaccation", "pto"), if it is one."""
     word = word.lower()
@@ -137,7 +141,7 @@ def _everyday_type(word: str, vocabulary: dict[str, str]) -> str | None:
             len(everyday) >= 5
             and len(word) >= 5
             and word[0] == everyday[0]
-            and (word.startswith(everyday) or SequenceMatcher(None, word, everyday).ratio() >= EVERYDAY_CUTOFF)
+            and (word.startswith(everyday) or _alike(word, everyday) >= EVERYDAY_CUTOFF)
         ):
             return code
     return None

@@ -378,4 +378,3 @@ def test_parts_of_today_and_the_last_day_of_a_month(text: str, day: date, half: 
 def test_weekdays_written_with_their_dates_and_short_lists(text: str, start: date, end: date) -> None:
     got = parse_leave_dates(text, TODAY)
     assert (got.start, got.end) == (start, end)
-
