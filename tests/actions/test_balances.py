@@ -219,3 +219,27 @@ async def test_a_type_at_zero_while_others_are_allotted_is_a_real_zero(
     [msg] = dispatcher.messages
     assert msg["response"] == "utter_leave_balance", msg
     assert msg["lines"].count("•") == 1 and ("0 days left" in msg["lines"] or "剩余 0 天" in msg["lines"])
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "response"),
+    [
+        ("en", "pto", "utter_leave_balance"),
+        ("zh", "年假balence", "utter_leave_balance"),
+        ("en", "12/24", "utter_default"),
+        ("zh", "下午", "utter_default"),
+    ],
+)
+async def test_a_bare_detail_that_answers_no_question(
+    domain: dict[str, Any], dispatcher: CollectingDispatcher, lang: str, text: str, response: str
+) -> None:
+    """tuning5 t5-en-11: "pto" said on its own (data/leave/rules.yml sends a bare detail here) shows
+    that balance; a detail that names none is not understood, as before: it is no question for the
+    documents."""
+    tracker = make_tracker(lang=lang, intent="inform", text=text)
+    await ActionLeaveBalance().run(dispatcher, tracker, domain)
+    [msg] = dispatcher.messages
+    assert msg["response"] == response, msg
+    if response == "utter_leave_balance":
+        assert msg["lines"].count("•") == 1, msg["lines"]
+        assert "Annual leave" in msg["lines"] or "年假" in msg["lines"], msg["lines"]
