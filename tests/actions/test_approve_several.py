@@ -20,8 +20,8 @@ def listed(*ids: int) -> list[dict[str, Any]]:
     """The conversation so far ends with the pending list, an approve button per request."""
     buttons = [{"title": f"Approve #{i}", "payload": f'/approve_leave{{"leave_id":"{i}"}}'} for i in ids]
     return [
-        {"event": "user", "text": "what's waiting for me", "parse_data": {"intent": {"name": "pending_approvals"}}},
-        {"event": "bot", "text": "…", "data": {"buttons": buttons}, "metadata": {"utter_action": "utter_approvals"}},
+        {"event": "user", "text": "what's waiting", "parse_data": {"intent": {"name": "pending_approvals"}}},
+        {"event": "bot", "data": {"buttons": buttons}, "metadata": {"utter_action": "utter_approvals"}},
         {"event": "user", "text": "…"},
     ]
 

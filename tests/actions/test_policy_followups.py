@@ -468,3 +468,57 @@ def test_a_longer_message_is_a_follow_up_only_when_it_points_back(text: str, wit
     assert (query is not None) is with_context, query
     if with_context:
         assert PREVIOUS in query
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "followup", "expected"),
+    [
+        ("zh", "那他入职第一天要带哪些材料", "几点到，去哪报到", "9:00"),
+        ("en", "what should I bring on my first day?", "and at what time, which room?", "9:00"),
+    ],
+)
+def test_an_elliptic_follow_up_read_as_off_topic_is_answered_with_its_context(
+    demo_kb: None, lang: str, question: str, followup: str, expected: str
+) -> None:
+    chat = Chat(lang)
+    _answer(chat.ask(question))
+    answer = _answer(chat.ask(followup, intent="out_of_scope"))
+    assert expected in answer, answer
+
+
+def test_off_topic_without_a_previous_answer_is_still_declined(demo_kb: None) -> None:
+    chat = Chat("en")
+    assert responses(chat.ask("what's the weather like tomorrow", intent="out_of_scope")) == [
+        "utter_out_of_scope"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "title", "section"),
+    [
+        ("en", "do I need a medical certificate when I'm off sick?", "Leave policy", "Sick leave"),
+        ("zh", "年假要提前几天申请？", "休假制度", "第十一条"),
+    ],
+)
+def test_where_does_it_say_that_names_the_document_and_section_of_the_last_answer(
+    demo_kb: None, lang: str, question: str, title: str, section: str
+) -> None:
+    from actions.policy import ActionPolicySource
+
+    chat = Chat(lang)
+    _answer(chat.ask(question))
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(employee=None, lang=lang, intent="ask_policy_source", slots=chat.slots)
+    asyncio.run(ActionPolicySource().run(dispatcher, tracker, {}))
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_policy_source"
+    assert title in message["sources"] and section in message["sources"], message
+
+
+def test_where_does_it_say_that_before_any_answer_asks_for_the_question(demo_kb: None) -> None:
+    from actions.policy import ActionPolicySource
+
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(employee=None, intent="ask_policy_source")
+    asyncio.run(ActionPolicySource().run(dispatcher, tracker, {}))
+    assert responses(dispatcher) == ["utter_policy_source_unknown"]
