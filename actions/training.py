@@ -120,6 +120,12 @@ class ActionSearchCourses(BackendAction):
                 # ("presentation skills? I present to the board in January"): those courses, with
                 # their own dates, rather than unrelated ones in that period
                 courses, period = anytime.courses, None
+        if not courses and topic and not text.startswith("/"):
+            # the topic as the NLU cut it out may be misspelt ("presentaton skills", "演讲技巧班"):
+            # the courses the message's words name, at any time
+            anytime = match_courses(text, await pc.search_courses(date_from=now))
+            if anytime.courses:
+                courses, period = anytime.courses, None
         topic_part = ""
         if topic:
             topic_part = f"（关键词“{topic}”）" if lang == "zh" else f' about "{topic}"'

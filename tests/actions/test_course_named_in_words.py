@@ -519,3 +519,18 @@ async def test_a_course_named_with_a_date_about_something_else_is_still_found(
     dispatcher = await search(domain, "E1044", text, None, lang)
     [msg] = dispatcher.messages
     assert msg["response"] == "utter_courses_found" and "COM-102" in msg["lines"], msg
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "topic"),
+    [
+        ("en", "any presentaton skils workshop?", "presentaton skils"),
+        ("zh", "有没有演讲与呈现技能的课", "演讲与呈现技能"),
+    ],
+)
+async def test_a_misspelt_topic_the_catalogue_search_misses_still_finds_the_course(
+    domain: dict[str, Any], lang: str, text: str, topic: str
+) -> None:
+    dispatcher = await search(domain, "E1044", text, topic, lang)
+    [msg] = dispatcher.messages
+    assert msg["response"] == "utter_courses_found" and "COM-102" in msg["lines"], msg
