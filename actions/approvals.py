@@ -400,10 +400,14 @@ class ActionRejectLeave(BackendAction):
             await show_pending(pc, dispatcher, lang)
             return self.on_error(tracker)
         app = await pc.decide_leave(leave_id, False, reason)
+        names = type_names(await pc.leave_types(), lang)
         dispatcher.utter_message(
             response="utter_leave_rejected",
             leave_id=app.id,
             employee_name=_person(app, lang),
+            # which request it was, as approving says: a reject named in words is done at once
+            leave_type_name=names.get(app.leave_type, app.leave_type),
+            period=format_period(app.from_date, app.to_date, lang, app.half_day),
             reason=app.decision_reason or reason,
         )
         return self.on_error(tracker)
