@@ -62,6 +62,7 @@ _POINTS_BACK = re.compile(
     r"|^\s*(?:那|如果|要是|可是|但是)|那些|这些|它|这个|那个",
     re.I,
 )
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？；;])\s*|\n+")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 #: how good an answer is, to choose between the follow-up looked up alone and with its context
@@ -281,7 +282,7 @@ class ActionAnswerPolicy(Action):
         off_topic = latest_intent(tracker) == "out_of_scope" and query is None
         if answer.grade == "answer" or (answer.grade == "hedged" and not off_topic):
             # "where does it say that?" next is answered with these documents and sections
-            topic = SlotSet("policy_topic", {**topic["value"], "sources": _citations(answer.sources)})
+            topic = SlotSet("policy_topic", {**topic["value"], "sources": _citations(_quoted(answer))})
             # the knowledge base grades; the response says so in the user's language, and that
             # the quoted source is in the other language when it is
             response = RESPONSES[(answer.grade, answer.other_language)]
@@ -301,6 +302,18 @@ class ActionAnswerPolicy(Action):
         response = "utter_policy_unknown" if misses < 2 else "utter_policy_offer_handoff"
         dispatcher.utter_message(response=response)
         return [SlotSet("policy_misses", misses), topic]
+
+
+def _quoted(answer: Any) -> list[Any]:
+    """The sources whose passages the answer quotes (the others were only retrieved beside them);
+    the first source when the answer words it otherwise."""
+    text = answer.answer or ""
+
+    def sentences(passage: str) -> list[str]:
+        return [x.strip() for x in _SENTENCE_END.split(passage or "") if len(x.strip()) >= 6]
+
+    quoted = [s for s in answer.sources if any(x in text for x in sentences(s.text))]
+    return quoted or list(answer.sources[:1])
 
 
 def _answered_sources(tracker: Tracker) -> list[dict[str, str]]:
