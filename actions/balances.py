@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -26,7 +27,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import BackendAction, latest_intent, name_of, num, today
-from actions.leave_types import leave_form_takes, match_leave_type, type_words
+from actions.leave_types import leave_form_takes, match_leave_type, short_type_word, type_words
 from actions.policy import ActionAnswerPolicy, answered_policy_last
 from actions.whose import someone_else_named, visible_person_named
 from hrbot.identity import Identity
@@ -45,6 +46,7 @@ _FOLLOWUP_WORDS_EN = frozenset(
     | {"will", "would", "get", "be", "it", "like", "look", "looks", "allowance", "available", "mine"}
     | {"own", "me", "show", "pls", "please", "can", "you", "check", "tell", "got", "ve", "d", "ll"}
     | {"fine", "alright", "right", "sure", "well", "oh", "hmm", "just", "at", "least"}
+    | {"n", "nd", "an", "wbu", "hbu", "now", "after", "that"}  # txt-speak ("n SL", "and now?")
 )
 #: the same in Chinese ("那事假呢", "病假还剩几天", "我的病假呢", "那明年呢"); "病假扣钱吗" keeps 扣钱
 _FOLLOWUP_WORDS_ZH = re.compile(
@@ -103,7 +105,17 @@ def _types_in(text: str, types: list[LeaveTypeOut]) -> tuple[set[str], str]:
             if code:
                 found.add(code)
             text = re.sub(pattern, " ", text)
+    # a type's initials ("AL", "SL") and an everyday word for one ("pto", "vacation")
+    for m in reversed(list(re.finditer(rf"{_A}[a-z]+{_Z}", text))):
+        if code := short_type_word(m.group(0), types):
+            found.add(code)
+            text = text[: m.start()] + " " + text[m.end() :]
     return found, text
+
+
+def _like_balance(word: str) -> bool:
+    """ "balance" typed with a typo ("balence", "balnce", "ballance")."""
+    return len(word) >= 5 and word[0] == "b" and SequenceMatcher(None, word, "balance").ratio() >= 0.8
 
 
 def balance_followup(text: str, entities: list[dict[str, Any]], types: list[LeaveTypeOut]) -> Followup | None:
@@ -128,11 +140,25 @@ def balance_followup(text: str, entities: list[dict[str, Any]], types: list[Leav
     more, rest = _types_in(rest, types)
     codes |= more
     rest = _NOT_A_WORD.sub(" ", _FOLLOWUP_WORDS_ZH.sub(" ", rest))
-    if any(w not in _FOLLOWUP_WORDS_EN for w in rest.split()) or len(codes) > 1:
+    if any(w not in _FOLLOWUP_WORDS_EN and not _like_balance(w) for w in rest.split()) or len(codes) > 1:
         return None
     if not codes and year is None and not own:
         return None
     return Followup(next(iter(codes), None), year, own)
+
+
+def _after_balance_answer(tracker: Tracker) -> bool:
+    """Whether the bot's last action before the latest message was a balance answer."""
+    seen_latest = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_latest:
+                return False
+            seen_latest = True
+        elif seen_latest and kind == "action" and event.get("name") != "action_listen":
+            return event.get("name") == ActionLeaveBalance.NAME
+    return False
 
 
 def balance_followup_type(tracker: Tracker) -> str | None:
@@ -169,8 +195,10 @@ class ActionLeaveBalance(BackendAction):
     from the documents. "年假不够吗？那改成事假吧" after a refusal switches the request's type: the
     leave form takes it, this stays silent."""
 
+    NAME = "action_leave_balance"
+
     def name(self) -> str:
-        return "action_leave_balance"
+        return self.NAME
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -205,6 +233,11 @@ class ActionLeaveBalance(BackendAction):
                 if answered_policy_last(tracker)
                 else balance_followup(text, message.get("entities") or [], types)
             )
+            if followup is None and not _after_balance_answer(tracker) and latest_intent(tracker) == "inform":
+                # a bare detail that answers no question and names no balance ("morning", "12/24"):
+                # not understood, as before the rule that sends it here (data/leave/rules.yml)
+                dispatcher.utter_message(response="utter_default")
+                return []
             if followup is None:
                 return await ActionAnswerPolicy().run(dispatcher, tracker, domain)
             shown = tracker.get_slot(SHOWN_SLOT) or {}
@@ -220,6 +253,9 @@ class ActionLeaveBalance(BackendAction):
                 dispatcher.utter_message(response="utter_leave_balance_only_own")
                 return self._done(tracker)
         balances = await pc.leave_balances(employee_id=whose.id if whose else None, year=year)
+        # nothing allotted for that year (yet): zeros would read like a used-up allowance; a type
+        # at 0 while others have an allowance is a real 0
+        allotted = any(b.allocated or b.taken or b.pending for b in balances)
         if wanted and any(b.leave_type == wanted for b in balances):
             balances = [b for b in balances if b.leave_type == wanted]
         elif wanted and (kind := next((t for t in types if t.code == wanted), None)):
@@ -237,8 +273,7 @@ class ActionLeaveBalance(BackendAction):
             return self._done(tracker)
         if not balances:
             dispatcher.utter_message(response="utter_leave_balance_none")
-        elif not any(b.allocated or b.taken or b.pending for b in balances):
-            # nothing allotted for that year (yet): zeros would read like a used-up allowance
+        elif not allotted:
             dispatcher.utter_message(response="utter_leave_balance_year_none", year=year)
         elif whose is not None:
             dispatcher.utter_message(

@@ -178,7 +178,8 @@ RE_ZH_WEEKDAY = re.compile(r"(下下个?|下个?|上个?|本|这个?|今)?(?:周
 RE_EN_DAY_MONTH = re.compile(rf"\b(\d{{1,2}}){_ORD}\s*(?:of\s+)?({_MONTH_NAMES})\b\.?(?:,?\s*(\d{{4}}))?")
 RE_EN_MONTH_DAY = re.compile(rf"\b({_MONTH_NAMES})\b\.?\s*(?:the\s+)?(\d{{1,2}}){_ORD}\b(?:,?\s*(\d{{4}}))?")
 RE_EN_MONTH_ONLY = re.compile(rf"\b(?:of\s+)?({_MONTH_NAMES})\b(?:\s+(\d{{4}}))?")
-RE_EN_WEEKDAY = re.compile(rf"\b(?:(next|this|coming|last)\s+)?({_WEEKDAY_NAMES})\b")
+#: English words are edged by letters, not by \b: "下周mon" has a weekday (周 is a word character)
+RE_EN_WEEKDAY = re.compile(rf"(?<![a-z])(?:(next|this|coming|last)\s+)?({_WEEKDAY_NAMES})(?![a-z])")
 #: the last day of a month named in words ("the last day of this month", "下个月最后一天", "12月的最后一天")
 RE_LAST_DAY = re.compile(
     rf"\blast day of (?:the )?(?:(this|next) month|({_MONTH_NAMES})\b)"
@@ -186,7 +187,9 @@ RE_LAST_DAY = re.compile(
 )
 RE_EN_DAY = re.compile(r"\b(?:the\s+)?(\d{1,2})(st|nd|rd|th)\b|^\s*(?:the\s+)?(\d{1,2})\s*$")
 RE_RANGE_SPLIT = re.compile(
-    r"\s*(?:\bto\b|\buntil\b|\btill?\b|\bthrough\b|\bthru\b|\band\b|&|–|—|~|～|到|至|和|跟|、|-"
+    r"\s*(?:\bto\b|\buntil\b|\btill?\b|\bthrough\b|\bthru\b|\band\b|&|\+|–|—|~|～|到|至|和|跟|、|-"
+    r"|(?<=[a-z])/(?=(?:" + _WEEKDAY_NAMES + r")(?![a-z]))"  # "mon/tue"
+    r"|(?<=[一二三四五六日天])/(?=(?:周|星期|礼拜)[一二三四五六日天])"  # "周一/周二"
     r"|,(?!\s*\d{3,4}\b)"  # "Dec 2, 3" but not "Dec 2, 2026"
     r"|(?<=[号日])(?=\s*\d{1,2}\s*[号日])"  # "2号3号"
     r"|(?<=[周期拜][一二三四五六日天])(?=(?:周|星期|礼拜)[一二三四五六日天]))\s*"  # "周三周四"
@@ -199,7 +202,7 @@ RE_BARE_DAY_FIRST = re.compile(
 #: "the 3rd, not the 2nd", "3号，不是2号": what follows is the date being replaced
 RE_NEGATED = re.compile(r"(?:not|instead of|rather than|but not)\b|不是|而不是|不要")
 #: separators that list days ("Mon, Tue and Wed", "2号、3号、4号"): the range ends at the last one
-RE_LIST_SPLIT = re.compile(r"\s*(?:\band\b|&|、|和|,(?!\s*\d{3,4}\b))\s*")
+RE_LIST_SPLIT = re.compile(r"\s*(?:\band\b|&|\+|、|和|,(?!\s*\d{3,4}\b))\s*")
 
 HALF_AM = re.compile(r"上午|早上|上半天|\bmorning\b|\ba\.?m\.?(?!\w)", re.I)
 HALF_PM = re.compile(r"下午|下半天|\bafter\s?noon\b|\bp\.?m\.?(?!\w)", re.I)
@@ -226,12 +229,20 @@ def _zh_number(chars: str) -> int:
     return value
 
 
+RE_WEEKDAY_COMMA = re.compile(
+    rf"((?<![a-z])(?:{_WEEKDAY_NAMES})|(?:周|星期|礼拜)[一二三四五六日天])\s*,\s*"
+    rf"(?=(?:{_MONTH_NAMES})(?![a-z])\.?\s*\d|\d{{1,2}}(?:{_ORD}\s*(?:of\s+)?(?:{_MONTH_NAMES})(?![a-z])|\s*月|/\d))"
+)
+
+
 def _normalise(text: str) -> str:
     """Lower case, ASCII digits, Chinese numerals before 月/日/号 as digits, ISO dates with '/'."""
     text = (text or "").strip().lower()
     text = text.translate({ord(c): ord("0") + i for i, c in enumerate("０１２３４５６７８９")})
     text = text.replace("，", ",").replace("。", ";").replace("－", "-")
     text = re.sub(r"([零〇一二两三四五六七八九十]+)(?=[月日号])", lambda m: str(_zh_number(m.group(1))), text)
+    # a weekday written before its date ("Monday, Dec 7", "周一，12月7号") is one day, not two
+    text = RE_WEEKDAY_COMMA.sub(r"\1 ", text)
     # ISO dates contain '-', which also separates ranges: protect them first.
     text = re.sub(r"(\d{4})-(\d{1,2})-(\d{1,2})", r"\1/\2/\3", text)
     return text

@@ -116,20 +116,68 @@ def _word_type(word: str, vocabulary: dict[str, str]) -> str | None:
     return scored[0][1]
 
 
+#: everyday English words that are themselves the name of a leave, by the backend name's word they
+#: stand for: "vacation" (and "vaccation", "vacations") is annual leave, "PTO" (paid time off) too
+EVERYDAY_WORDS = {"vacation": "annual", "vacay": "annual", "pto": "annual"}
+#: how alike a typed word must be to an everyday word ("vaccation" 0.94; "valuation" 0.82 is not one)
+EVERYDAY_CUTOFF = 0.86
+#: a type's word said on its own, as a clause of its own ("sik. today + tmrw", "annual, Dec 3-4")
+_CLAUSE_BEFORE = re.compile(r"(?:^|[.,;:!?，。；：！？]\s*|\s-\s*)$")
+_CLAUSE_AFTER = re.compile(r"^\s*(?:[.,;:!，。；：！]|\s-|$)")
+
+
+def _alike(a: str, b: str) -> float:
+    return SequenceMatcher(None, a, b).ratio()
+
+
+def _everyday_type(word: str, vocabulary: dict[str, str]) -> str | None:
+    """The type an everyday word for a leave names ("vacation", "vaccation", "pto"), if it is one."""
+    word = word.lower()
+    for everyday, own_word in EVERYDAY_WORDS.items():
+        code = vocabulary.get(own_word)
+        if code is None:
+            continue
+        if word == everyday or (
+            len(everyday) >= 5
+            and len(word) >= 5
+            and word[0] == everyday[0]
+            and (word.startswith(everyday) or _alike(word, everyday) >= EVERYDAY_CUTOFF)
+        ):
+            return code
+    return None
+
+
+def short_type_word(word: str, types: list[LeaveTypeOut]) -> str | None:
+    """The type one word names by its initials ("AL", "sl") or as an everyday word for it ("pto",
+    "vacation"), or None."""
+    words, initials = _type_vocabulary(types)
+    return initials.get(word.lower()) or _everyday_type(word, words)
+
+
 def loose_leave_type(text: str, types: list[LeaveTypeOut], *, alone: bool) -> str | None:
     """The one type English words name loosely: a type's word typed with a typo or shortened
-    ("anual", "persnal", "annual lv"), or its initials ("AL"). ``alone``: at "Which type of leave?",
-    the word alone is enough ("just take it out of my annual i guess"); in a request it must come
-    with a word for leave ("need annual lv ...", "sik days"), since "my kid is sick" is a reason."""
+    ("anual", "persnal", "annual lv"), its initials ("AL"), or an everyday word that is a leave's
+    name ("vaccation"). ``alone``: at "Which type of leave?", the word alone is enough ("just take
+    it out of my annual i guess"); in a request it must come with a word for leave ("need annual
+    lv ...", "sik days") or be a clause of its own ("sik. today + tmrw pls"), since "my kid is sick"
+    is a reason."""
     words, initials = _type_vocabulary(types)
     found: set[str] = set()
-    for m in _LATIN_WORD.finditer(text or ""):
+    text = text or ""
+    for m in _LATIN_WORD.finditer(text):
         word = m.group(0)
         if word.lower() in initials and (alone or word.isupper()):
             found.add(initials[word.lower()])
             continue
+        if everyday := _everyday_type(word, words):
+            found.add(everyday)
+            continue
         code = _word_type(word, words)
-        if code and (alone or _LEAVE_WORD.match(text[m.end() :])):
+        if code and (
+            alone
+            or _LEAVE_WORD.match(text[m.end() :])
+            or (_CLAUSE_BEFORE.search(text[: m.start()]) and _CLAUSE_AFTER.match(text[m.end() :]))
+        ):
             found.add(code)
     return found.pop() if len(found) == 1 else None
 

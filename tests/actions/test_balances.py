@@ -166,3 +166,80 @@ def test_what_a_bare_follow_up_names(text: str, expected: tuple[Any, ...] | None
 def test_a_chinese_follow_up_asking_how_many_days_next_year() -> None:
     found = balance_followup("明年一共能休几天", [], [])
     assert found is not None and found.year == 2027
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("n SL", "sick"),
+        ("& AL?", "annual"),
+        ("wbu pto", "annual"),
+        ("sl balnce?", "sick"),
+        ("那AL呢", "annual"),
+        ("n 病假呢", "sick"),
+        ("SL余额呢", "sick"),
+    ],
+)
+def test_a_follow_up_in_txt_speak_or_by_initials_names_its_type(text: str, expected: str) -> None:
+    """tuning5 t5-en-07: "n SL" after the annual balance is the sick balance; "AL", "pto" and a
+    misspelt "balance" are words of a balance follow-up, in English and Chinese messages."""
+    from personnel.client import LeaveTypeOut
+
+    types = [
+        LeaveTypeOut.model_validate(
+            {"code": c, "name_en": en, "name_zh": zh, "is_paid": True, "needs_balance": True}
+        )
+        for c, en, zh in (("annual", "Annual leave", "年假"), ("sick", "Sick leave", "病假"))
+    ]
+    found = balance_followup(text, [], types)
+    assert found is not None and found.leave_type == expected
+
+
+@pytest.mark.parametrize(("lang", "text"), [("en", "how much AL do I have"), ("zh", "我年假余额多少")])
+async def test_a_type_at_zero_while_others_are_allotted_is_a_real_zero(
+    domain: dict[str, Any],
+    dispatcher: CollectingDispatcher,
+    monkeypatch: pytest.MonkeyPatch,
+    lang: str,
+    text: str,
+) -> None:
+    """tuning5 t5-mx-01: E1005 has no annual days this year but sick days; once his open request is
+    cancelled his annual balance is 0, not "no allowance set for the year"."""
+    from personnel.client import PersonnelClient
+
+    real = PersonnelClient.leave_balances
+
+    async def after_cancel(self: PersonnelClient, *args: Any, **kwargs: Any) -> Any:
+        rows = await real(self, *args, **kwargs)
+        return [r.model_copy(update={"pending": 0, "balance": r.allocated - r.taken}) for r in rows]
+
+    monkeypatch.setattr(PersonnelClient, "leave_balances", after_cancel)
+    tracker = make_tracker(employee="E1005", lang=lang, intent="check_leave_balance", text=text)
+    await ActionLeaveBalance().run(dispatcher, tracker, domain)
+    [msg] = dispatcher.messages
+    assert msg["response"] == "utter_leave_balance", msg
+    assert msg["lines"].count("•") == 1 and ("0 days left" in msg["lines"] or "剩余 0 天" in msg["lines"])
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "response"),
+    [
+        ("en", "pto", "utter_leave_balance"),
+        ("zh", "年假balence", "utter_leave_balance"),
+        ("en", "12/24", "utter_default"),
+        ("zh", "下午", "utter_default"),
+    ],
+)
+async def test_a_bare_detail_that_answers_no_question(
+    domain: dict[str, Any], dispatcher: CollectingDispatcher, lang: str, text: str, response: str
+) -> None:
+    """tuning5 t5-en-11: "pto" said on its own (data/leave/rules.yml sends a bare detail here) shows
+    that balance; a detail that names none is not understood, as before: it is no question for the
+    documents."""
+    tracker = make_tracker(lang=lang, intent="inform", text=text)
+    await ActionLeaveBalance().run(dispatcher, tracker, domain)
+    [msg] = dispatcher.messages
+    assert msg["response"] == response, msg
+    if response == "utter_leave_balance":
+        assert msg["lines"].count("•") == 1, msg["lines"]
+        assert "Annual leave" in msg["lines"] or "年假" in msg["lines"], msg["lines"]

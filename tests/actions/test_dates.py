@@ -357,3 +357,24 @@ def test_a_range_starts_at_the_clause_next_to_its_separator() -> None:
 def test_parts_of_today_and_the_last_day_of_a_month(text: str, day: date, half: str | None) -> None:
     got = parse_leave_dates(text, TODAY)
     assert (got.start, got.end, got.half_day) == (day, day, half)
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        # a weekday written before its date, with a comma, is that one day (not a list of two)
+        ("could I get Tuesday, Dec 1 through Thursday, Dec 3 off", date(2026, 12, 1), date(2026, 12, 3)),
+        ("thu, 10th dec - fri, 11th dec", date(2026, 12, 10), date(2026, 12, 11)),
+        ("周二，12月1号到周四，12月3号请年假", date(2026, 12, 1), date(2026, 12, 3)),
+        ("星期四, 12/10 至 星期五, 12/11", date(2026, 12, 10), date(2026, 12, 11)),
+        # "+" joins two days, "/" two weekdays; an English weekday may touch Chinese ("下周thu")
+        ("today + tomorrow pls", date(2026, 11, 23), date(2026, 11, 24)),
+        ("明天+后天", date(2026, 11, 24), date(2026, 11, 25)),
+        ("next week thu/fri", date(2026, 12, 3), date(2026, 12, 4)),
+        ("下周thu/fri请两天", date(2026, 12, 3), date(2026, 12, 4)),
+        ("下周四/周五", date(2026, 12, 3), date(2026, 12, 4)),
+    ],
+)
+def test_weekdays_written_with_their_dates_and_short_lists(text: str, start: date, end: date) -> None:
+    got = parse_leave_dates(text, TODAY)
+    assert (got.start, got.end) == (start, end)

@@ -449,3 +449,24 @@ async def test_the_form_lets_go_when_the_type_question_goes_unanswered_again(
     dispatcher = CollectingDispatcher()
     assert "requested_slot" not in slots_of(await ValidateLeaveForm().run(dispatcher, once, domain))
     assert responses(dispatcher) == ["utter_leave_type_unknown"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "code"),
+    [
+        ("pls book my vacaton for the 3rd to the 4th, visiting my aunt", "en", "annual"),
+        ("put in vacations dec 10-11 thx", "en", "annual"),
+        ("帮我请个vaccation，12月10号到11号", "zh", "annual"),
+        ("sick! tomorrow too, sorry", "en", "sick"),
+        ("ugh, persnal - the 4th pls", "en", "personal"),
+        ("sik，今天和明天", "zh", "sick"),
+    ],
+)
+async def test_a_request_names_its_type_by_an_everyday_word_or_a_word_of_its_own(
+    domain: dict[str, Any], text: str, lang: str, code: str
+) -> None:
+    """tuning5: "vaccation 12/21-12/24" is annual leave; "sik. today + tmrw" names sick leave in a
+    clause of its own (the type's word alone, not someone's illness told in a sentence)."""
+    tracker = make_tracker(lang=lang, intent="apply_leave", text=text, active_loop="leave_form")
+    slots = slots_of(await ValidateLeaveForm().run(CollectingDispatcher(), tracker, domain))
+    assert slots["leave_type"] == code
