@@ -32,12 +32,19 @@ from actions.common import (
 from actions.dates import format_period
 from actions.leave import request_line, type_names
 from actions.leave_requests import period_of
+from actions.offers import last_offers
 from actions.reasons import EXPLICIT, FILLER, MAX_REASON, REQUEST_WORDS, _clauses, _has_content, _is_question
 from actions.references import Reference, Resolution, read_reference, resolve
 from hrbot.identity import Identity
 from personnel.client import LeaveApplicationOut, PersonnelClient
 
 SHOW_AT_MOST = 6
+#: "approve both", "all of them", "两个都同意", "全部批了": every request in scope, not one of them
+_EVERY = re.compile(
+    r"(?<![A-Za-z])(?:both|all|every|each)(?![A-Za-z])|两个|两份|俩|全部|所有|全都|都(?:同意|批|通过|准|approve)",
+    re.I,
+)
+_BOTH = re.compile(r"(?<![A-Za-z])both(?![A-Za-z])|两个|两份|俩", re.I)
 
 
 def request_words(tracker: Tracker) -> str:
@@ -121,6 +128,43 @@ def named_in(ref: Reference, pending: list[LeaveApplicationOut]) -> Resolution:
     )
 
 
+def _people_named(text: str, pending: Sequence[LeaveApplicationOut]) -> dict[str, list[LeaveApplicationOut]]:
+    """The employees a message names by their full name (either language) or id, with their
+    pending requests ("Rui Guo和韩芳的leave" names two people)."""
+    lowered = " ".join((text or "").lower().split())
+    people: dict[str, list[LeaveApplicationOut]] = {}
+    for app in pending:
+        forms = (app.employee_name_en, app.employee_name_zh, app.employee_id)
+        if any(f and " ".join(f.lower().split()) in lowered for f in forms):
+            people.setdefault(app.employee_id, []).append(app)
+    return people
+
+
+def approved_together(
+    text: str, pending: Sequence[LeaveApplicationOut], offered: Sequence[int]
+) -> list[LeaveApplicationOut]:
+    """The requests one message approves together, when it approves several: one each of two or
+    more people it names ("approve Rui Guo's and Fang Han's"), or "both" / "all" of the requests
+    just listed (of all pending when none was listed: "两个都同意吧", "approve them all"). "Both"
+    must mean exactly two. None when the message means one request, or it is unclear which."""
+    people = _people_named(text, pending)
+    if len(people) >= 2:
+        if all(len(apps) == 1 for apps in people.values()) or _EVERY.search(text or ""):
+            return [a for apps in people.values() for a in apps]
+        return []
+    if people or not _EVERY.search(text or ""):
+        return []
+    scope = [a for a in pending if a.id in offered] or list(pending)
+    if _BOTH.search(text or "") and len(scope) != 2:
+        return []
+    return scope if len(scope) >= 2 else []
+
+
+def _approved_ids_offered(tracker: Tracker) -> list[int]:
+    """The requests the bot's last turn offered to approve (its approve buttons)."""
+    return [i for o in last_offers(tracker) if o.intent == "approve_leave" and (i := o.id("leave_id"))]
+
+
 class ActionApproveLeave(BackendAction):
     """Approve the request picked with a button, or the one named in words (a number written as
     one, the employee's name, a date) after a yes; otherwise show the pending list to pick from."""
@@ -137,10 +181,37 @@ class ActionApproveLeave(BackendAction):
         domain: DomainDict,
         lang: str,
     ) -> list[EventType]:
+        if several := confirm.confirmed_several(tracker, "approve_leave"):
+            # a yes to "approve these 2 requests?": each is decided by the backend in turn
+            names = type_names(await pc.leave_types(), lang)
+            for leave_id in several:
+                app = await pc.decide_leave(leave_id, True)
+                dispatcher.utter_message(
+                    response="utter_leave_approved",
+                    leave_id=app.id,
+                    employee_name=_person(app, lang),
+                    leave_type_name=names.get(app.leave_type, app.leave_type),
+                    period=format_period(app.from_date, app.to_date, lang, app.half_day),
+                )
+            return confirm.cleared("approve_leave")
         leave_id = confirm.confirmed(tracker, "approve_leave") or picked_id(tracker, "leave_id")
         if leave_id is None:
             pending = await pc.pending_approvals()
-            ref = read_reference(typed_text(tracker), today().date())
+            text = typed_text(tracker)
+            if len(together := approved_together(text, pending, _approved_ids_offered(tracker))) >= 2:
+                names = type_names(await pc.leave_types(), lang)
+                lines = [
+                    request_line(a, names, lang).replace(f"#{a.id} ", f"#{a.id} {_person(a, lang)}: ", 1)
+                    for a in sorted(together, key=lambda a: a.from_date)
+                ]
+                return confirm.ask_several(
+                    dispatcher,
+                    "approve_leave",
+                    [a.id for a in together],
+                    count=len(together),
+                    lines="\n".join(lines),
+                )
+            ref = read_reference(text, today().date())
             found = named_in(ref, pending)
             if found.named and len(found.matches) == 1:
                 app = found.matches[0]
@@ -329,10 +400,14 @@ class ActionRejectLeave(BackendAction):
             await show_pending(pc, dispatcher, lang)
             return self.on_error(tracker)
         app = await pc.decide_leave(leave_id, False, reason)
+        names = type_names(await pc.leave_types(), lang)
         dispatcher.utter_message(
             response="utter_leave_rejected",
             leave_id=app.id,
             employee_name=_person(app, lang),
+            # which request it was, as approving says: a reject named in words is done at once
+            leave_type_name=names.get(app.leave_type, app.leave_type),
+            period=format_period(app.from_date, app.to_date, lang, app.half_day),
             reason=app.decision_reason or reason,
         )
         return self.on_error(tracker)

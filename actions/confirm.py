@@ -30,6 +30,9 @@ QUESTIONS = {
     "approve_leave": ("utter_approve_confirm", "leave_id"),
     "withdraw_course": ("utter_withdraw_confirm", "enrolment_id"),
 }
+#: the same kinds asked about several records at once ("approve both?"): the question asked; the
+#: id slot then holds the ids comma-separated ("5,6")
+SEVERAL = {"approve_leave": "utter_approve_several_confirm"}
 
 
 def ask(dispatcher: CollectingDispatcher, kind: str, record_id: int, **values: Any) -> list[EventType]:
@@ -37,6 +40,15 @@ def ask(dispatcher: CollectingDispatcher, kind: str, record_id: int, **values: A
     response, slot = QUESTIONS[kind]
     dispatcher.utter_message(response=response, **values)
     return [SlotSet(slot, str(record_id)), SlotSet(PENDING, kind)]
+
+
+def ask_several(
+    dispatcher: CollectingDispatcher, kind: str, record_ids: list[int], **values: Any
+) -> list[EventType]:
+    """Ask one yes/no question for ``kind`` about several records together and remember them all."""
+    _, slot = QUESTIONS[kind]
+    dispatcher.utter_message(response=SEVERAL[kind], **values)
+    return [SlotSet(slot, ",".join(str(i) for i in record_ids)), SlotSet(PENDING, kind)]
 
 
 def last_bot_response(tracker: Tracker) -> str | None:
@@ -69,6 +81,21 @@ def confirmed(tracker: Tracker, kind: str) -> int | None:
     if last_bot_response(tracker) != response:
         return None
     return as_int(tracker.get_slot(slot))
+
+
+def confirmed_several(tracker: Tracker, kind: str) -> list[int]:
+    """The record ids when the latest message is a yes to the question about several records at
+    once just asked ("Approve these 2 requests?" -> "确认", "yes approve both"); else none."""
+    _, slot = QUESTIONS[kind]
+    intent = latest_intent(tracker)
+    if tracker.get_slot(PENDING) != kind or kind not in SEVERAL:
+        return []
+    if intent != "affirm" and not (intent == kind and _names_nothing(tracker)):
+        return []
+    if last_bot_response(tracker) != SEVERAL[kind]:
+        return []
+    ids = [as_int(part) for part in str(tracker.get_slot(slot) or "").split(",")]
+    return [i for i in ids if i is not None]
 
 
 def cleared(kind: str | None = None) -> list[EventType]:

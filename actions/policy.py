@@ -62,6 +62,7 @@ _POINTS_BACK = re.compile(
     r"|^\s*(?:那|如果|要是|可是|但是)|那些|这些|它|这个|那个",
     re.I,
 )
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？；;])\s*|\n+")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 #: how good an answer is, to choose between the follow-up looked up alone and with its context
@@ -274,10 +275,14 @@ class ActionAnswerPolicy(Action):
         if query is not None and mention is None:
             mention = (tracker.get_slot("policy_topic") or {}).get("mention")
         topic = SlotSet("policy_topic", {"query": query or question, "mention": mention})
-        off_topic = latest_intent(tracker) == "out_of_scope"
         # a message the NLU reads as off-topic gets a passage only when the documents plainly
-        # answer it (the canteen's hours), not the closest passage with a caveat
+        # answer it (the canteen's hours), not the closest passage with a caveat; unless it is a
+        # follow-up that the previous question's context answers ("几点到，去哪报到" after the
+        # first-day documents): short and elliptic, it is what the NLU most often reads so
+        off_topic = latest_intent(tracker) == "out_of_scope" and query is None
         if answer.grade == "answer" or (answer.grade == "hedged" and not off_topic):
+            # "where does it say that?" next is answered with these documents and sections
+            topic = SlotSet("policy_topic", {**topic["value"], "sources": _citations(_quoted(answer))})
             # the knowledge base grades; the response says so in the user's language, and that
             # the quoted source is in the other language when it is
             response = RESPONSES[(answer.grade, answer.other_language)]
@@ -297,6 +302,50 @@ class ActionAnswerPolicy(Action):
         response = "utter_policy_unknown" if misses < 2 else "utter_policy_offer_handoff"
         dispatcher.utter_message(response=response)
         return [SlotSet("policy_misses", misses), topic]
+
+
+def _quoted(answer: Any) -> list[Any]:
+    """The sources whose passages the answer quotes (the others were only retrieved beside them);
+    the first source when the answer words it otherwise."""
+    text = answer.answer or ""
+
+    def sentences(passage: str) -> list[str]:
+        return [x.strip() for x in _SENTENCE_END.split(passage or "") if len(x.strip()) >= 6]
+
+    quoted = [s for s in answer.sources if any(x in text for x in sentences(s.text))]
+    return quoted or list(answer.sources[:1])
+
+
+def _answered_sources(tracker: Tracker) -> list[dict[str, str]]:
+    """The documents and sections of the last policy answer, while it is still what the user is
+    talking about (the topic is forgotten after an off-topic message)."""
+    topic = tracker.get_slot("policy_topic")
+    if not isinstance(topic, dict):
+        return []
+    return [s for s in topic.get("sources") or [] if isinstance(s, dict) and s.get("title")]
+
+
+class ActionPolicySource(Action):
+    """ "Where does it say that?" / "这个在哪里写着": the document and section the last policy answer
+    was quoted from. Asked before any answer, the user is told to ask the question first."""
+
+    def name(self) -> str:
+        return "action_policy_source"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        sources = _answered_sources(tracker)
+        if not sources:
+            dispatcher.utter_message(response="utter_policy_source_unknown")
+            return []
+        lines = "\n".join(
+            f"• {s['title']}" + (f" – {s['section']}" if s.get("section") else "") for s in sources[:3]
+        )
+        dispatcher.utter_message(
+            response="utter_policy_source", sources=lines, json_message={"citations": sources}
+        )
+        return []
 
 
 def transcript(tracker: Tracker, turns: int = TRANSCRIPT_TURNS) -> str:

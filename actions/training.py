@@ -115,6 +115,17 @@ class ActionSearchCourses(BackendAction):
             named = match_courses(text, courses)
             if named.courses:
                 courses = named.courses
+            elif period and (anytime := match_courses(text, await pc.search_courses(date_from=now))).strong:
+                # the courses it names run at another time: the date was about something else
+                # ("presentation skills? I present to the board in January"): those courses, with
+                # their own dates, rather than unrelated ones in that period
+                courses, period = anytime.courses, None
+        if not courses and topic and not text.startswith("/"):
+            # the topic as the NLU cut it out may be misspelt ("presentaton skills", "演讲技巧班"):
+            # the courses the message's words name, at any time
+            anytime = match_courses(text, await pc.search_courses(date_from=now))
+            if anytime.courses:
+                courses, period = anytime.courses, None
         topic_part = ""
         if topic:
             topic_part = f"（关键词“{topic}”）" if lang == "zh" else f' about "{topic}"'
@@ -227,6 +238,12 @@ def _singled_out(ref: Reference, c: CourseOut) -> bool:
     keywords = read_reference(" ".join(c.keywords or []), day).words
     if any(w == k or (min(len(w), len(k)) >= 4 and w.startswith(k)) for w in ref.words for k in keywords):
         return True  # "interviewing" names the "interview" course
+    return _title_named(ref, c)
+
+
+def _title_named(ref: Reference, c: CourseOut) -> bool:
+    """Whether the words hold most of the course's title (either language)."""
+    day = today().date()
     return any(
         len(ref.words & words) * 2 >= len(words)
         for title in (c.title_en, c.title_zh)
@@ -373,6 +390,10 @@ def singled_out_by(text: str, courses: Sequence[CourseOut]) -> CourseOut | None:
         return None
     ref = _with_close_words(read_reference(text, today().date()), courses)
     named = [c for c in courses if ref.words and _singled_out(ref, c)]
+    if len(named) > 1:
+        # several share the keyword ("项目管理" is a keyword of the agile course too): the one
+        # whose title the words hold ("项目管理基础") is meant
+        named = [c for c in named if _title_named(ref, c)]
     return named[0] if len(named) == 1 else None
 
 
@@ -477,7 +498,10 @@ class ActionCourseDetails(BackendAction):
             pc, tracker, named, dispatcher, lang
         ):
             return clear_ids()
-        if named.again is not None or len(named.courses) == 1:
+        if named.unpicked and (course := singled_out_by(previous_text(tracker), named.courses)):
+            # "when and where?" to several courses found: the one the user's search words named
+            await show_course(pc, course.id, dispatcher, lang)
+        elif named.again is not None or len(named.courses) == 1:
             await show_course(pc, (named.again or named.courses[0]).id, dispatcher, lang)
         elif named.courses:
             list_courses(named.courses, dispatcher, lang)

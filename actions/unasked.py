@@ -107,7 +107,10 @@ def _asking(tracker: Tracker) -> Action | None:
     """The action whose yes/no question the bot just asked ("Cancel request #12?"), if any: a
     correction to it ("no, the one on the 15th") is looked up again by that action."""
     kind = tracker.get_slot(confirm.PENDING)
-    if kind not in confirm.QUESTIONS or confirm.last_bot_response(tracker) != confirm.QUESTIONS[kind][0]:
+    if kind not in confirm.QUESTIONS or confirm.last_bot_response(tracker) not in (
+        confirm.QUESTIONS[kind][0],
+        confirm.SEVERAL.get(kind),
+    ):
         return None
     return {
         "cancel_leave": ActionCancelLeave,

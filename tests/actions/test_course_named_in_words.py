@@ -482,3 +482,55 @@ async def test_a_course_named_after_a_refusal_is_not_the_course_shown_before(
     dispatcher = await say_enrol(domain, employee, text, lang=lang, before=before)
     assert responses(dispatcher) == ["utter_enrolled"], dispatcher.messages
     assert "DA-101" in enrolled_codes(backend, employee)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "topic", "when"),
+    [
+        ("en", "project management courses", "project management", "when does it start and where?"),
+        ("zh", "有讲项目管理的课程吗", "项目管理", "什么时候开课，在哪个教室"),
+    ],
+)
+async def test_when_and_where_after_several_found_shows_the_one_the_search_words_named(
+    backend: Backend, domain: dict[str, Any], lang: str, text: str, topic: str, when: str
+) -> None:
+    """Several courses found (the agile one shares the project-management keyword); "when and
+    where?" names none of them: the one whose title the search words hold is shown, not the list."""
+    listed = await search(domain, "E1041", text, topic, lang)
+    assert len(listed.messages[0]["buttons"]) > 1
+    before = [user(text, "search_courses"), *as_bot_events(listed)]
+    dispatcher = await details(domain, "E1041", when, before, lang)
+    [msg] = dispatcher.messages
+    assert msg["response"] == "utter_course_details" and msg["code"] == "PM-101", msg
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "is there a course on public speaking? I give a big talk in January"),
+        ("zh", "有没有演讲方面的培训？我一月份要在大会上发言"),
+    ],
+)
+async def test_a_course_named_with_a_date_about_something_else_is_still_found(
+    domain: dict[str, Any], lang: str, text: str
+) -> None:
+    """The date in the message is when the talk is, not when the course runs: the course the words
+    name is shown with its own dates, not the unrelated courses of that month."""
+    dispatcher = await search(domain, "E1044", text, None, lang)
+    [msg] = dispatcher.messages
+    assert msg["response"] == "utter_courses_found" and "COM-102" in msg["lines"], msg
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "topic"),
+    [
+        ("en", "any presentaton skils workshop?", "presentaton skils"),
+        ("zh", "有没有演讲与呈现技能的课", "演讲与呈现技能"),
+    ],
+)
+async def test_a_misspelt_topic_the_catalogue_search_misses_still_finds_the_course(
+    domain: dict[str, Any], lang: str, text: str, topic: str
+) -> None:
+    dispatcher = await search(domain, "E1044", text, topic, lang)
+    [msg] = dispatcher.messages
+    assert msg["response"] == "utter_courses_found" and "COM-102" in msg["lines"], msg

@@ -344,6 +344,8 @@ async def test_manager_approves_and_rejects_with_a_reason(backend: Backend, doma
     )
     [msg] = dispatcher.messages
     assert msg["response"] == "utter_leave_rejected" and msg["reason"] == "那周人手不够"
+    # which request was rejected, with its type and dates, as approving says
+    assert msg["leave_type_name"] and "2026年12月23日" in msg["period"], msg
     statuses = {a["id"]: a for a in applications(backend)}
     assert statuses[mine["2026-12-22"]]["status"] == "approved"
     assert statuses[mine["2026-12-23"]]["status"] == "rejected"

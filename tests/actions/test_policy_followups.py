@@ -468,3 +468,97 @@ def test_a_longer_message_is_a_follow_up_only_when_it_points_back(text: str, wit
     assert (query is not None) is with_context, query
     if with_context:
         assert PREVIOUS in query
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "followup", "expected"),
+    [
+        ("zh", "那他入职第一天要带哪些材料", "几点到，去哪报到", "9:00"),
+        ("en", "what should I bring on my first day?", "and at what time, which room?", "9:00"),
+    ],
+)
+def test_an_elliptic_follow_up_read_as_off_topic_is_answered_with_its_context(
+    demo_kb: None, lang: str, question: str, followup: str, expected: str
+) -> None:
+    chat = Chat(lang)
+    _answer(chat.ask(question))
+    answer = _answer(chat.ask(followup, intent="out_of_scope"))
+    assert expected in answer, answer
+
+
+def test_off_topic_without_a_previous_answer_is_still_declined(demo_kb: None) -> None:
+    chat = Chat("en")
+    assert responses(chat.ask("what's the weather like tomorrow", intent="out_of_scope")) == [
+        "utter_out_of_scope"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "followup", "title", "section"),
+    [
+        (
+            "en",
+            "do I need a medical certificate when I'm off sick?",
+            "and is it paid",
+            "Leave policy",
+            "Sick leave",
+        ),
+        ("zh", "年假要提前几天申请？", "急事来不及怎么办", "休假制度", "第十一条"),
+    ],
+)
+def test_where_does_it_say_that_names_the_document_and_section_of_the_last_answer(
+    demo_kb: None, lang: str, question: str, followup: str, title: str, section: str
+) -> None:
+    from actions.policy import ActionPolicySource
+
+    chat = Chat(lang)
+    _answer(chat.ask(question))
+    _answer(chat.ask(followup))
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(employee=None, lang=lang, intent="ask_policy_source", slots=chat.slots)
+    asyncio.run(ActionPolicySource().run(dispatcher, tracker, {}))
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_policy_source"
+    assert title in message["sources"] and section in message["sources"], message
+    # only the passages the answer quoted, not everything retrieved beside them
+    assert "overtime" not in message["sources"].lower() and "加班" not in message["sources"], message
+
+
+def test_where_does_it_say_that_before_any_answer_asks_for_the_question(demo_kb: None) -> None:
+    from actions.policy import ActionPolicySource
+
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(employee=None, intent="ask_policy_source")
+    asyncio.run(ActionPolicySource().run(dispatcher, tracker, {}))
+    assert responses(dispatcher) == ["utter_policy_source_unknown"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_source_named_is_the_passage_the_answer_quoted_not_those_retrieved_beside_it(lang: str) -> None:
+    from actions.policy import _quoted
+    from knowledge.models import Answer, Source
+
+    if lang == "en":
+        quoted = Source(
+            source="leave.md",
+            title="Leave policy",
+            section="Sick leave",
+            text="Tell your manager. Sick leave is paid.",
+        )
+        other = Source(
+            source="hours.md", title="Working hours", section="Overtime", text="Overtime is paid at 150%."
+        )
+        text = "Sick leave is paid."
+    else:
+        quoted = Source(
+            source="休假.md",
+            title="休假制度",
+            section="第六条",
+            text="第六条 因病不能上班的，应当告知直属领导。病假工资照发。",
+        )
+        other = Source(source="加班.md", title="加班办法", section="第四条", text="第四条 加班按150%支付。")
+        text = "病假工资照发。"
+    answer = Answer(answer=text, sources=[other, quoted], grade="answer", confident=True)
+    assert [s.title for s in _quoted(answer)] == [quoted.title]
+    # an answer worded otherwise cites its first source
+    assert _quoted(Answer(answer="…", sources=[other, quoted]))[0].title == other.title
