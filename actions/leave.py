@@ -361,8 +361,18 @@ class ValidateLeaveForm(FormValidationAction):
         except BackendErrors as exc:
             explain_error(dispatcher, domain, exc, lang)
             return {"leave_type": None}
-        code = match_leave_type(str(value), types) or (
-            type_answer(str(value), types) if tracker.get_slot("requested_slot") == "leave_type" else None
+        code = (
+            match_leave_type(str(value), types)
+            or (
+                type_answer(str(value), types) if tracker.get_slot("requested_slot") == "leave_type" else None
+            )
+            # the NLU marked a fragment ("假" of "请一天年假", which jieba splits 一/天年/假) while the
+            # request names a type in full: the request's own words win
+            or (
+                named_leave_type(typed_text(tracker), types)
+                if latest_intent(tracker) == "apply_leave"
+                else None
+            )
         )
         if code is not None:
             return {"leave_type": code}

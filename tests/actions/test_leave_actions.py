@@ -417,6 +417,23 @@ async def test_form_maps_leave_types_to_backend_codes(domain: dict[str, Any]) ->
     assert msg["response"] == "utter_leave_type_unknown" and len(msg["buttons"]) >= 5
 
 
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [("下周三请一天年假，家里有点事", "假"), ("need a day of sick leave on Monday", "leave")],
+)
+async def test_a_fragment_marked_as_the_type_gives_way_to_the_type_the_request_names(
+    domain: dict[str, Any], text: str, fragment: str
+) -> None:
+    """The NLU marked part of a word as the leave type; the request names the type in full, so it is
+    not asked for again."""
+    lang = "zh" if "假" in text else "en"
+    tracker = make_tracker(intent="apply_leave", text=text, lang=lang)
+    dispatcher = CollectingDispatcher()
+    result = await ValidateLeaveForm().validate_leave_type(fragment, dispatcher, tracker, domain)
+    assert result == {"leave_type": "annual" if lang == "zh" else "sick"}
+    assert not dispatcher.messages
+
+
 async def test_a_correction_at_the_confirmation_step_is_taken_when_the_form_reopens(
     domain: dict[str, Any],
 ) -> None:
