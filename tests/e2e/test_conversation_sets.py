@@ -5,7 +5,8 @@ actions (tests/conversations/PROVENANCE*.md): `blind2.yaml` is the TEST set, rea
 failure kind only, so it measures what a new user meets; `tuning.yaml`, `tuning2.yaml` (stop 25's
 blind set, retired to tuning once blind2 was written), `tuning3.yaml` (written blind in stop 27
 as tuning material, mostly everyday English) and `tuning4.yaml` (stop 28: English, Chinese and mixed
-messages, long stories around a request) are read in full and tuned on. Each
+messages, long stories around a request) and `tuning5.yaml` (stop 29: typos, abbreviations, policy
+follow-ups, managers deciding several requests at once) are read in full and tuned on. Each
 set is played in file order on a freshly seeded stack of its own (some conversations rely on an
 earlier one, e.g. the one-seat course; the shared stack's other tests change the demo data the
 expectations state). Expectations are what a user would notice: what the backend holds afterwards,
@@ -42,14 +43,15 @@ CORE_DOMAIN = HERE.parent / "bot" / "domain" / "core.yml"
 #: zh 16/18, mixed 2/4) after stop 28's. tuning: 27 → 36 → 37 of 40. tuning2 (stop 25's blind set,
 #: retired to tuning): 20 → 38 of 42. tuning3 (written blind in stop 27, English-heavy, tuned on):
 #: 11 → 26 of 30 (0.87). tuning4 (written blind in stop 28, 12 en / 10 zh / 8 mixed, tuned on):
-#: 15 → 29 of 30 (0.97).
+#: 15 → 29 of 30 (0.97). tuning5 (written blind in stop 29: typos, abbreviations, policy follow-ups,
+#: managers deciding several at once; tuned on): 11 → 27 of 30 (0.9); blind2 stayed at 30 of 40.
 PASS_RATE_FLOORS = {
     "blind2": 0.65,
     "tuning": 0.8,
     "tuning2": 0.8,
     "tuning3": 0.8,
     "tuning4": 0.85,
-    "tuning5": 0.3,
+    "tuning5": 0.85,
 }
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
