@@ -1,10 +1,10 @@
 """Multi-turn conversation sets (tests/conversations/*.yaml) played against the real stack.
 
-Five sets, each written by a helper session that never saw the training data, the domain or the
+Six sets, each written by a helper session that never saw the training data, the domain or the
 actions (tests/conversations/PROVENANCE*.md): `blind2.yaml` is the TEST set, read by tag and
 failure kind only, so it measures what a new user meets; `tuning.yaml`, `tuning2.yaml` (stop 25's
 blind set, retired to tuning once blind2 was written), `tuning3.yaml` (written blind in stop 27
-as tuning material, mostly everyday English) and `tuning4.yaml` (stop 28: English, Chinese and mixed
+as tuning material, mostly everyday English), `tuning4.yaml` (stop 28: English, Chinese and mixed
 messages, long stories around a request) and `tuning5.yaml` (stop 29: typos, abbreviations, policy
 follow-ups, managers deciding several requests at once) are read in full and tuned on. Each
 set is played in file order on a freshly seeded stack of its own (some conversations rely on an
