@@ -185,14 +185,7 @@ class ActionApproveLeave(BackendAction):
             # a yes to "approve these 2 requests?": each is decided by the backend in turn
             names = type_names(await pc.leave_types(), lang)
             for leave_id in several:
-                app = await pc.decide_leave(leave_id, True)
-                dispatcher.utter_message(
-                    response="utter_leave_approved",
-                    leave_id=app.id,
-                    employee_name=_person(app, lang),
-                    leave_type_name=names.get(app.leave_type, app.leave_type),
-                    period=format_period(app.from_date, app.to_date, lang, app.half_day),
-                )
+                _say_approved(dispatcher, await pc.decide_leave(leave_id, True), names, lang)
             return confirm.cleared("approve_leave")
         leave_id = confirm.confirmed(tracker, "approve_leave") or picked_id(tracker, "leave_id")
         if leave_id is None:
@@ -232,18 +225,24 @@ class ActionApproveLeave(BackendAction):
             )
             return confirm.cleared("approve_leave")
         app = await pc.decide_leave(leave_id, True)
-        names = type_names(await pc.leave_types(), lang)
-        dispatcher.utter_message(
-            response="utter_leave_approved",
-            leave_id=app.id,
-            employee_name=_person(app, lang),
-            leave_type_name=names.get(app.leave_type, app.leave_type),
-            period=format_period(app.from_date, app.to_date, lang, app.half_day),
-        )
+        _say_approved(dispatcher, app, type_names(await pc.leave_types(), lang), lang)
         return confirm.cleared("approve_leave")
 
     def on_error(self, tracker: Tracker) -> list[EventType]:
         return confirm.cleared("approve_leave")
+
+
+def _say_approved(
+    dispatcher: CollectingDispatcher, app: LeaveApplicationOut, names: dict[str, str], lang: str
+) -> None:
+    """The approval as the backend recorded it: whose, which type, which days."""
+    dispatcher.utter_message(
+        response="utter_leave_approved",
+        leave_id=app.id,
+        employee_name=_person(app, lang),
+        leave_type_name=names.get(app.leave_type, app.leave_type),
+        period=format_period(app.from_date, app.to_date, lang, app.half_day),
+    )
 
 
 async def _pending(tracker: Tracker) -> list[LeaveApplicationOut]:
