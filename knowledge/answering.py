@@ -366,7 +366,7 @@ def answer_question(
     answer is the same as with the tags given up front.
     """
     qlang = lang or detect_language(question)
-    question = retriever.spell(question)
+    question = retriever.gloss(retriever.spell(question), qlang)
     qvec = retriever.embed_query(question)
     if candidates is not None:
         cands = candidates

@@ -23,7 +23,7 @@ import yaml
 from knowledge.models import Source
 from knowledge.settings import KnowledgeSettings
 from knowledge.store import KnowledgeStore, Snapshot, StoredChunk
-from knowledge.text import detect_language, expected_answer, heading_tokens, states, tokenize
+from knowledge.text import _CJK, detect_language, expected_answer, heading_tokens, states, tokenize
 
 
 @dataclass
@@ -36,6 +36,9 @@ class RetrievalConfig:
     lang_pref: bool = True
     #: correct spelling slips towards the documents' words first (`knowledge.spelling`)
     spelling: bool = True
+    #: gloss the words of a mixed-language question that are in the other language ("my 年终
+    #: award") in the question's own language, through the same dictionary (see `gloss`)
+    gloss: bool = True
     rrf_k: int = 60
     dense_weight: float = 0.7
     bm25_weight: float = 1.0
@@ -234,6 +237,20 @@ class HybridRetriever:
             self.__dict__["_speller"] = cached
         return cached[1].correct(query)
 
+    def gloss(self, query: str, qlang: str | None = None) -> str:
+        """The English query with its Chinese words glossed in English through CC-CEDICT: "what's
+        the cutoff for my 年终 award" gains "(end of the year)". A mixed-language question otherwise
+        leans on those words only for Chinese passages, and its answer's sentences are chosen
+        without them. (The other way, English words of a Chinese question glossed with the
+        documents' Chinese words, changed nothing on the tuning part and is not done.)"""
+        if not self.config.gloss or (qlang or detect_language(query)) != "en":
+            return query
+        from knowledge.translate import english_senses
+
+        words = [t for t in dict.fromkeys(tokenize(query)) if _CJK.search(t)]
+        glosses = list(dict.fromkeys(s for t in words for s in english_senses(t)))
+        return f"{query} ({'; '.join(glosses)})" if glosses else query
+
     def embed_query(self, text: str) -> np.ndarray:
         return self.store.embeddings.embed_array([text])[0]
 
@@ -426,5 +443,5 @@ class HybridRetriever:
         self, query: str, k: int = 5, lang: str | None = None, audience: str | Iterable[str] | None = "all"
     ) -> list[Source]:
         """Top-k passages as `Source`s (score = comparable relevance, see module docstring)."""
-        query = self.spell(query)
+        query = self.gloss(self.spell(query), lang)
         return [c.to_source() for c in self.candidates(query, lang=lang, audience=audience)[:k]]

@@ -25,6 +25,8 @@ _DICT = None
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]|\|\S*")
 #: senses are kept up to this many English words (long senses are explanations, not equivalents)
 MAX_SENSE_WORDS = 3
+#: ... except in a gloss, which is read as text ("end of the year")
+GLOSS_SENSE_WORDS = 5
 #: senses per Chinese word (the first ones are the common meanings)
 MAX_SENSES = 4
 #: Chinese words per English n-gram (the corpus's most specific ones first)
@@ -43,7 +45,7 @@ def dictionary():
     return _DICT
 
 
-def _senses(word: str) -> list[str]:
+def _senses(word: str, max_words: int = MAX_SENSE_WORDS) -> list[str]:
     entry = dictionary().lookup(word)
     if entry is None:
         return []
@@ -54,9 +56,17 @@ def _senses(word: str) -> list[str]:
             if sense.startswith(("cl:", "variant of", "see ", "surname", "abbr. for", "old variant")):
                 continue
             sense = re.sub(r"^(to|a|an|the) ", "", sense).strip(" ,.;")
-            if sense and len(sense.split()) <= MAX_SENSE_WORDS:
+            if sense and len(sense.split()) <= max_words:
                 out.append(sense)
     return out[:MAX_SENSES]
+
+
+@lru_cache(maxsize=4096)
+def english_senses(word: str) -> tuple[str, ...]:
+    """The first English senses of one Chinese word, as text ("年终" -> "end of the year", ...)."""
+    if not re.search(r"[\u4e00-\u9fff]", word) or len(word) < 2:
+        return ()
+    return tuple(_senses(word, GLOSS_SENSE_WORDS))
 
 
 @lru_cache(maxsize=4096)
