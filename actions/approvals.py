@@ -32,6 +32,7 @@ from actions.common import (
 from actions.dates import format_period
 from actions.leave import request_line, type_names
 from actions.leave_requests import period_of
+from actions.leave_types import leave_types_of
 from actions.offers import last_offers
 from actions.reasons import EXPLICIT, FILLER, MAX_REASON, REQUEST_WORDS, _clauses, _has_content, _is_question
 from actions.references import Reference, Resolution, read_reference, resolve
@@ -84,7 +85,7 @@ async def show_pending(
     if not apps:
         dispatcher.utter_message(response="utter_approvals_none")
         return
-    names = type_names(await pc.leave_types(), lang)
+    names = type_names(await leave_types_of(pc), lang)
     apps = sorted(apps, key=lambda a: a.from_date)[:SHOW_AT_MOST]
     lines, buttons = [], []
     for a in apps:
@@ -183,7 +184,7 @@ class ActionApproveLeave(BackendAction):
     ) -> list[EventType]:
         if several := confirm.confirmed_several(tracker, "approve_leave"):
             # a yes to "approve these 2 requests?": each is decided by the backend in turn
-            names = type_names(await pc.leave_types(), lang)
+            names = type_names(await leave_types_of(pc), lang)
             for leave_id in several:
                 _say_approved(dispatcher, await pc.decide_leave(leave_id, True), names, lang)
             return confirm.cleared("approve_leave")
@@ -192,7 +193,7 @@ class ActionApproveLeave(BackendAction):
             pending = await pc.pending_approvals()
             text = typed_text(tracker)
             if len(together := approved_together(text, pending, _approved_ids_offered(tracker))) >= 2:
-                names = type_names(await pc.leave_types(), lang)
+                names = type_names(await leave_types_of(pc), lang)
                 lines = [
                     request_line(a, names, lang).replace(f"#{a.id} ", f"#{a.id} {_person(a, lang)}: ", 1)
                     for a in sorted(together, key=lambda a: a.from_date)
@@ -208,7 +209,7 @@ class ActionApproveLeave(BackendAction):
             found = named_in(ref, pending)
             if found.named and len(found.matches) == 1:
                 app = found.matches[0]
-                names = type_names(await pc.leave_types(), lang)
+                names = type_names(await leave_types_of(pc), lang)
                 values: dict[str, Any] = {
                     "leave_id": app.id,
                     "employee_name": _person(app, lang),
@@ -225,7 +226,7 @@ class ActionApproveLeave(BackendAction):
             )
             return confirm.cleared("approve_leave")
         app = await pc.decide_leave(leave_id, True)
-        _say_approved(dispatcher, app, type_names(await pc.leave_types(), lang), lang)
+        _say_approved(dispatcher, app, type_names(await leave_types_of(pc), lang), lang)
         return confirm.cleared("approve_leave")
 
     def on_error(self, tracker: Tracker) -> list[EventType]:
@@ -399,7 +400,7 @@ class ActionRejectLeave(BackendAction):
             await show_pending(pc, dispatcher, lang)
             return self.on_error(tracker)
         app = await pc.decide_leave(leave_id, False, reason)
-        names = type_names(await pc.leave_types(), lang)
+        names = type_names(await leave_types_of(pc), lang)
         dispatcher.utter_message(
             response="utter_leave_rejected",
             leave_id=app.id,

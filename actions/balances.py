@@ -27,7 +27,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import BackendAction, latest_intent, name_of, num, today
-from actions.leave_types import leave_form_takes, match_leave_type, short_type_word, type_words
+from actions.leave_types import (
+    leave_form_takes,
+    leave_types_of,
+    match_leave_type,
+    short_type_word,
+    type_words,
+)
 from actions.policy import ActionAnswerPolicy, answered_policy_last
 from actions.whose import someone_else_named, visible_person_named
 from hrbot.identity import Identity
@@ -218,7 +224,7 @@ class ActionLeaveBalance(BackendAction):
     ) -> list[EventType]:
         message = tracker.latest_message or {}
         text = message.get("text") or ""
-        types = await pc.leave_types()
+        types = await leave_types_of(pc)
         wanted: str | None
         if latest_intent(tracker) == "check_leave_balance":
             wanted = next(tracker.get_latest_entity_values("leave_type"), None)

@@ -39,6 +39,7 @@ from actions.dates import DateError, describe_missing_day, format_date, format_p
 from actions.leave_types import (
     REFUSED_SLOT,
     answers_type_question,
+    leave_types_of,
     loose_leave_type,
     match_leave_type,
     named_leave_type,
@@ -211,7 +212,7 @@ class ActionAskLeaveType(BackendAction):
         domain: DomainDict,
         lang: str,
     ) -> list[EventType]:
-        types = await pc.leave_types()
+        types = await leave_types_of(pc)
         dispatcher.utter_message(response="utter_ask_leave_type", buttons=_type_buttons(types, lang))
         return []
 
@@ -242,7 +243,7 @@ class ValidateLeaveForm(FormValidationAction):
             return events
         try:
             async with personnel_client(who) as pc:
-                types = await pc.leave_types()
+                types = await leave_types_of(pc)
         except BackendErrors:
             return events  # no reason is better than a leave type taken for one
         # "我想请年价" is the request (年价 for 年假), not a reason
@@ -288,7 +289,7 @@ class ValidateLeaveForm(FormValidationAction):
             return {}
         try:
             async with personnel_client(who) as pc:
-                types = await pc.leave_types()
+                types = await leave_types_of(pc)
         except BackendErrors:
             return {}  # the question about the type follows and explains a backend that is down
         if refused and (switched := switched_type(tracker, types)):
@@ -357,7 +358,7 @@ class ValidateLeaveForm(FormValidationAction):
         lang = language(tracker)
         try:
             async with personnel_client(who) as pc:
-                types = await pc.leave_types()
+                types = await leave_types_of(pc)
         except BackendErrors as exc:
             explain_error(dispatcher, domain, exc, lang)
             return {"leave_type": None}
@@ -686,7 +687,7 @@ class ActionPreviewLeave(BackendAction):
         values: dict[str, Any],
     ) -> list[EventType]:
         quote = await pc.preview_leave(**values)
-        names = type_names(await pc.leave_types(), lang)
+        names = type_names(await leave_types_of(pc), lang)
         excluded = []
         for day in quote.excluded:
             label = format_date(day.date, lang)
@@ -754,7 +755,7 @@ class ActionLeaveAddReason(ActionPreviewLeave):
         if not (tracker.get_slot("leave_awaiting_confirmation") and tracker.get_slot("leave_start")):
             return reset_events()
         text = typed_text(tracker).strip()
-        if not reason_in(text, today().date(), type_words(await pc.leave_types())):
+        if not reason_in(text, today().date(), type_words(await leave_types_of(pc))):
             dispatcher.utter_message(response="utter_leave_confirm_hint")
             return []
         reason = text[:MAX_REASON]
@@ -805,7 +806,7 @@ class ActionSubmitLeave(BackendAction):
         values = _form_values(tracker)
         created = await pc.apply_leave(**values, idempotency_key=submission_key(tracker, who, values))
         stored = await pc.get_leave(created.id)
-        names = type_names(await pc.leave_types(), lang)
+        names = type_names(await leave_types_of(pc), lang)
         dispatcher.utter_message(
             response="utter_leave_submitted",
             leave_id=stored.id,

@@ -22,6 +22,7 @@ from actions import confirm
 from actions.common import BackendAction, explain_error, picked_id, today, typed_text
 from actions.dates import format_date, format_period
 from actions.leave import match_leave_type, request_line, type_names
+from actions.leave_types import leave_types_of
 from actions.references import Reference, Resolution, read_reference, resolve
 from hrbot.identity import Identity
 from personnel.client import LeaveApplicationOut, LeaveTypeOut, PersonnelClient, PersonnelError
@@ -120,7 +121,7 @@ class ActionMyLeaveRequests(BackendAction):
         if not apps:
             dispatcher.utter_message(response="utter_leave_requests_none")
             return confirm.cleared("cancel_leave")
-        types = await pc.leave_types()
+        types = await leave_types_of(pc)
         names = type_names(types, lang)
         picked = picked_id(tracker, "leave_id")
         if picked is not None:
@@ -162,7 +163,7 @@ class ActionCancelLeave(BackendAction):
         domain: DomainDict,
         lang: str,
     ) -> list[EventType]:
-        types = await pc.leave_types()
+        types = await leave_types_of(pc)
         names = type_names(types, lang)
         leave_id = confirm.confirmed(tracker, "cancel_leave") or picked_id(tracker, "leave_id")
         if leave_id is not None:

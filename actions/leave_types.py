@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any
@@ -25,13 +26,31 @@ from rasa_sdk import Tracker
 
 from actions.common import BackendErrors, identity, personnel_client, today, typed_text
 from actions.dates import DateError, parse_leave_dates
-from personnel.client import LeaveTypeOut
+from personnel.client import LeaveTypeOut, PersonnelClient
 
 #: the slot that keeps the dates the backend refused, and for which type, so that a switch of type
 #: can try them again: {"leave_type": code, "dates": the user's words}
 REFUSED_SLOT = "leave_refused"
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
+
+#: how long the backend's leave types are reused: they are the same for every user and change only
+#: when HR imports an organisation, yet a leave request read them several times per message (each
+#: slot it checks) and a balance question once, a round trip each. A type added by an import is
+#: recognised at most this late; the backend still checks every request against its own types.
+TYPES_TTL_S = 60.0
+_types: dict[str, tuple[float, list[LeaveTypeOut]]] = {}
+
+
+async def leave_types_of(pc: PersonnelClient) -> list[LeaveTypeOut]:
+    """The backend's leave types (cached per backend briefly, see `TYPES_TTL_S`)."""
+    now = time.monotonic()
+    hit = _types.get(pc.base_url)
+    if hit is not None and now - hit[0] < TYPES_TTL_S:
+        return hit[1]
+    types = await pc.leave_types()
+    _types[pc.base_url] = (now, types)
+    return types
 
 
 def type_words(types: list[LeaveTypeOut]) -> list[str]:
@@ -409,7 +428,7 @@ async def leave_form_takes(tracker: Tracker) -> bool:
         return False  # no backend call for the usual question
     try:
         async with personnel_client(who) as pc:
-            types = await pc.leave_types()
+            types = await leave_types_of(pc)
     except BackendErrors:
         return False
     return switched_type(tracker, types) is not None or answers_type_question(tracker, types) is not None
