@@ -62,7 +62,6 @@ _POINTS_BACK = re.compile(
     r"|^\s*(?:那|如果|要是|可是|但是)|那些|这些|它|这个|那个",
     re.I,
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？；;])\s*|\n+")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 #: how good an answer is, to choose between the follow-up looked up alone and with its context
@@ -305,15 +304,9 @@ class ActionAnswerPolicy(Action):
 
 
 def _quoted(answer: Any) -> list[Any]:
-    """The sources whose passages the answer quotes (the others were only retrieved beside them);
-    the first source when the answer words it otherwise."""
-    text = answer.answer or ""
-
-    def sentences(passage: str) -> list[str]:
-        return [x.strip() for x in _SENTENCE_END.split(passage or "") if len(x.strip()) >= 6]
-
-    quoted = [s for s in answer.sources if any(x in text for x in sentences(s.text))]
-    return quoted or list(answer.sources[:1])
+    """The sources whose passages the answer quotes (the knowledge base marks them; the others were
+    only retrieved beside them); the first source when none is marked."""
+    return [s for s in answer.sources if s.quoted] or list(answer.sources[:1])
 
 
 def _answered_sources(tracker: Tracker) -> list[dict[str, str]]:

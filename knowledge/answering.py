@@ -471,7 +471,7 @@ def answer_question(
             text = "\n".join([text, *extra])
             used += more
     text = _question_language_first(text, qlang)
-    cited = [c.to_source() for c in used]
+    cited = [c.to_source().model_copy(update={"quoted": True}) for c in used]
     sources = _dedupe(cited + sources)[: max(3, len(cited))]
     if settings.hrbot_llm_base_url and use_llm and grade == "answer":
         text = _llm_answer(settings, question, qlang, sources) or text

@@ -18,6 +18,9 @@ class Source(BaseModel):
     language: str = ""
     audience: str = "all"
     chunk_index: int = 0
+    #: the answer quotes this passage (the others in `Answer.sources` were retrieved beside it);
+    #: what "where does it say that?" names
+    quoted: bool = False
 
     def cli_dict(self) -> dict[str, object]:
         """The CLI/JSON contract fields only: source, title, section, score, text."""

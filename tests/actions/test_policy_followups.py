@@ -531,34 +531,3 @@ def test_where_does_it_say_that_before_any_answer_asks_for_the_question(demo_kb:
     tracker = make_tracker(employee=None, intent="ask_policy_source")
     asyncio.run(ActionPolicySource().run(dispatcher, tracker, {}))
     assert responses(dispatcher) == ["utter_policy_source_unknown"]
-
-
-@pytest.mark.parametrize("lang", ["en", "zh"])
-def test_the_source_named_is_the_passage_the_answer_quoted_not_those_retrieved_beside_it(lang: str) -> None:
-    from actions.policy import _quoted
-    from knowledge.models import Answer, Source
-
-    if lang == "en":
-        quoted = Source(
-            source="leave.md",
-            title="Leave policy",
-            section="Sick leave",
-            text="Tell your manager. Sick leave is paid.",
-        )
-        other = Source(
-            source="hours.md", title="Working hours", section="Overtime", text="Overtime is paid at 150%."
-        )
-        text = "Sick leave is paid."
-    else:
-        quoted = Source(
-            source="休假.md",
-            title="休假制度",
-            section="第六条",
-            text="第六条 因病不能上班的，应当告知直属领导。病假工资照发。",
-        )
-        other = Source(source="加班.md", title="加班办法", section="第四条", text="第四条 加班按150%支付。")
-        text = "病假工资照发。"
-    answer = Answer(answer=text, sources=[other, quoted], grade="answer", confident=True)
-    assert [s.title for s in _quoted(answer)] == [quoted.title]
-    # an answer worded otherwise cites its first source
-    assert _quoted(Answer(answer="…", sources=[other, quoted]))[0].title == other.title

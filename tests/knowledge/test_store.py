@@ -258,6 +258,23 @@ def test_two_articles_about_the_same_rule_are_both_quoted(kb, tmp_path: Path) ->
     assert {"第二条", "第三条"} <= {s.section for s in ans.sources}
 
 
+def test_an_answer_marks_the_passages_it_quotes(kb, tmp_path: Path) -> None:
+    """ "Where does it say that?" names the passages an answer quotes, not those retrieved beside
+    them: the answer marks them."""
+    _write(
+        tmp_path / "d" / "hours.md",
+        "# Working hours\n\n## Overtime\n\nOvertime on a working day is paid at 150% of the hourly wage.\n\n"
+        "## Sick leave\n\nTell your manager before 9:30 on the first day. Sick leave is paid in full "
+        "for up to 10 days a year.\n\n## Training\n\nEvery employee takes 40 hours of training a year.",
+    )
+    kb.ingest([tmp_path / "d"], progress=False)
+    ans = kb.answer("is sick leave paid?", lang="en")
+    quoted = [s for s in ans.sources if s.quoted]
+    assert ans.confident and "paid in full" in ans.answer, ans.answer
+    assert [s.section for s in quoted] == ["Sick leave"], ans.sources
+    assert len(ans.sources) > len(quoted)  # others were retrieved beside it, and are not marked
+
+
 def test_an_answer_says_a_repeated_line_once_and_shows_no_markdown_escapes(kb, tmp_path: Path) -> None:
     """An overview and a detail section share a line: the answer quotes the deadline asked about,
     says the shared line once, and shows no Markdown escapes ("Duration \\- ...")."""
