@@ -46,6 +46,9 @@ from personnel.app.services import notifications as outbox
 from personnel.app.services import reminders
 
 log = structlog.get_logger(__name__)
+#: waits for the database (1 + 2 + 4 + 8 + 16 s at the default poll) logged as info, not warnings:
+#: the backend creates or migrates it while the notifier starts
+STARTUP_WAITS = 5
 
 
 def default_channels(settings: ConnectorSettings, timeout_s: float) -> list[Channel]:
@@ -217,9 +220,12 @@ class Notifier:
                 not_ready = 0
             except (OperationalError, ProgrammingError) as exc:
                 # the backend may still be creating or migrating the database: wait for it, longer
-                # each time (1, 2, 4 ... 30 s) so a missing database is not a wall of warnings
+                # each time (1, 2, 4 ... 30 s) so a missing database is not a wall of warnings. At
+                # start-up that is normal (`make run` starts both at once): a warning only once the
+                # wait has lasted about half a minute
                 not_ready += 1
-                log.warning("notifier_database_not_ready", error=str(exc.orig)[:200], attempt=not_ready)
+                report = log.info if not_ready <= STARTUP_WAITS else log.warning
+                report("notifier_database_not_ready", error=str(exc.orig)[:200], attempt=not_ready)
                 self.stopping.wait(min(30.0, self.settings.poll_s * 2 ** (not_ready - 1)))
                 continue
             if handled == 0:
