@@ -32,12 +32,12 @@ from actions.common import (
 from actions.dates import format_period
 from actions.leave import request_line, type_names
 from actions.leave_requests import period_of
-from actions.leave_types import leave_types_of
+from actions.leave_types import leave_types_of, named_leave_type
 from actions.offers import last_offers
 from actions.reasons import EXPLICIT, FILLER, MAX_REASON, REQUEST_WORDS, _clauses, _has_content, _is_question
 from actions.references import Reference, Resolution, read_reference, resolve
 from hrbot.identity import Identity
-from personnel.client import LeaveApplicationOut, PersonnelClient
+from personnel.client import LeaveApplicationOut, LeaveTypeOut, PersonnelClient
 
 SHOW_AT_MOST = 6
 #: "approve both", "all of them", "两个都同意", "全部批了": every request in scope, not one of them
@@ -118,8 +118,22 @@ class ActionPendingApprovals(BackendAction):
         return []
 
 
-def named_in(ref: Reference, pending: list[LeaveApplicationOut]) -> Resolution:
-    """The pending requests a message names by number, employee (either language) or date."""
+def named_in(ref: Reference, pending: list[LeaveApplicationOut], kind: str | None = None) -> Resolution:
+    """The pending requests a message names by number, employee (either language) or date, and by
+    the leave type it names ("刘洋那个事假", "Liu Yang's personal leave") when that narrows them to
+    some: a type that fits none of them (one named in passing) is not held against the rest."""
+    if kind is not None:
+        narrowed = resolve(
+            ref,
+            pending,
+            record_id=lambda a: a.id,
+            period=period_of,
+            names=lambda a: (a.employee_name_en or "", a.employee_name_zh or "", a.employee_id),
+            kind_of=lambda a: a.leave_type,
+            kind=kind,
+        )
+        if narrowed.matches:
+            return narrowed
     return resolve(
         ref,
         pending,
@@ -206,7 +220,7 @@ class ActionApproveLeave(BackendAction):
                     lines="\n".join(lines),
                 )
             ref = read_reference(text, today().date())
-            found = named_in(ref, pending)
+            found = named_in(ref, pending, named_leave_type(text, await leave_types_of(pc)))
             if found.named and len(found.matches) == 1:
                 app = found.matches[0]
                 names = type_names(await leave_types_of(pc), lang)
@@ -246,26 +260,30 @@ def _say_approved(
     )
 
 
-async def _pending(tracker: Tracker) -> list[LeaveApplicationOut]:
-    """The requests waiting for the signed-in manager (none when the backend cannot say)."""
+async def _pending(tracker: Tracker) -> tuple[list[LeaveApplicationOut], list[LeaveTypeOut]]:
+    """The requests waiting for the signed-in manager, and the leave types (none when the backend
+    cannot say)."""
     who = identity(tracker)
     if who is None:
-        return []
+        return [], []
     try:
         async with personnel_client(who) as pc:
-            return await pc.pending_approvals()
+            return await pc.pending_approvals(), await leave_types_of(pc)
     except BackendErrors:
-        return []
+        return [], []
 
 
-def _named_pending(tracker: Tracker, pending: list[LeaveApplicationOut]) -> int | None:
+def _named_pending(
+    tracker: Tracker, pending: list[LeaveApplicationOut], types: Sequence[LeaveTypeOut] = ()
+) -> int | None:
     """The one pending request the message names by its employee, type or date ("reject Liang
     Yan's personal leave", "梁燕那个事假驳回吧"), as approving does; None when none or several fit
     (the pending list is then shown to pick from)."""
     if tracker.get_slot("requested_slot") is not None:
         return None
     day = today().date()
-    found = named_in(read_reference(request_words(tracker), day), pending)
+    words = request_words(tracker)
+    found = named_in(read_reference(words, day), pending, named_leave_type(words, list(types)))
     if found.named and len(found.matches) == 1:
         return found.matches[0].id
     # a reason beside the request may name other dates ("…, he can take the 15th instead"): the
@@ -347,8 +365,8 @@ class ValidateRejectForm(FormValidationAction):
     ) -> list[EventType]:
         before = as_int(tracker.get_slot("leave_id"))
         first = tracker.get_slot("requested_slot") is None and not tracker.get_slot("reject_reason")
-        pending = await _pending(tracker) if first else []
-        if leave_id_of(tracker) is None and (named := _named_pending(tracker, pending)) is not None:
+        pending, types = await _pending(tracker) if first else ([], [])
+        if leave_id_of(tracker) is None and (named := _named_pending(tracker, pending, types)) is not None:
             tracker.slots["leave_id"] = str(named)  # seen by required_slots in this same run
         given: list[EventType] = []
         if first and (reason := reason_given(typed_text(tracker), pending)):
