@@ -571,3 +571,29 @@ def test_who_my_manager_is_is_still_the_manager(action_settings: None) -> None:
         tracker = make_tracker(employee="E1001", lang=lang, intent="show_manager", text=text)
         asyncio.run(ActionShowManager().run(dispatcher, tracker, {}))
         assert responses(dispatcher) == ["utter_manager"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "then", "expected"),
+    [
+        (
+            "en",
+            "do I need a medical certificate when I'm off sick?",
+            "and if it's just the two days?",
+            "2 consecutive",
+        ),
+        ("zh", "请病假要交医院证明吗", "那要是只请两天呢", "医院证明"),
+    ],
+)
+def test_a_correction_right_after_a_policy_answer_narrows_the_question(
+    demo_kb: None, lang: str, question: str, then: str, expected: str
+) -> None:
+    """Nothing the bot did is open to correct: "and if it's only 2 days?" (which the NLU reads as a
+    correction) asks the question just answered again for that case."""
+    from actions.unasked import ActionUnaskedYes
+
+    chat = Chat(lang)
+    chat.ask(question)
+    dispatcher = chat.ask(then, intent="correct", action=ActionUnaskedYes())
+    assert "utter_nothing_to_correct" not in responses(dispatcher)
+    assert expected in _answer(dispatcher)
