@@ -40,6 +40,10 @@ from hrbot.identity import Identity
 from personnel.client import LeaveApplicationOut, LeaveTypeOut, PersonnelClient
 
 SHOW_AT_MOST = 6
+#: the reject form's slots for a request named in words with its reason: ask before rejecting,
+#: and the answer to that question
+ASK_FIRST = "reject_ask_first"
+CONFIRMED = "reject_confirmed"
 #: "approve both", "all of them", "两个都同意", "全部批了": every request in scope, not one of them
 _EVERY = re.compile(
     r"(?<![A-Za-z])(?:both|all|every|each)(?![A-Za-z])|两个|两份|俩|全部|所有|全都|都(?:同意|批|通过|准|approve)",
@@ -372,6 +376,11 @@ class ValidateRejectForm(FormValidationAction):
         if first and (reason := reason_given(typed_text(tracker), pending)):
             tracker.slots["reject_reason"] = reason  # the form has what it would ask for
             given = [SlotSet("reject_reason", reason)]
+            if picked_id(tracker, "leave_id") is None:
+                # the request named in words ("reject Emily's, Q4 renewals are due"): asked
+                # first, naming it, as approving one named in words is; a button acts at once
+                tracker.slots[ASK_FIRST] = True
+                given.append(SlotSet(ASK_FIRST, True))
         events = [*given, *await super().run(dispatcher, tracker, domain)]
         leave_id = leave_id_of(tracker)
         if leave_id is not None and before != leave_id:
@@ -383,6 +392,8 @@ class ValidateRejectForm(FormValidationAction):
     ) -> list[str]:
         if identity(tracker) is None or leave_id_of(tracker) is None:
             return []
+        if not tracker.get_slot(ASK_FIRST):
+            return [s for s in domain_slots if s != CONFIRMED]
         return domain_slots
 
     async def validate_reject_reason(
@@ -395,6 +406,38 @@ class ValidateRejectForm(FormValidationAction):
             # "yes reject" answers "why?" with a yes: asked again, never recorded as the reason
             return {"reject_reason": reason_given(text)}
         return {"reject_reason": text[:2000]}
+
+
+class ActionAskRejectConfirmed(BackendAction):
+    """The reject form's yes/no question for a request named in words with its reason: which
+    request (whose, which type, which days) and the reason the employee will see."""
+
+    def name(self) -> str:
+        return "action_ask_reject_confirmed"
+
+    async def act(
+        self,
+        pc: PersonnelClient,
+        who: Identity,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        lang: str,
+    ) -> list[EventType]:
+        leave_id = as_int(tracker.get_slot("leave_id"))
+        app = next((a for a in await pc.pending_approvals() if a.id == leave_id), None)
+        if app is None:  # decided meanwhile, or not this manager's: the reject action says so
+            return [SlotSet(CONFIRMED, True)]
+        names = type_names(await leave_types_of(pc), lang)
+        dispatcher.utter_message(
+            response="utter_ask_reject_confirmed",
+            leave_id=app.id,
+            employee_name=_person(app, lang),
+            leave_type_name=names.get(app.leave_type, app.leave_type),
+            period=format_period(app.from_date, app.to_date, lang, app.half_day),
+            reason=tracker.get_slot("reject_reason"),
+        )
+        return []
 
 
 class ActionRejectLeave(BackendAction):
@@ -414,6 +457,9 @@ class ActionRejectLeave(BackendAction):
     ) -> list[EventType]:
         leave_id = as_int(tracker.get_slot("leave_id"))
         reason = tracker.get_slot("reject_reason")
+        if tracker.get_slot(ASK_FIRST) and tracker.get_slot(CONFIRMED) is False:
+            dispatcher.utter_message(response="utter_nothing_changed")  # a no to "Reject …?"
+            return self.on_error(tracker)
         if leave_id is None or not reason:
             await show_pending(pc, dispatcher, lang)
             return self.on_error(tracker)
@@ -431,4 +477,9 @@ class ActionRejectLeave(BackendAction):
         return self.on_error(tracker)
 
     def on_error(self, tracker: Tracker) -> list[EventType]:
-        return [SlotSet("leave_id", None), SlotSet("reject_reason", None)]
+        return [
+            SlotSet("leave_id", None),
+            SlotSet("reject_reason", None),
+            SlotSet(ASK_FIRST, None),
+            SlotSet(CONFIRMED, None),
+        ]
