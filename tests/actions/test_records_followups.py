@@ -90,8 +90,8 @@ async def test_a_reason_given_with_the_rejection_is_not_asked_again(
 @pytest.mark.parametrize(
     ("lang", "text", "yes", "no"),
     [
-        ("en", "turn down Li Na's leave on the 31st, we are closing the books that day", "yes", "no"),
-        ("zh", "李娜31号那个驳回吧，那天要年终结账", "对，驳回", "算了不驳回"),
+        ("en", "turn down Li Na's leave on Feb 9, reason: the audit is that day", "yes", "no"),
+        ("zh", "李娜2月9号那个驳回吧，那天要审计", "对，驳回", "算了不驳回"),
     ],
 )
 @pytest.mark.usefixtures("requests_undone")
@@ -102,16 +102,17 @@ async def test_a_rejection_named_in_words_with_its_reason_is_done_only_after_a_y
     the reason, as an approval named in words does: a no rejects nothing, a yes rejects it."""
     await ActionSubmitLeave().run(
         CollectingDispatcher(),
-        make_tracker(slots=leave_slots("2026-12-31", "2026-12-31"), sender_id=f"web:rej-{uuid.uuid4()}"),
+        make_tracker(slots=leave_slots("2027-02-09", "2027-02-09"), sender_id=f"web:rej-{uuid.uuid4()}"),
         domain,
     )
     wanted = next(
-        a["id"] for a in applications(backend) if a["from_date"] == "2026-12-31" and a["status"] == "open"
+        a["id"] for a in applications(backend) if a["from_date"] == "2027-02-09" and a["status"] == "open"
     )
     tracker = make_tracker(
         employee="E1002", lang=lang, intent="reject_leave", text=text, active_loop="reject_form"
     )
     slots = slot_events(await ValidateRejectForm().run(CollectingDispatcher(), tracker, domain))
+    assert slots.get("leave_id") == str(wanted), slots
     assert slots.get("reject_ask_first") is True and "reject_confirmed" not in slots, slots
     question = CollectingDispatcher()
     await ActionAskRejectConfirmed().run(
@@ -121,7 +122,7 @@ async def test_a_rejection_named_in_words_with_its_reason_is_done_only_after_a_y
     )
     [msg] = question.messages
     assert msg["response"] == "utter_ask_reject_confirmed" and msg["leave_id"] == wanted
-    assert ("31 Dec 2026" if lang == "en" else "2026年12月31日") in msg["period"]
+    assert ("9 Feb 2027" if lang == "en" else "2027年2月9日") in msg["period"]
     assert msg["reason"] == slots["reject_reason"]
 
     answer = CollectingDispatcher()
