@@ -225,6 +225,15 @@ class ActionApproveLeave(BackendAction):
                 )
             ref = read_reference(text, today().date())
             found = named_in(ref, pending, named_leave_type(text, await leave_types_of(pc)))
+            if (
+                found.named
+                and len(found.matches) == 1
+                and confirm.asked_about(tracker, "approve_leave", found.matches[0].id)
+            ):
+                # named again in answer to the question about it: a yes
+                app = await pc.decide_leave(found.matches[0].id, True)
+                _say_approved(dispatcher, app, type_names(await leave_types_of(pc), lang), lang)
+                return confirm.cleared("approve_leave")
             if found.named and len(found.matches) == 1:
                 app = found.matches[0]
                 names = type_names(await leave_types_of(pc), lang)
