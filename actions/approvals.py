@@ -32,14 +32,18 @@ from actions.common import (
 from actions.dates import format_period
 from actions.leave import request_line, type_names
 from actions.leave_requests import period_of
-from actions.leave_types import leave_types_of
+from actions.leave_types import leave_types_of, named_leave_type
 from actions.offers import last_offers
 from actions.reasons import EXPLICIT, FILLER, MAX_REASON, REQUEST_WORDS, _clauses, _has_content, _is_question
 from actions.references import Reference, Resolution, read_reference, resolve
 from hrbot.identity import Identity
-from personnel.client import LeaveApplicationOut, PersonnelClient
+from personnel.client import LeaveApplicationOut, LeaveTypeOut, PersonnelClient
 
 SHOW_AT_MOST = 6
+#: the reject form's slots for a request named in words with its reason: ask before rejecting,
+#: and the answer to that question
+ASK_FIRST = "reject_ask_first"
+CONFIRMED = "reject_confirmed"
 #: "approve both", "all of them", "两个都同意", "全部批了": every request in scope, not one of them
 _EVERY = re.compile(
     r"(?<![A-Za-z])(?:both|all|every|each)(?![A-Za-z])|两个|两份|俩|全部|所有|全都|都(?:同意|批|通过|准|approve)",
@@ -118,8 +122,22 @@ class ActionPendingApprovals(BackendAction):
         return []
 
 
-def named_in(ref: Reference, pending: list[LeaveApplicationOut]) -> Resolution:
-    """The pending requests a message names by number, employee (either language) or date."""
+def named_in(ref: Reference, pending: list[LeaveApplicationOut], kind: str | None = None) -> Resolution:
+    """The pending requests a message names by number, employee (either language) or date, and by
+    the leave type it names ("刘洋那个事假", "Liu Yang's personal leave") when that narrows them to
+    some: a type that fits none of them (one named in passing) is not held against the rest."""
+    if kind is not None:
+        narrowed = resolve(
+            ref,
+            pending,
+            record_id=lambda a: a.id,
+            period=period_of,
+            names=lambda a: (a.employee_name_en or "", a.employee_name_zh or "", a.employee_id),
+            kind_of=lambda a: a.leave_type,
+            kind=kind,
+        )
+        if narrowed.matches:
+            return narrowed
     return resolve(
         ref,
         pending,
@@ -206,7 +224,16 @@ class ActionApproveLeave(BackendAction):
                     lines="\n".join(lines),
                 )
             ref = read_reference(text, today().date())
-            found = named_in(ref, pending)
+            found = named_in(ref, pending, named_leave_type(text, await leave_types_of(pc)))
+            if (
+                found.named
+                and len(found.matches) == 1
+                and confirm.asked_about(tracker, "approve_leave", found.matches[0].id)
+            ):
+                # named again in answer to the question about it: a yes
+                app = await pc.decide_leave(found.matches[0].id, True)
+                _say_approved(dispatcher, app, type_names(await leave_types_of(pc), lang), lang)
+                return confirm.cleared("approve_leave")
             if found.named and len(found.matches) == 1:
                 app = found.matches[0]
                 names = type_names(await leave_types_of(pc), lang)
@@ -246,26 +273,30 @@ def _say_approved(
     )
 
 
-async def _pending(tracker: Tracker) -> list[LeaveApplicationOut]:
-    """The requests waiting for the signed-in manager (none when the backend cannot say)."""
+async def _pending(tracker: Tracker) -> tuple[list[LeaveApplicationOut], list[LeaveTypeOut]]:
+    """The requests waiting for the signed-in manager, and the leave types (none when the backend
+    cannot say)."""
     who = identity(tracker)
     if who is None:
-        return []
+        return [], []
     try:
         async with personnel_client(who) as pc:
-            return await pc.pending_approvals()
+            return await pc.pending_approvals(), await leave_types_of(pc)
     except BackendErrors:
-        return []
+        return [], []
 
 
-def _named_pending(tracker: Tracker, pending: list[LeaveApplicationOut]) -> int | None:
+def _named_pending(
+    tracker: Tracker, pending: list[LeaveApplicationOut], types: Sequence[LeaveTypeOut] = ()
+) -> int | None:
     """The one pending request the message names by its employee, type or date ("reject Liang
     Yan's personal leave", "梁燕那个事假驳回吧"), as approving does; None when none or several fit
     (the pending list is then shown to pick from)."""
     if tracker.get_slot("requested_slot") is not None:
         return None
     day = today().date()
-    found = named_in(read_reference(request_words(tracker), day), pending)
+    words = request_words(tracker)
+    found = named_in(read_reference(words, day), pending, named_leave_type(words, list(types)))
     if found.named and len(found.matches) == 1:
         return found.matches[0].id
     # a reason beside the request may name other dates ("…, he can take the 15th instead"): the
@@ -347,13 +378,18 @@ class ValidateRejectForm(FormValidationAction):
     ) -> list[EventType]:
         before = as_int(tracker.get_slot("leave_id"))
         first = tracker.get_slot("requested_slot") is None and not tracker.get_slot("reject_reason")
-        pending = await _pending(tracker) if first else []
-        if leave_id_of(tracker) is None and (named := _named_pending(tracker, pending)) is not None:
+        pending, types = await _pending(tracker) if first else ([], [])
+        if leave_id_of(tracker) is None and (named := _named_pending(tracker, pending, types)) is not None:
             tracker.slots["leave_id"] = str(named)  # seen by required_slots in this same run
         given: list[EventType] = []
         if first and (reason := reason_given(typed_text(tracker), pending)):
             tracker.slots["reject_reason"] = reason  # the form has what it would ask for
             given = [SlotSet("reject_reason", reason)]
+            if picked_id(tracker, "leave_id") is None:
+                # the request named in words ("reject Emily's, Q4 renewals are due"): asked
+                # first, naming it, as approving one named in words is; a button acts at once
+                tracker.slots[ASK_FIRST] = True
+                given.append(SlotSet(ASK_FIRST, True))
         events = [*given, *await super().run(dispatcher, tracker, domain)]
         leave_id = leave_id_of(tracker)
         if leave_id is not None and before != leave_id:
@@ -365,6 +401,8 @@ class ValidateRejectForm(FormValidationAction):
     ) -> list[str]:
         if identity(tracker) is None or leave_id_of(tracker) is None:
             return []
+        if not tracker.get_slot(ASK_FIRST):
+            return [s for s in domain_slots if s != CONFIRMED]
         return domain_slots
 
     async def validate_reject_reason(
@@ -377,6 +415,38 @@ class ValidateRejectForm(FormValidationAction):
             # "yes reject" answers "why?" with a yes: asked again, never recorded as the reason
             return {"reject_reason": reason_given(text)}
         return {"reject_reason": text[:2000]}
+
+
+class ActionAskRejectConfirmed(BackendAction):
+    """The reject form's yes/no question for a request named in words with its reason: which
+    request (whose, which type, which days) and the reason the employee will see."""
+
+    def name(self) -> str:
+        return "action_ask_reject_confirmed"
+
+    async def act(
+        self,
+        pc: PersonnelClient,
+        who: Identity,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        lang: str,
+    ) -> list[EventType]:
+        leave_id = as_int(tracker.get_slot("leave_id"))
+        app = next((a for a in await pc.pending_approvals() if a.id == leave_id), None)
+        if app is None:  # decided meanwhile, or not this manager's: the reject action says so
+            return [SlotSet(CONFIRMED, True)]
+        names = type_names(await leave_types_of(pc), lang)
+        dispatcher.utter_message(
+            response="utter_ask_reject_confirmed",
+            leave_id=app.id,
+            employee_name=_person(app, lang),
+            leave_type_name=names.get(app.leave_type, app.leave_type),
+            period=format_period(app.from_date, app.to_date, lang, app.half_day),
+            reason=tracker.get_slot("reject_reason"),
+        )
+        return []
 
 
 class ActionRejectLeave(BackendAction):
@@ -396,6 +466,9 @@ class ActionRejectLeave(BackendAction):
     ) -> list[EventType]:
         leave_id = as_int(tracker.get_slot("leave_id"))
         reason = tracker.get_slot("reject_reason")
+        if tracker.get_slot(ASK_FIRST) and tracker.get_slot(CONFIRMED) is False:
+            dispatcher.utter_message(response="utter_nothing_changed")  # a no to "Reject …?"
+            return self.on_error(tracker)
         if leave_id is None or not reason:
             await show_pending(pc, dispatcher, lang)
             return self.on_error(tracker)
@@ -413,4 +486,9 @@ class ActionRejectLeave(BackendAction):
         return self.on_error(tracker)
 
     def on_error(self, tracker: Tracker) -> list[EventType]:
-        return [SlotSet("leave_id", None), SlotSet("reject_reason", None)]
+        return [
+            SlotSet("leave_id", None),
+            SlotSet("reject_reason", None),
+            SlotSet(ASK_FIRST, None),
+            SlotSet(CONFIRMED, None),
+        ]

@@ -28,6 +28,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import BackendAction, latest_intent, name_of, num, today
 from actions.leave_types import (
+    form_resumes,
     leave_form_takes,
     leave_types_of,
     match_leave_type,
@@ -210,7 +211,8 @@ class ActionLeaveBalance(BackendAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         if await leave_form_takes(tracker):
-            return []  # a switch of type after a refusal, or the type named at "Which type?"
+            # a switch of type after a refusal, or the type named at "Which type?"
+            return form_resumes(tracker)
         return await super().run(dispatcher, tracker, domain)
 
     async def act(

@@ -83,6 +83,17 @@ def confirmed(tracker: Tracker, kind: str) -> int | None:
     return as_int(tracker.get_slot(slot))
 
 
+def asked_about(tracker: Tracker, kind: str, record_id: int) -> bool:
+    """Whether the ``kind`` question just asked was about this very record: the request naming it
+    again ("对，12月10号那个，同意" to "Approve #23 (10–11 Dec)?") answers that question with a yes."""
+    response, slot = QUESTIONS[kind]
+    return (
+        tracker.get_slot(PENDING) == kind
+        and last_bot_response(tracker) == response
+        and as_int(tracker.get_slot(slot)) == record_id
+    )
+
+
 def confirmed_several(tracker: Tracker, kind: str) -> list[int]:
     """The record ids when the latest message is a yes to the question about several records at
     once just asked ("Approve these 2 requests?" -> "确认", "yes approve both"); else none."""

@@ -66,7 +66,15 @@ FORM_SLOTS = (
     "leave_reason",
     REFUSED_SLOT,
 )
-ALL_SLOTS = (*FORM_SLOTS, "leave_awaiting_confirmation", "leave_id", "reject_reason", "requested_slot")
+ALL_SLOTS = (
+    *FORM_SLOTS,
+    "leave_awaiting_confirmation",
+    "leave_id",
+    "reject_reason",
+    "reject_ask_first",
+    "reject_confirmed",
+    "requested_slot",
+)
 
 # The backend's refusal codes (personnel/app/services); explain_error utters "utter_error_<code>"
 # for each, in the user's language. tests/actions/test_domain_coverage.py checks this list against
@@ -115,7 +123,10 @@ FORM_QUESTIONS = {
         "leave_dates": "utter_ask_leave_dates",
         "leave_half_day": "utter_ask_leave_half_day",
     },
-    "reject_form": {"reject_reason": "utter_ask_reject_reason"},
+    "reject_form": {
+        "reject_reason": "utter_ask_reject_reason",
+        "reject_confirmed": "action_ask_reject_confirmed",
+    },
 }
 
 STATUS = {

@@ -167,15 +167,7 @@ class ActionCancelLeave(BackendAction):
         names = type_names(types, lang)
         leave_id = confirm.confirmed(tracker, "cancel_leave") or picked_id(tracker, "leave_id")
         if leave_id is not None:
-            app = await pc.cancel_leave(leave_id)
-            dispatcher.utter_message(
-                response="utter_leave_cancelled",
-                leave_id=app.id,
-                leave_type_name=names.get(app.leave_type, app.leave_type),
-                period=format_period(app.from_date, app.to_date, lang, app.half_day),
-            )
-            made_just_now = confirm.just_done(tracker, "leave") == ("leave", app.id)
-            return [*confirm.cleared("cancel_leave"), *([confirm.undone()] if made_just_now else [])]
+            return await self._cancel(pc, dispatcher, tracker, leave_id, names, lang)
         apps = await pc.list_leave(employee_id=who.employee_id)
         ref, kind, found = find_requests(tracker, apps, types)
         if found.ask:
@@ -191,6 +183,9 @@ class ActionCancelLeave(BackendAction):
             dispatcher.utter_message(response="utter_leave_none_matching", what=what)
         if found.named and len(found.matches) == 1:
             app = found.matches[0]
+            if app.cancellable and confirm.asked_about(tracker, "cancel_leave", app.id):
+                # named again in answer to the question about it ("yes, the one on the 22nd"): a yes
+                return await self._cancel(pc, dispatcher, tracker, app.id, names, lang)
             if app.cancellable:
                 return self._ask(dispatcher, app, names, lang)
             refusal = PersonnelError(app.cancel_refusal or "invalid_state", "", 409, {"leave_id": app.id})
@@ -212,6 +207,25 @@ class ActionCancelLeave(BackendAction):
                 buttons=[request_button(a, names, lang, "cancel_leave") for a in pool],
             )
         return confirm.cleared("cancel_leave")
+
+    @staticmethod
+    async def _cancel(
+        pc: PersonnelClient,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        leave_id: int,
+        names: dict[str, str],
+        lang: str,
+    ) -> list[EventType]:
+        app = await pc.cancel_leave(leave_id)
+        dispatcher.utter_message(
+            response="utter_leave_cancelled",
+            leave_id=app.id,
+            leave_type_name=names.get(app.leave_type, app.leave_type),
+            period=format_period(app.from_date, app.to_date, lang, app.half_day),
+        )
+        made_just_now = confirm.just_done(tracker, "leave") == ("leave", app.id)
+        return [*confirm.cleared("cancel_leave"), *([confirm.undone()] if made_just_now else [])]
 
     @staticmethod
     def _ask(

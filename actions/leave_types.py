@@ -23,6 +23,7 @@ from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, FollowupAction
 
 from actions.common import BackendErrors, identity, personnel_client, today, typed_text
 from actions.dates import DateError, parse_leave_dates
@@ -432,3 +433,10 @@ async def leave_form_takes(tracker: Tracker) -> bool:
     except BackendErrors:
         return False
     return switched_type(tracker, types) is not None or answers_type_question(tracker, types) is not None
+
+
+def form_resumes(tracker: Tracker) -> list[EventType]:
+    """What an action says when the leave form takes the message instead (``leave_form_takes``):
+    the form asking "Which type of leave?" runs next on the type named, whichever rule chose the
+    action ("年假呢？" right after a balance answer reads like its follow-up, and went unanswered)."""
+    return [FollowupAction("leave_form")] if tracker.active_loop_name == "leave_form" else []

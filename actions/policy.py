@@ -37,7 +37,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import hrbot_metadata, identity, language, latest_intent, personnel_client
-from actions.leave_types import leave_form_takes
+from actions.leave_types import form_resumes, leave_form_takes
 from actions.settings import get_settings
 from personnel.client import PersonnelError, PersonnelUnavailable
 from personnel.sensitive import event_pairs, mask_text
@@ -235,7 +235,8 @@ class ActionAnswerPolicy(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         if await leave_form_takes(tracker):
-            return []  # "年假不够吗？那改成事假吧" after a refusal: the leave form switches the type
+            # "年假不够吗？那改成事假吧" after a refusal: the leave form switches the type
+            return form_resumes(tracker)
         events = await self._answer(dispatcher, tracker)
         if tracker.get_slot("leave_awaiting_confirmation") and tracker.active_loop_name != "leave_form":
             # a question asked at a leave preview: the request is not dropped, and the user is told
@@ -361,7 +362,8 @@ class ActionHandoffToHR(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         if await leave_form_takes(tracker):
-            return []  # "ok make it personal leave then" after a refusal: the leave form's, no case
+            # "ok make it personal leave then" after a refusal: the leave form's, no case
+            return form_resumes(tracker)
         who = identity(tracker)
         lang = language(tracker)
         text = transcript(tracker)

@@ -9,6 +9,7 @@ salary) are masked in the profile and shown only when the employee asks for that
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -19,6 +20,7 @@ from rasa_sdk.types import DomainDict
 from actions.balances import year_named
 from actions.common import BackendAction, name_of, num, response_text, today, typed_text
 from actions.dates import format_date
+from actions.policy import ActionAnswerPolicy
 from actions.whose import answered_for_someone_else
 from hrbot.identity import Identity
 from personnel.client import PersonnelClient, TrainingRecordOut
@@ -38,6 +40,16 @@ EMPLOYMENT = {
     "zh": {"full_time": "全职", "part_time": "兼职", "contractor": "外包", "intern": "实习"},
 }
 NONE_TEXT = {"en": "none", "zh": "无"}
+#: a question about a rule that involves the manager, not who the manager is: by when or how soon
+#: to tell them ("by when do i have to let my manager know", "生病了最晚几点要跟领导说"), or whom
+#: something is handed to ("who do i declare it to", "这个礼品要向谁申报")
+_RULE_QUESTION = re.compile(
+    r"(?<![A-Za-z])(?:when(?!\s+(?:did|was|were|has|have|had)\b)|what time|deadline|in advance"
+    r"|how (?:soon|early|late|long|far in advance))(?![A-Za-z])"
+    r"|(?<![A-Za-z])who(?![A-Za-z]).*(?<![A-Za-z])(?:it|this|that|them|these|those)\s+(?:in\s+)?to(?![A-Za-z])"
+    r"|什么时候|几点|多久|多长时间|提前|截止|申报|报备|上交|交给谁",
+    re.I,
+)
 
 
 def show_sensitive(field: str, value: Any) -> str:
@@ -127,11 +139,25 @@ class ActionShowSensitive(BackendAction):
         return [SlotSet("sensitive_field", None)]
 
 
+def asks_a_rule(text: str) -> bool:
+    """Whether a message the NLU read as "who is my manager" asks a rule instead: when or how soon
+    to tell the manager, or whom something is declared to. The documents answer those."""
+    return bool(_RULE_QUESTION.search(text or ""))
+
+
 class ActionShowManager(BackendAction):
-    """Who the employee's manager is (name, position, e-mail; nothing sensitive)."""
+    """Who the employee's manager is (name, position, e-mail; nothing sensitive). A rule that
+    involves the manager ("by when do I have to tell my manager?") is answered from the documents."""
 
     def name(self) -> str:
         return "action_show_manager"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if asks_a_rule(typed_text(tracker)):
+            return await ActionAnswerPolicy().run(dispatcher, tracker, domain)
+        return await super().run(dispatcher, tracker, domain)
 
     async def act(
         self,

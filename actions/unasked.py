@@ -30,7 +30,7 @@ from actions.approvals import ActionApproveLeave
 from actions.common import latest_intent, typed_text
 from actions.leave_requests import ActionCancelLeave
 from actions.offers import last_offers
-from actions.policy import ActionHandoffToHR
+from actions.policy import ActionAnswerPolicy, ActionHandoffToHR, answered_policy_last
 from actions.training import ActionWithdrawCourse
 
 # words that undo an enrolment only ("unenrol", "take me off", "退课"), and words that undo either
@@ -137,6 +137,10 @@ class ActionUnaskedYes(Action):
         if action is not None:
             # the look-up only: it lists, or asks before changing anything
             return await action.run(dispatcher, tracker, domain)
+        if latest_intent(tracker) == "correct" and answered_policy_last(tracker):
+            # "and if it's only 2 days?" right after a policy answer corrects nothing the bot did:
+            # it narrows the question just answered, and is read with it
+            return [*await ActionAnswerPolicy().run(dispatcher, tracker, domain), *confirm.cleared()]
         if len(last_offers(tracker)) > 1:
             dispatcher.utter_message(response="utter_pick_one_offered")
         elif latest_intent(tracker) == "correct":

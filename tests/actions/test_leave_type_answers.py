@@ -94,10 +94,11 @@ async def test_after_a_refusal_another_type_keeps_the_dates_and_is_checked_again
     assert kept["leave_start"] is None and kept["leave_refused"]["dates"] == asked
 
     tracker = after_refusal(kept, lang, intent, switch, value)
-    # the action the NLU chose says nothing and opens nothing: the form takes the message
+    # the action the NLU chose says nothing and opens nothing: the form takes the message, next
     for action in (ActionAnswerPolicy(), ActionHandoffToHR(), ActionLeaveBalance()):
         dispatcher = CollectingDispatcher()
-        assert await action.run(dispatcher, tracker, domain) == []
+        events = await action.run(dispatcher, tracker, domain)
+        assert [(e["event"], e.get("name")) for e in events] == [("followup", "leave_form")]
         assert dispatcher.messages == []
     dispatcher = CollectingDispatcher()
     switched = slots_of(await ValidateLeaveForm().run(dispatcher, tracker, domain))
@@ -329,17 +330,23 @@ def typed_at_type_question(text: str, lang: str, intent: str, **extra: Any) -> A
         ("persnal i guess", "en", "ask_policy", "personal"),
         ("就从年假里扣吧", "zh", "check_leave_balance", "annual"),
         ("算事假吧", "zh", "ask_policy", "personal"),
+        # a bare type with a question's tail reads like a follow-up to a balance just shown
+        ("年假呢？", "zh", "ask_policy", "annual"),
+        ("annual then?", "en", "ask_policy", "annual"),
     ],
 )
 async def test_a_type_named_loosely_at_the_type_question_answers_it_whatever_the_nlu_read(
     domain: dict[str, Any], text: str, lang: str, intent: str, code: str
 ) -> None:
     """tuning3 t3-en-04: a hedged or shortened type name reads like a balance question; the balance
-    action stays silent and the form takes the type (no balance list, no "I still need the type")."""
+    action stays silent and the form takes the type (no balance list, no "I still need the type").
+    The form runs next whichever rule chose the action: "年假呢？" right after a balance answer
+    went to the balance action by the follow-up rule, which stayed silent, and nothing replied."""
     tracker = typed_at_type_question(text, lang, intent, leave_start="2026-12-09", leave_dates="wed the 9th")
     for action in (ActionLeaveBalance(), ActionAnswerPolicy()):
         dispatcher = CollectingDispatcher()
-        assert await action.run(dispatcher, tracker, domain) == []
+        events = await action.run(dispatcher, tracker, domain)
+        assert [(e["event"], e.get("name")) for e in events] == [("followup", "leave_form")]
         assert dispatcher.messages == []
     slots = slots_of(await ValidateLeaveForm().run(CollectingDispatcher(), tracker, domain))
     assert slots["leave_type"] == code

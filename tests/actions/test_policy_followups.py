@@ -64,10 +64,11 @@ class Chat:
         self.slots: dict[str, Any] = {}
 
     def ask(
-        self, text: str, *, intent: str = "ask_policy", leave_type: str | None = None
+        self, text: str, *, intent: str = "ask_policy", leave_type: str | None = None, action: Any = None
     ) -> CollectingDispatcher:
         from actions.policy import ActionAnswerPolicy
 
+        action = action or ActionAnswerPolicy()
         entities = [_entity(text, leave_type)] if leave_type else []
         self.events.append(
             {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}, "entities": entities}}
@@ -82,8 +83,8 @@ class Chat:
             events=self.events,
         )
         dispatcher = CollectingDispatcher()
-        new = asyncio.run(ActionAnswerPolicy().run(dispatcher, tracker, {}))
-        self.events.append({"event": "action", "name": "action_answer_policy"})
+        new = asyncio.run(action.run(dispatcher, tracker, {}))
+        self.events.append({"event": "action", "name": action.name()})
         for message in dispatcher.messages:
             self.events.append({"event": "bot", "text": message.get("answer") or message.get("response")})
         for event in new:
@@ -531,3 +532,68 @@ def test_where_does_it_say_that_before_any_answer_asks_for_the_question(demo_kb:
     tracker = make_tracker(employee=None, intent="ask_policy_source")
     asyncio.run(ActionPolicySource().run(dispatcher, tracker, {}))
     assert responses(dispatcher) == ["utter_policy_source_unknown"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "then", "expected"),
+    [
+        ("en", "can I keep a gift worth 300 yuan from a supplier?", "who do I declare it to", "HR"),
+        ("zh", "工作人员收受礼品有什么规定", "那要向谁申报", "人事处"),
+        (
+            "en",
+            "do I need a medical certificate when I'm off sick?",
+            "when do I have to tell my manager",
+            "9:30",
+        ),
+        ("zh", "请病假要交医院证明吗", "最晚几点要告诉领导", "9:30"),
+    ],
+)
+def test_a_rule_about_the_manager_read_as_who_is_my_manager_is_answered_from_the_documents(
+    demo_kb: None, action_settings: None, lang: str, question: str, then: str, expected: str
+) -> None:
+    """ "who do i declare it to" after a question about a gift, or "by when do I have to tell my
+    boss" after one about sick notes, reads to the NLU like "who is my manager": the rule is
+    answered, not the manager's name."""
+    from actions.records import ActionShowManager
+
+    chat = Chat(lang)
+    chat.ask(question)
+    dispatcher = chat.ask(then, intent="show_manager", action=ActionShowManager())
+    assert "utter_manager" not in responses(dispatcher)
+    assert expected in _answer(dispatcher)
+
+
+def test_who_my_manager_is_is_still_the_manager(action_settings: None) -> None:
+    from actions.records import ActionShowManager
+
+    for lang, text in (("en", "who do I report to"), ("zh", "我向谁汇报")):
+        dispatcher = CollectingDispatcher()
+        tracker = make_tracker(employee="E1001", lang=lang, intent="show_manager", text=text)
+        asyncio.run(ActionShowManager().run(dispatcher, tracker, {}))
+        assert responses(dispatcher) == ["utter_manager"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "then", "expected"),
+    [
+        (
+            "en",
+            "do I need a medical certificate when I'm off sick?",
+            "and if it's just the two days?",
+            "2 consecutive",
+        ),
+        ("zh", "请病假要交医院证明吗", "那要是只请两天呢", "医院证明"),
+    ],
+)
+def test_a_correction_right_after_a_policy_answer_narrows_the_question(
+    demo_kb: None, lang: str, question: str, then: str, expected: str
+) -> None:
+    """Nothing the bot did is open to correct: "and if it's only 2 days?" (which the NLU reads as a
+    correction) asks the question just answered again for that case."""
+    from actions.unasked import ActionUnaskedYes
+
+    chat = Chat(lang)
+    chat.ask(question)
+    dispatcher = chat.ask(then, intent="correct", action=ActionUnaskedYes())
+    assert "utter_nothing_to_correct" not in responses(dispatcher)
+    assert expected in _answer(dispatcher)

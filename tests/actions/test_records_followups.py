@@ -13,7 +13,13 @@ from typing import Any
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.approvals import ActionApproveLeave, ValidateRejectForm, reason_given
+from actions.approvals import (
+    ActionApproveLeave,
+    ActionAskRejectConfirmed,
+    ActionRejectLeave,
+    ValidateRejectForm,
+    reason_given,
+)
 from actions.leave import ActionSubmitLeave
 from actions.leave_requests import ActionMyLeaveRequests
 from actions.records import (
@@ -75,7 +81,71 @@ async def test_a_reason_given_with_the_rejection_is_not_asked_again(
     )
     slots = slot_events(await ValidateRejectForm().run(CollectingDispatcher(), tracker, domain))
     assert slots.get("leave_id") == str(wanted) and slots.get("reject_reason") == reason, slots
-    assert slots.get("requested_slot") is None  # nothing left to ask: the form goes on to reject
+    # not asked why again; only, as for an approval named in words, whether to reject it (the form
+    # asks the first of its slots still empty)
+    assert slots.get("reject_ask_first") is True and "reject_confirmed" not in slots, slots
+    assert slots.get("requested_slot", "reject_confirmed") == "reject_confirmed", slots
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "yes", "no"),
+    [
+        ("en", "turn down Li Na's leave on Feb 9, reason: the audit is that day", "yes", "no"),
+        ("zh", "李娜2月9号那个驳回吧，那天要审计", "对，驳回", "算了不驳回"),
+    ],
+)
+@pytest.mark.usefixtures("requests_undone")
+async def test_a_rejection_named_in_words_with_its_reason_is_done_only_after_a_yes(
+    backend: Backend, domain: dict[str, Any], lang: str, text: str, yes: str, no: str
+) -> None:
+    """A rejection with its reason in one message asks first, naming whose request, which days and
+    the reason, as an approval named in words does: a no rejects nothing, a yes rejects it."""
+    await ActionSubmitLeave().run(
+        CollectingDispatcher(),
+        make_tracker(slots=leave_slots("2027-02-09", "2027-02-09"), sender_id=f"web:rej-{uuid.uuid4()}"),
+        domain,
+    )
+    wanted = next(
+        a["id"] for a in applications(backend) if a["from_date"] == "2027-02-09" and a["status"] == "open"
+    )
+    tracker = make_tracker(
+        employee="E1002", lang=lang, intent="reject_leave", text=text, active_loop="reject_form"
+    )
+    slots = slot_events(await ValidateRejectForm().run(CollectingDispatcher(), tracker, domain))
+    assert slots.get("leave_id") == str(wanted), slots
+    assert slots.get("reject_ask_first") is True and "reject_confirmed" not in slots, slots
+    question = CollectingDispatcher()
+    await ActionAskRejectConfirmed().run(
+        question,
+        make_tracker(employee="E1002", lang=lang, intent="reject_leave", text=text, slots=slots),
+        domain,
+    )
+    [msg] = question.messages
+    assert msg["response"] == "utter_ask_reject_confirmed" and msg["leave_id"] == wanted
+    assert ("9 Feb 2027" if lang == "en" else "2027年2月9日") in msg["period"]
+    assert msg["reason"] == slots["reject_reason"]
+
+    answer = CollectingDispatcher()
+    await ActionRejectLeave().run(
+        answer,
+        make_tracker(
+            employee="E1002", lang=lang, intent="deny", text=no, slots={**slots, "reject_confirmed": False}
+        ),
+        domain,
+    )
+    assert [m["response"] for m in answer.messages] == ["utter_nothing_changed"]
+    assert next(a for a in applications(backend) if a["id"] == wanted)["status"] == "open"
+
+    answer = CollectingDispatcher()
+    await ActionRejectLeave().run(
+        answer,
+        make_tracker(
+            employee="E1002", lang=lang, intent="affirm", text=yes, slots={**slots, "reject_confirmed": True}
+        ),
+        domain,
+    )
+    assert [m["response"] for m in answer.messages] == ["utter_leave_rejected"]
+    assert next(a for a in applications(backend) if a["id"] == wanted)["status"] == "rejected"
 
 
 def test_a_rejection_that_only_names_the_request_gives_no_reason() -> None:
