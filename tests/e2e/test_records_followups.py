@@ -75,7 +75,11 @@ def test_a_manager_approves_a_request_named_by_name_and_days(stack: Stack) -> No
     assert set(stack.leave_requests("E1008")) == own_before  # nothing applied for the manager
 
 
-def test_a_rejection_with_its_reason_in_the_message_is_not_asked_for_it(stack: Stack) -> None:
+def test_a_rejection_with_its_reason_in_the_message_is_confirmed_not_asked_for_the_reason(
+    stack: Stack,
+) -> None:
+    """Named in words, the rejection asks first (whose request, which days, the reason the employee
+    will see), as an approval named in words does; the reason is not asked for again."""
     ting = next(
         a
         for a in stack.leave_requests("E1013").values()
@@ -83,7 +87,10 @@ def test_a_rejection_with_its_reason_in_the_message_is_not_asked_for_it(stack: S
     )
     say = stack.chat("E1002")
     assert "徐婷" in say("有哪些请假在等我审批?")
-    done = say("把徐婷12月7号到8号的假驳回, 理由: 那周要发版")
+    asked = say("把徐婷12月7号到8号的假驳回, 理由: 那周要发版")
+    assert "徐婷" in asked and "那周要发版" in asked and "已驳回" not in asked, asked
+    assert stack.leave_requests("E1013")[ting["id"]]["status"] == "open"
+    done = say("是的")
     assert "已驳回" in done and "那周要发版" in done, done
     assert stack.leave_requests("E1013")[ting["id"]]["status"] == "rejected"
 
