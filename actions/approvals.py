@@ -126,25 +126,17 @@ def named_in(ref: Reference, pending: list[LeaveApplicationOut], kind: str | Non
     """The pending requests a message names by number, employee (either language) or date, and by
     the leave type it names ("刘洋那个事假", "Liu Yang's personal leave") when that narrows them to
     some: a type that fits none of them (one named in passing) is not held against the rest."""
-    if kind is not None:
-        narrowed = resolve(
-            ref,
-            pending,
-            record_id=lambda a: a.id,
-            period=period_of,
-            names=lambda a: (a.employee_name_en or "", a.employee_name_zh or "", a.employee_id),
-            kind_of=lambda a: a.leave_type,
-            kind=kind,
-        )
-        if narrowed.matches:
-            return narrowed
-    return resolve(
-        ref,
-        pending,
-        record_id=lambda a: a.id,
-        period=period_of,
-        names=lambda a: (a.employee_name_en or "", a.employee_name_zh or "", a.employee_id),
-    )
+    how: dict[str, Any] = {
+        "record_id": lambda a: a.id,
+        "period": period_of,
+        "names": lambda a: (a.employee_name_en or "", a.employee_name_zh or "", a.employee_id),
+    }
+    if (
+        kind is not None
+        and (narrowed := resolve(ref, pending, **how, kind_of=lambda a: a.leave_type, kind=kind)).matches
+    ):
+        return narrowed
+    return resolve(ref, pending, **how)
 
 
 def _people_named(text: str, pending: Sequence[LeaveApplicationOut]) -> dict[str, list[LeaveApplicationOut]]:
@@ -237,13 +229,7 @@ class ActionApproveLeave(BackendAction):
             if found.named and len(found.matches) == 1:
                 app = found.matches[0]
                 names = type_names(await leave_types_of(pc), lang)
-                values: dict[str, Any] = {
-                    "leave_id": app.id,
-                    "employee_name": _person(app, lang),
-                    "leave_type_name": names.get(app.leave_type, app.leave_type),
-                    "period": format_period(app.from_date, app.to_date, lang, app.half_day),
-                }
-                return confirm.ask(dispatcher, "approve_leave", app.id, **values)
+                return confirm.ask(dispatcher, "approve_leave", app.id, **_described(app, names, lang))
             number = ref.ids[0] if ref.ids else ref.ambiguous
             if number is not None and not found.matches and not found.ask:
                 # a number that is not waiting for this manager
@@ -264,13 +250,18 @@ def _say_approved(
     dispatcher: CollectingDispatcher, app: LeaveApplicationOut, names: dict[str, str], lang: str
 ) -> None:
     """The approval as the backend recorded it: whose, which type, which days."""
-    dispatcher.utter_message(
-        response="utter_leave_approved",
-        leave_id=app.id,
-        employee_name=_person(app, lang),
-        leave_type_name=names.get(app.leave_type, app.leave_type),
-        period=format_period(app.from_date, app.to_date, lang, app.half_day),
-    )
+    dispatcher.utter_message(response="utter_leave_approved", **_described(app, names, lang))
+
+
+def _described(app: LeaveApplicationOut, names: dict[str, str], lang: str) -> dict[str, Any]:
+    """Which request it is, as every approval and rejection message names it: its number, whose,
+    which type, which days."""
+    return {
+        "leave_id": app.id,
+        "employee_name": _person(app, lang),
+        "leave_type_name": names.get(app.leave_type, app.leave_type),
+        "period": format_period(app.from_date, app.to_date, lang, app.half_day),
+    }
 
 
 async def _pending(tracker: Tracker) -> tuple[list[LeaveApplicationOut], list[LeaveTypeOut]]:
@@ -440,10 +431,7 @@ class ActionAskRejectConfirmed(BackendAction):
         names = type_names(await leave_types_of(pc), lang)
         dispatcher.utter_message(
             response="utter_ask_reject_confirmed",
-            leave_id=app.id,
-            employee_name=_person(app, lang),
-            leave_type_name=names.get(app.leave_type, app.leave_type),
-            period=format_period(app.from_date, app.to_date, lang, app.half_day),
+            **_described(app, names, lang),
             reason=tracker.get_slot("reject_reason"),
         )
         return []
@@ -476,11 +464,7 @@ class ActionRejectLeave(BackendAction):
         names = type_names(await leave_types_of(pc), lang)
         dispatcher.utter_message(
             response="utter_leave_rejected",
-            leave_id=app.id,
-            employee_name=_person(app, lang),
-            # which request it was, as approving says: a reject named in words is done at once
-            leave_type_name=names.get(app.leave_type, app.leave_type),
-            period=format_period(app.from_date, app.to_date, lang, app.half_day),
+            **_described(app, names, lang),
             reason=app.decision_reason or reason,
         )
         return self.on_error(tracker)
