@@ -23,7 +23,7 @@ import yaml
 from knowledge.models import Source
 from knowledge.settings import KnowledgeSettings
 from knowledge.store import KnowledgeStore, Snapshot, StoredChunk
-from knowledge.text import _CJK, detect_language, expected_answer, heading_tokens, states, tokenize
+from knowledge.text import detect_language, expected_answer, heading_tokens, states, tokenize
 
 
 @dataclass
@@ -247,8 +247,8 @@ class HybridRetriever:
             return query
         from knowledge.translate import english_senses
 
-        words = [t for t in dict.fromkeys(tokenize(query)) if _CJK.search(t)]
-        glosses = list(dict.fromkeys(s for t in words for s in english_senses(t)))
+        # english_senses has none for an English word
+        glosses = list(dict.fromkeys(s for t in dict.fromkeys(tokenize(query)) for s in english_senses(t)))
         return f"{query} ({'; '.join(glosses)})" if glosses else query
 
     def embed_query(self, text: str) -> np.ndarray:
